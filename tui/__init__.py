@@ -1,0 +1,1 @@
+"""mixreview's terminal app (Textual) and audition player (sounddevice)."""
