@@ -1,0 +1,127 @@
+"""Third-octave band energies over time, for mid and side, on the 100 ms segment grid.
+
+Frame i is a Hann-windowed FFT centred on the middle of 100 ms segment i, so band frames line up
+with the loudness and level series. Only band energies are kept, never the spectrogram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft as sp_fft
+
+from analysis.meters.segments import segment_frames
+
+BAND_CENTERS_HZ: tuple[float, ...] = tuple(1000.0 * 2.0 ** (k / 3.0) for k in range(-16, 14))
+NOMINAL_CENTERS_HZ: tuple[str, ...] = (
+    "25", "31.5", "40", "50", "63", "80", "100", "125", "160", "200", "250", "315", "400",
+    "500", "630", "800", "1k", "1.25k", "1.6k", "2k", "2.5k", "3.15k", "4k", "5k", "6.3k",
+    "8k", "10k", "12.5k", "16k", "20k",
+)  # fmt: skip
+BAND_EDGE_RATIO = 2.0 ** (1.0 / 6.0)
+
+
+def band_edges_hz() -> np.ndarray:
+    """(30, 2) array of lower and upper band edges."""
+    centers = np.array(BAND_CENTERS_HZ)
+    return np.stack([centers / BAND_EDGE_RATIO, centers * BAND_EDGE_RATIO], axis=1)
+
+
+def fft_size_for(sample_rate: int) -> int:
+    """Power of two covering at least 170 ms, enough to split the 25 Hz band from its neighbours."""
+    return int(2 ** np.ceil(np.log2(0.17 * sample_rate)))
+
+
+def band_matrix(sample_rate: int, n_fft: int) -> np.ndarray:
+    """(bins, bands) matrix summing one-sided power bins into bands."""
+    freqs = np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+    edges = band_edges_hz()
+    matrix = (freqs[:, None] >= edges[None, :, 0]) & (freqs[:, None] < edges[None, :, 1])
+    return matrix.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class BandsResult:
+    """Band mean-square energies per frame: arrays of shape (frames, 30), float32."""
+
+    mid_power: np.ndarray
+    side_power: np.ndarray
+
+    @property
+    def mid_mean_power(self) -> np.ndarray:
+        return self.mid_power.mean(axis=0) if len(self.mid_power) else np.zeros(30, np.float32)
+
+    @property
+    def side_mean_power(self) -> np.ndarray:
+        return self.side_power.mean(axis=0) if len(self.side_power) else np.zeros(30, np.float32)
+
+
+class BandsMeter:
+    """Streams third-octave mid/side band energies, one frame per 100 ms segment.
+
+    A band's value is the mean square of the signal in that band (a sine of amplitude A in mid
+    reads A²/2 in its band), so band values add up to the signal's mean square.
+    """
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self.channels = channels
+        self.hop = segment_frames(sample_rate)
+        self.n_fft = fft_size_for(sample_rate)
+        window = np.hanning(self.n_fft + 1)[:-1].astype(np.float32)
+        self._window = window
+        scale = np.full(self.n_fft // 2 + 1, 2.0)
+        scale[0] = scale[-1] = 1.0
+        self._matrix = (band_matrix(sample_rate, self.n_fft) * (
+            scale / (self.n_fft * float(np.sum(window.astype(np.float64) ** 2)))
+        )[:, None]).astype(np.float32)
+        # buffer starts half a window before time zero, so frame 0 is centred on hop/2
+        self._first_offset = self.n_fft // 2 - self.hop // 2
+        self._buffer = np.zeros((self._first_offset, 2), dtype=np.float32)
+        self._frames_in = 0
+        self._frames_out = 0
+        self._mid: list[np.ndarray] = []
+        self._side: list[np.ndarray] = []
+
+    def _mid_side(self, block: np.ndarray) -> np.ndarray:
+        block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+        if self.channels == 1:
+            return np.column_stack([block[:, 0], np.zeros(len(block), np.float32)])
+        left, right = block[:, 0], block[:, 1]
+        return np.column_stack([(left + right) * 0.5, (left - right) * 0.5]).astype(np.float32)
+
+    def update(self, block: np.ndarray) -> None:
+        if not len(block):
+            return
+        self._frames_in += len(block)
+        self._buffer = np.concatenate([self._buffer, self._mid_side(block)])
+        self._emit(final=False)
+
+    def _emit(self, final: bool) -> None:
+        n_avail = (len(self._buffer) - self.n_fft) // self.hop + 1 if len(
+            self._buffer
+        ) >= self.n_fft else 0
+        if final:
+            wanted = -(-self._frames_in // self.hop) - self._frames_out
+            needed = (wanted - 1) * self.hop + self.n_fft
+            if wanted > 0 and len(self._buffer) < needed:
+                pad = np.zeros((needed - len(self._buffer), 2), np.float32)
+                self._buffer = np.concatenate([self._buffer, pad])
+            n_avail = max(wanted, 0)
+        if n_avail <= 0:
+            return
+        idx = np.arange(n_avail)[:, None] * self.hop + np.arange(self.n_fft)[None, :]
+        for col, store in ((0, self._mid), (1, self._side)):
+            frames = self._buffer[:, col][idx] * self._window
+            spectrum = sp_fft.rfft(frames, axis=1)
+            power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+            store.append(power @ self._matrix)
+        self._frames_out += n_avail
+        self._buffer = self._buffer[n_avail * self.hop :]
+
+    def result(self) -> BandsResult:
+        self._emit(final=True)
+        empty = np.zeros((0, len(BAND_CENTERS_HZ)), np.float32)
+        mid = np.concatenate(self._mid) if self._mid else empty
+        side = np.concatenate(self._side) if self._side else empty
+        return BandsResult(mid_power=mid, side_power=side)

@@ -1,0 +1,106 @@
+"""Stereo image of a two-channel stem: correlation, side-to-mid ratio, balance, identical channels.
+
+Sums of L², R² and L·R are kept per 100 ms segment, so correlation and width can be read for any
+section later without another pass over the audio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.meters.levels import power_to_db
+from analysis.meters.segments import Segmenter, segment_frames
+
+
+@dataclass(frozen=True)
+class StereoResult:
+    """Whole-file stereo facts and per-segment sums (LL, RR, LR) at 10 Hz."""
+
+    ll: float
+    rr: float
+    lr: float
+    max_abs_difference: float
+    ll_series: np.ndarray
+    rr_series: np.ndarray
+    lr_series: np.ndarray
+
+    @property
+    def correlation(self) -> float | None:
+        """Pearson-style L/R correlation (no mean removal), None if a channel is silent."""
+        denom = np.sqrt(self.ll * self.rr)
+        return float(self.lr / denom) if denom > 0 else None
+
+    @property
+    def side_to_mid_db(self) -> float | None:
+        """Side energy over mid energy, M = (L+R)/2, S = (L-R)/2; None for silence."""
+        mid = (self.ll + 2 * self.lr + self.rr) / 4
+        side = (self.ll - 2 * self.lr + self.rr) / 4
+        if mid <= 0 and side <= 0:
+            return None
+        return float(power_to_db(side) - power_to_db(mid))
+
+    @property
+    def balance(self) -> float | None:
+        """(E_R - E_L) / (E_R + E_L): -1 all left, +1 all right."""
+        total = self.ll + self.rr
+        return float((self.rr - self.ll) / total) if total > 0 else None
+
+    @property
+    def identical_channels(self) -> bool:
+        return self.max_abs_difference == 0.0 and self.ll > 0
+
+
+def correlation_of(ll: np.ndarray, rr: np.ndarray, lr: np.ndarray) -> np.ndarray:
+    """Correlation per element of summed energies; NaN where a channel is silent."""
+    denom = np.sqrt(ll * rr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denom > 0, lr / np.where(denom > 0, denom, 1), np.nan)
+
+
+class StereoMeter:
+    """Streams the L/R energy sums of a stereo signal."""
+
+    def __init__(self, sample_rate: int, channels: int = 2) -> None:
+        if channels != 2:
+            raise ValueError("StereoMeter needs two channels")
+        self._segmenter = Segmenter(segment_frames(sample_rate), 2)
+        self._max_diff = 0.0
+        self._series: list[np.ndarray] = []
+
+    def update(self, block: np.ndarray) -> None:
+        if not len(block):
+            return
+        block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+        self._max_diff = max(self._max_diff, float(np.abs(block[:, 0] - block[:, 1]).max()))
+        segs = self._segmenter.push(block)
+        if len(segs):
+            self._reduce(segs)
+
+    def _reduce(self, segs: np.ndarray) -> None:
+        left = segs[:, :, 0].astype(np.float64)
+        right = segs[:, :, 1].astype(np.float64)
+        sums = np.stack(
+            [
+                np.einsum("sf,sf->s", left, left),
+                np.einsum("sf,sf->s", right, right),
+                np.einsum("sf,sf->s", left, right),
+            ]
+        )
+        self._series.append(sums)
+
+    def result(self) -> StereoResult:
+        rest = self._segmenter.flush()
+        if len(rest):
+            self._reduce(rest[None, :, :])
+        series = np.concatenate(self._series, axis=1) if self._series else np.zeros((3, 0))
+        return StereoResult(
+            ll=float(series[0].sum()),
+            rr=float(series[1].sum()),
+            lr=float(series[2].sum()),
+            max_abs_difference=self._max_diff,
+            ll_series=series[0],
+            rr_series=series[1],
+            lr_series=series[2],
+        )
