@@ -1,0 +1,145 @@
+"""Run the whole analysis of a session: measurements (cached), checks and sections.
+
+This is the one entry point both clients call; it returns plain frozen data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis import cache
+from analysis.checks import Check, session_checks, stem_checks
+from analysis.measure import MIX_KEY, Measurement, StemOutcome, default_workers, run_tasks
+from analysis.sections import Section, session_sections
+from analysis.session import Session, Stem, load_session
+from analysis.state import state_dir
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class StemReport:
+    """A stem, its measurement (None if it could not be measured) and its checks."""
+
+    stem: Stem
+    measurement: Measurement | None
+    checks: tuple[Check, ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What mixreview knows about a session before any suggestion."""
+
+    session: Session
+    stems: tuple[StemReport, ...]
+    mix: Measurement | None
+    sections: tuple[Section, ...]
+    session_checks: tuple[Check, ...] = ()
+    cached: dict[str, bool] = field(default_factory=dict)
+
+    def stem_report(self, file: str) -> StemReport:
+        for report in self.stems:
+            if report.stem.file == file:
+                return report
+        raise KeyError(file)
+
+    @property
+    def all_checks(self) -> list[Check]:
+        return [*self.session_checks, *(c for r in self.stems for c in r.checks)]
+
+
+def _stem_cache_path(folder: Path, stem: Stem) -> Path | None:
+    try:
+        signature = cache.file_signature(stem.path)
+    except OSError:
+        return None
+    return folder / f"stem-{cache.cache_key(signature)}.npz"
+
+
+def _mix_cache_path(folder: Path, session: Session, stem_paths: list[Path | None]) -> Path | None:
+    if any(p is None for p in stem_paths):
+        return None
+    parts = [str(session.sample_rate), str(session.frames)]
+    parts += [f"{s.file}={p.name}" for s, p in zip(session.mix_stems, stem_paths, strict=True)]
+    return folder / f"mix-{cache.cache_key(*parts)}.npz"
+
+
+def analyze(
+    session: Session | str | os.PathLike[str],
+    workers: int | None = None,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+) -> Analysis:
+    """Measure and check every stem and the mix. ``progress(done, total, label)`` is optional."""
+    if not isinstance(session, Session):
+        session = load_session(session)
+    cache_dir = state_dir(session.path) / "cache" if use_cache else None
+    outcomes: dict[str, StemOutcome] = {}
+    cached: dict[str, bool] = {}
+    tasks: list[tuple[str, object]] = []
+    stem_paths: dict[str, Path | None] = {}
+    for stem in session.stems:
+        path = _stem_cache_path(cache_dir, stem) if cache_dir and stem.mixable else None
+        stem_paths[stem.file] = path
+        hit = cache.load(Measurement, path) if path and path.exists() else None
+        if hit is not None:
+            outcomes[stem.file] = StemOutcome(stem.file, hit)
+            cached[stem.file] = True
+        else:
+            tasks.append((stem.file, stem))
+    mix: Measurement | None = None
+    mix_path = None
+    if session.mix_stems:
+        mix_paths = [stem_paths[s.file] for s in session.mix_stems]
+        mix_path = _mix_cache_path(cache_dir, session, mix_paths) if cache_dir else None
+        mix = cache.load(Measurement, mix_path) if mix_path and mix_path.exists() else None
+        cached[MIX_KEY] = mix is not None
+        if mix is None:
+            tasks.insert(0, (MIX_KEY, session))  # the longest task starts first
+    results = run_tasks(tasks, workers or default_workers(), progress)
+    for key, value in results.items():
+        if key == MIX_KEY:
+            mix = value  # type: ignore[assignment]
+            if mix_path is not None and mix is not None:
+                _try_save(mix, mix_path)
+            continue
+        outcome: StemOutcome = value  # type: ignore[assignment]
+        outcomes[key] = outcome
+        path = stem_paths.get(key)
+        if path is not None and outcome.measurement is not None and not _was_short(
+            session.stem(key), outcome
+        ):
+            _try_save(outcome.measurement, path)
+    reports = tuple(
+        StemReport(
+            stem=stem,
+            measurement=outcomes[stem.file].measurement if stem.file in outcomes else None,
+            checks=tuple(stem_checks(stem, outcomes.get(stem.file), session)),
+            error=outcomes[stem.file].error if stem.file in outcomes else stem.error,
+        )
+        for stem in session.stems
+    )
+    return Analysis(
+        session=session,
+        stems=reports,
+        mix=mix,
+        sections=tuple(session_sections(session)),
+        session_checks=tuple(session_checks(session)),
+        cached=cached,
+    )
+
+
+def _was_short(stem: Stem, outcome: StemOutcome) -> bool:
+    """A truncated read is not cached, so a repaired file is measured again."""
+    return outcome.measurement is not None and outcome.measurement.frames < stem.frames
+
+
+def _try_save(obj: object, path: Path) -> None:
+    try:
+        cache.save(obj, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time

@@ -1,0 +1,138 @@
+"""The ``mixreview`` command: the review app, or the engine headless (``analyze``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from analysis.errors import MixreviewError
+
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def bundled_session() -> Path:
+    """The sample session shipped in the repository."""
+    return Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"
+
+
+class ProgressBar:
+    """A one-line progress bar on standard error, drawn only when it is a terminal."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int, item: str) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        name = "mix" if item.startswith("__") else item
+        line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}"
+        sys.stderr.write(line[:100].ljust(100))
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r{' ' * 100}\r")
+            sys.stderr.flush()
+
+
+def _parse_fail_on(text: str | None) -> set[str]:
+    return {part.strip() for part in (text or "").split(",") if part.strip()}
+
+
+def _triggered(report: dict, wanted: set[str]) -> list[str]:
+    hits: list[str] = []
+    for check in report["session_checks"]:
+        if check["id"] in wanted or check["severity"] in wanted:
+            hits.append(f"{check['id']} (session)")
+    for stem in report["stems"]:
+        for check in stem["checks"]:
+            if check["id"] in wanted or check["severity"] in wanted:
+                hits.append(f"{check['id']} ({stem['file']})")
+    for suggestion in report["suggestions"]:
+        if suggestion["kind"] in wanted or f"suggestion:{suggestion['severity']}" in wanted:
+            hits.append(f"{suggestion['kind']} ({', '.join(suggestion['stems'])})")
+    return hits
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from analysis import report as report_mod
+    from analysis.analyze import analyze
+
+    bar = ProgressBar("Measuring", enabled=not args.quiet)
+    try:
+        analysis = analyze(
+            args.session, workers=args.workers, progress=bar, use_cache=not args.no_cache
+        )
+    finally:
+        bar.close()
+    suggestions: list[dict] = []
+    data = report_mod.report_dict(analysis, suggestions)
+    if args.json:
+        print(report_mod.to_json(analysis, suggestions))
+    elif args.md:
+        print(report_mod.to_markdown(analysis, suggestions), end="")
+    else:
+        print(report_mod.to_text(analysis, suggestions), end="")
+    wanted = _parse_fail_on(args.fail_on)
+    if wanted:
+        hits = _triggered(data, wanted)
+        if hits:
+            print(f"mixreview: failing on {', '.join(hits)}", file=sys.stderr)
+            return EXIT_FINDINGS
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mixreview",
+        description="Review a mix session: a folder of stems (WAV, FLAC, AIFF).",
+    )
+    sub = parser.add_subparsers(dest="command")
+    analyze = sub.add_parser("analyze", help="measure and check a session, print a report")
+    analyze.add_argument("session", type=Path, help="folder of stems")
+    fmt = analyze.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the report as JSON")
+    fmt.add_argument("--md", action="store_true", help="print the report as Markdown")
+    analyze.add_argument(
+        "--fail-on",
+        metavar="IDS",
+        help="comma-separated check ids, suggestion kinds or severities (error, warning); "
+        "exit with status 1 when any is found",
+    )
+    analyze.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    analyze.add_argument("--no-cache", action="store_true", help="measure again, ignore cache")
+    analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    analyze.set_defaults(func=cmd_analyze)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or (argv[0] not in {"analyze", "-h", "--help"} and not argv[0].startswith("-")):
+        # `mixreview [SESSION]`: the report of the session (the bundled one by default)
+        session = argv[0] if argv else str(bundled_session())
+        argv = ["analyze", session, *argv[1:]]
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except MixreviewError as exc:
+        print(f"mixreview: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mixreview: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Measure every stem and the unity-gain mix in one streaming pass each, in parallel.
+
+Each stem is read once in float32 blocks and every meter is fed from the same block. The mix (the
+"original mix": all mixable stems summed at unity, stereo, at the session rate) is a pass of its
+own over the same files. Work runs in worker processes, one task per stem plus one for the mix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+import soundfile as sf
+
+from analysis.meters.bands import BandsMeter, BandsResult
+from analysis.meters.levels import LevelsMeter, LevelsResult
+from analysis.meters.loudness import LoudnessMeter, LoudnessResult
+from analysis.meters.stereo import StereoMeter, StereoResult
+from analysis.meters.truepeak import TruePeakMeter, TruePeakResult
+from analysis.session import Session, Stem
+from analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
+
+MIX_KEY = "__mix__"
+MIN_LOUDNESS_S = 0.4
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Everything measured about one signal (a stem or the mix)."""
+
+    sample_rate: int
+    channels: int
+    frames: int
+    loudness: LoudnessResult
+    true_peak: TruePeakResult
+    levels: LevelsResult
+    bands: BandsResult
+    stereo: StereoResult | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+    def metrics(self) -> dict[str, float | None]:
+        """The scalar metrics of the report contract; None where a value does not exist."""
+
+        def finite(value: float | None) -> float | None:
+            if value is None or not np.isfinite(value) or value <= -199.0:
+                return None
+            return round(float(value), 4)
+
+        stereo = self.stereo
+        return {
+            "integrated_lufs": finite(self.loudness.integrated_lufs),
+            "short_term_max_lufs": finite(self.loudness.short_term_max_lufs),
+            "momentary_max_lufs": finite(self.loudness.momentary_max_lufs),
+            "lra_lu": finite(self.loudness.lra_lu) if np.isfinite(
+                self.loudness.integrated_lufs
+            ) else None,
+            "true_peak_dbtp": finite(self.true_peak.true_peak_dbtp),
+            "sample_peak_dbfs": finite(self.levels.sample_peak_dbfs),
+            "rms_dbfs": finite(self.levels.rms_dbfs),
+            "crest_db": finite(self.levels.crest_db),
+            "dc_offset": round(float(self.levels.dc_offset), 6),
+            "correlation": finite(stereo.correlation) if stereo else None,
+            "side_to_mid_db": finite(stereo.side_to_mid_db) if stereo else None,
+        }
+
+
+@dataclass(frozen=True)
+class StemOutcome:
+    """A stem's measurement, or why it could not be measured."""
+
+    file: str
+    measurement: Measurement | None
+    error: str | None = None
+
+
+class MeterBank:
+    """All meters for one signal, fed from the same blocks."""
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self.sample_rate = sample_rate
+        self.channels = channels
+        self.frames = 0
+        self.loudness = LoudnessMeter(sample_rate, channels, dual_mono=channels == 1)
+        self.true_peak = TruePeakMeter(sample_rate, channels)
+        self.levels = LevelsMeter(sample_rate, channels)
+        self.bands = BandsMeter(sample_rate, channels)
+        self.stereo = StereoMeter(sample_rate, 2) if channels == 2 else None
+
+    def update(self, block: np.ndarray) -> None:
+        self.frames += len(block)
+        self.levels.update(block)  # counts NaN samples before they are zeroed below
+        if not np.isfinite(block).all():
+            block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+        self.loudness.update(block)
+        self.true_peak.update(block)
+        self.bands.update(block)
+        if self.stereo is not None:
+            self.stereo.update(block)
+
+    def result(self) -> Measurement:
+        return Measurement(
+            sample_rate=self.sample_rate,
+            channels=self.channels,
+            frames=self.frames,
+            loudness=self.loudness.result(),
+            true_peak=self.true_peak.result(),
+            levels=self.levels.result(),
+            bands=self.bands.result(),
+            stereo=self.stereo.result() if self.stereo is not None else None,
+        )
+
+
+def measure_stem(stem: Stem) -> StemOutcome:
+    """One pass over a stem file at its own rate. Never raises for bad audio: returns the error."""
+    if not stem.readable:
+        return StemOutcome(stem.file, None, stem.error)
+    if not 1 <= stem.channels <= 2:
+        return StemOutcome(stem.file, None, f"{stem.channels} channels; only mono and stereo")
+    bank = MeterBank(stem.sample_rate, stem.channels)
+    try:
+        with sf.SoundFile(str(stem.path), mode="r") as handle:
+            while True:
+                block = handle.read(READ_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                bank.update(block)
+    except (RuntimeError, sf.LibsndfileError, OSError) as exc:
+        if bank.frames == 0:
+            return StemOutcome(stem.file, None, f"reading failed: {exc}")
+        # a truncated file: keep what was read; the check reports the shortfall
+    return StemOutcome(stem.file, bank.result())
+
+
+def measure_mix(session: Session) -> Measurement:
+    """One pass over the unity-gain stereo sum of all mixable stems at the session rate."""
+    bank = MeterBank(session.sample_rate, 2)
+    readers = [StemReader(stem, session.sample_rate) for stem in session.mix_stems]
+    try:
+        remaining = session.frames
+        while remaining > 0:
+            n = min(READ_BLOCK_FRAMES, remaining)
+            total = np.zeros((n, 2), np.float32)
+            for reader in readers:
+                try:
+                    total += reader.read(n)
+                except (RuntimeError, sf.LibsndfileError, OSError):
+                    reader._eof = True  # a truncated file reads as silence from here
+            bank.update(total)
+            remaining -= n
+    finally:
+        for reader in readers:
+            reader.close()
+    return bank.result()
+
+
+def _worker_init() -> None:
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    os.environ["OMP_NUM_THREADS"] = "1"
+
+
+def _run_task(task: tuple[str, object]) -> tuple[str, object]:
+    key, payload = task
+    if key == MIX_KEY:
+        return key, measure_mix(payload)  # type: ignore[arg-type]
+    return key, measure_stem(payload)  # type: ignore[arg-type]
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def run_tasks(
+    tasks: list[tuple[str, object]],
+    workers: int,
+    progress: Progress | None = None,
+) -> dict[str, object]:
+    """Run measurement tasks, in worker processes when more than one worker is asked for."""
+    results: dict[str, object] = {}
+    total = len(tasks)
+    if workers <= 1 or total <= 1:
+        for done, task in enumerate(tasks, start=1):
+            key, value = _run_task(task)
+            results[key] = value
+            if progress:
+                progress(done, total, key)
+        return results
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=min(workers, total), mp_context=context, initializer=_worker_init
+    ) as pool:
+        futures = [pool.submit(_run_task, task) for task in tasks]
+        for done, future in enumerate(as_completed(futures), start=1):
+            key, value = future.result()
+            results[key] = value
+            if progress:
+                progress(done, total, key)
+    return results

@@ -1,0 +1,159 @@
+"""The analysis as JSON (the headless contract), Markdown, or plain text for a terminal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from analysis.analyze import Analysis, StemReport
+from analysis.roles import ROLE_LABELS
+
+SCHEMA = "mixreview.report/1"
+
+
+def _stem_dict(report: StemReport) -> dict[str, Any]:
+    stem = report.stem
+    m = report.measurement
+    return {
+        "file": stem.file,
+        "name": stem.name,
+        "role": stem.role,
+        "sample_rate": stem.sample_rate or None,
+        "channels": stem.channels or None,
+        "subtype": stem.subtype or None,
+        "duration_s": round(stem.duration_s, 4),
+        "metrics": m.metrics() if m is not None else None,
+        "checks": [c.as_dict() for c in report.checks],
+    }
+
+
+def report_dict(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None) -> dict:
+    """The report as a JSON-ready dict, per ARCHITECTURE.md's contract."""
+    session = analysis.session
+    return {
+        "schema": SCHEMA,
+        "session": {
+            "path": str(session.path.resolve()),
+            "title": session.title,
+            "sample_rate": session.sample_rate,
+            "duration_s": round(session.duration_s, 4),
+            "stem_count": len(session.stems),
+            "tempo_bpm": session.manifest.tempo_bpm,
+        },
+        "session_checks": [c.as_dict() for c in analysis.session_checks],
+        "sections": [s.as_dict() for s in analysis.sections],
+        "stems": [_stem_dict(r) for r in analysis.stems],
+        "mix": {"metrics": analysis.mix.metrics() if analysis.mix is not None else None},
+        "suggestions": suggestions or [],
+    }
+
+
+def to_json(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None) -> str:
+    return json.dumps(report_dict(analysis, suggestions), indent=2, allow_nan=False)
+
+
+def _num(value: float | None, fmt: str = "{:.1f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+_COLUMNS = (
+    ("LUFS", "integrated_lufs", "{:.1f}"),
+    ("S max", "short_term_max_lufs", "{:.1f}"),
+    ("LRA", "lra_lu", "{:.1f}"),
+    ("TP dBTP", "true_peak_dbtp", "{:+.1f}"),
+    ("Crest", "crest_db", "{:.1f}"),
+    ("Corr", "correlation", "{:+.2f}"),
+)
+
+
+def _rows(analysis: Analysis) -> list[list[str]]:
+    rows = []
+    for r in analysis.stems:
+        metrics = r.measurement.metrics() if r.measurement else {}
+        fmt = f"{r.stem.sample_rate // 1000 if r.stem.sample_rate else '?'}k/" + (
+            r.stem.subtype.replace("PCM_", "") or "?"
+        )
+        rows.append(
+            [r.stem.file, ROLE_LABELS.get(r.stem.role, r.stem.role), fmt]
+            + [_num(metrics.get(key), f) for _, key, f in _COLUMNS]
+        )
+    if analysis.mix is not None:
+        metrics = analysis.mix.metrics()
+        rows.append(["(mix at unity)", "", ""] + [_num(metrics.get(k), f) for _, k, f in _COLUMNS])
+    return rows
+
+
+def _header() -> list[str]:
+    return ["Stem", "Role", "Format"] + [c[0] for c in _COLUMNS]
+
+
+def _findings(analysis: Analysis) -> list[tuple[str, str, str]]:
+    return [(c.severity, c.message, c.fix) for c in analysis.all_checks]
+
+
+def to_markdown(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None) -> str:
+    session = analysis.session
+    lines = [
+        f"# {session.title}",
+        "",
+        f"{len(session.stems)} stems, {session.sample_rate:,} Hz, {session.duration_s:.1f} s"
+        + (f", {session.manifest.tempo_bpm:g} BPM" if session.manifest.tempo_bpm else ""),
+        "",
+        "## Sections",
+        "",
+    ]
+    lines += [f"- {s.name}: {s.start_s:.1f}-{s.end_s:.1f} s" for s in analysis.sections]
+    lines += ["", "## Measurements", ""]
+    header = _header()
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "|".join("---" for _ in header) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in _rows(analysis)]
+    lines += ["", "## Stem preparation", ""]
+    findings = _findings(analysis)
+    if not findings:
+        lines.append("No problems found: the stems are well prepared.")
+    for severity, message, fix in findings:
+        lines.append(f"- **{severity}**: {message} *Fix:* {fix}")
+    if suggestions:
+        lines += ["", "## Suggestions", ""]
+        for s in suggestions:
+            where = f" ({s['section']})" if s.get("section") else ""
+            lines.append(
+                f"- **{s['severity']}** `{s['kind']}` on {', '.join(s['stems'])}{where}: {s['why']}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def to_text(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None) -> str:
+    session = analysis.session
+    out = [
+        f"{session.title}: {len(session.stems)} stems, {session.sample_rate:,} Hz, "
+        f"{session.duration_s:.1f} s",
+        "",
+    ]
+    rows = [_header(), *_rows(analysis)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        cells = [
+            cell.ljust(w) if i < 3 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * w for w in widths))
+    out.append("")
+    findings = _findings(analysis)
+    if not findings:
+        out.append("Stem preparation: no problems found.")
+    else:
+        out.append("Stem preparation:")
+        for severity, message, fix in findings:
+            out.append(f"  [{severity}] {message}")
+            out.append(f"      fix: {fix}")
+    if suggestions:
+        out += ["", "Suggestions:"]
+        for s in suggestions:
+            where = f" [{s['section']}]" if s.get("section") else ""
+            out.append(f"  ({s['severity']}) {s['kind']} {', '.join(s['stems'])}{where}")
+            out.append(f"      {s['why']}")
+    return "\n".join(out) + "\n"
