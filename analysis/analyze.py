@@ -90,6 +90,7 @@ def analyze(
             outcomes[stem.file] = StemOutcome(stem.file, hit)
             cached[stem.file] = True
         else:
+            cached[stem.file] = False
             tasks.append((stem.file, stem))
     mix: Measurement | None = None
     mix_path = None

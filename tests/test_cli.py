@@ -1,0 +1,112 @@
+"""The headless contract: `mixreview analyze --json / --md / --fail-on`, and the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from analysis.analyze import analyze
+from analysis.cli import main
+from analysis.measure import MIX_KEY
+from tests.conftest import stereo, tone, write
+
+METRIC_KEYS = {
+    "integrated_lufs", "short_term_max_lufs", "momentary_max_lufs", "lra_lu", "true_peak_dbtp",
+    "sample_peak_dbfs", "rms_dbfs", "crest_db", "dc_offset", "correlation", "side_to_mid_db",
+}  # fmt: skip
+STEM_KEYS = {"file", "name", "role", "sample_rate", "channels", "subtype", "duration_s",
+             "metrics", "checks"}  # fmt: skip
+CHECK_KEYS = {"id", "severity", "value", "threshold", "message", "fix"}
+
+
+def test_json_contract(small_session: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    write(small_session / "Track_1.wav", stereo(tone(440, 3.0)), subtype="PCM_16")
+    assert main(["analyze", str(small_session), "--json", "--workers", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["schema"] == "mixreview.report/1"
+    assert {"path", "sample_rate", "duration_s", "stem_count"} <= set(report["session"])
+    assert report["session"]["stem_count"] == 4
+    assert report["sections"] and {"name", "start_s", "end_s"} <= set(report["sections"][0])
+    for stem in report["stems"]:
+        assert STEM_KEYS <= set(stem)
+        assert set(stem["metrics"]) == METRIC_KEYS
+        for check in stem["checks"]:
+            assert CHECK_KEYS <= set(check)
+            assert check["severity"] in {"error", "warning", "info"}
+    kick = next(s for s in report["stems"] if s["file"] == "Kick.wav")
+    assert kick["channels"] == 1 and kick["metrics"]["correlation"] is None
+    assert kick["role"] == "kick"
+    assert set(report["mix"]["metrics"]) == METRIC_KEYS
+    track = next(s for s in report["stems"] if s["file"] == "Track_1.wav")
+    assert {"bad_label", "bit_depth"} <= {c["id"] for c in track["checks"]}
+    assert isinstance(report["suggestions"], list)
+
+
+def test_fail_on(small_session: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    clipped = np.clip(stereo(tone(200, 3.0, amp=3.0)), -1, 1)
+    write(small_session / "Bass_DI.wav", clipped)
+    folder = str(small_session)
+    assert main(["analyze", folder, "--fail-on", "sample_rate_mismatch", "--quiet"]) == 0
+    assert main(["analyze", folder, "--fail-on", "clipping,sample_rate_mismatch"]) == 1
+    assert "clipping (Bass_DI.wav)" in capsys.readouterr().err
+    assert main(["analyze", folder, "--fail-on", "error"]) == 1
+
+
+def test_markdown_and_text(small_session: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["analyze", str(small_session), "--md"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("# song") and "| Kick.wav |" in md
+    assert main([str(small_session)]) == 0
+    text = capsys.readouterr().out
+    assert "Kick.wav" in text and "(mix at unity)" in text
+
+
+def test_console_script_runs_in_a_subprocess(small_session: Path) -> None:
+    env = dict(os.environ)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", "analyze", str(small_session), "--json"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["session"]["stem_count"] == 3
+
+
+def test_cache_is_reused_and_invalidated(small_session: Path) -> None:
+    first = analyze(small_session, workers=1)
+    assert not any(first.cached.values())
+    second = analyze(small_session, workers=1)
+    assert all(second.cached.values()) and second.cached[MIX_KEY]
+    for a, b in zip(first.stems, second.stems, strict=True):
+        assert a.measurement.metrics() == b.measurement.metrics()
+        assert np.array_equal(a.measurement.bands.mid_power, b.measurement.bands.mid_power)
+    write(small_session / "Kick.wav", tone(60, 3.0, amp=0.1))
+    third = analyze(small_session, workers=1)
+    assert third.cached["Kick.wav"] is False and third.cached[MIX_KEY] is False
+    assert third.cached["Pad.wav"] is True
+    assert third.stem_report("Kick.wav").measurement.metrics()["sample_peak_dbfs"] < -19
+
+
+def test_parallel_equals_serial(small_session: Path) -> None:
+    serial = analyze(small_session, workers=1, use_cache=False)
+    parallel = analyze(small_session, workers=2, use_cache=False)
+    assert [r.measurement.metrics() for r in serial.stems] == [
+        r.measurement.metrics() for r in parallel.stems
+    ]
+    assert serial.mix.metrics() == parallel.mix.metrics()
+
+
+def test_engine_does_not_import_ui_or_audio_io() -> None:
+    code = (
+        "import pkgutil, importlib, sys, analysis\n"
+        "for m in pkgutil.walk_packages(analysis.__path__, 'analysis.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'sounddevice')]\n"
+        "print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
