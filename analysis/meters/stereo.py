@@ -14,6 +14,9 @@ from analysis.meters.levels import power_to_db
 from analysis.meters.segments import Segmenter, segment_frames
 
 
+SIDE_TO_MID_FLOOR_DB = -120.0  # identical channels read as this rather than rounding noise
+
+
 @dataclass(frozen=True)
 class StereoResult:
     """Whole-file stereo facts and per-segment sums (LL, RR, LR) at 10 Hz."""
@@ -39,7 +42,9 @@ class StereoResult:
         side = (self.ll - 2 * self.lr + self.rr) / 4
         if mid <= 0 and side <= 0:
             return None
-        return float(power_to_db(side) - power_to_db(mid))
+        if mid <= 0:
+            return SIDE_TO_MID_FLOOR_DB * -1
+        return max(float(power_to_db(max(side, 0.0)) - power_to_db(mid)), SIDE_TO_MID_FLOOR_DB)
 
     @property
     def balance(self) -> float | None:
