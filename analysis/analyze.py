@@ -5,6 +5,7 @@ This is the one entry point both clients call; it returns plain frozen data.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,8 +112,10 @@ def analyze(
         outcome: StemOutcome = value  # type: ignore[assignment]
         outcomes[key] = outcome
         path = stem_paths.get(key)
-        if path is not None and outcome.measurement is not None and not _was_short(
-            session.stem(key), outcome
+        if (
+            path is not None
+            and outcome.measurement is not None
+            and not _was_short(session.stem(key), outcome)
         ):
             _try_save(outcome.measurement, path)
     reports = tuple(
@@ -140,7 +143,5 @@ def _was_short(stem: Stem, outcome: StemOutcome) -> bool:
 
 
 def _try_save(obj: object, path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
         cache.save(obj, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time

@@ -32,8 +32,11 @@ def file_signature(path: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
     with path.open("rb") as handle:
-        for offset in (0, max(stat.st_size // 2 - _SAMPLE_BYTES // 2, 0),
-                       max(stat.st_size - _SAMPLE_BYTES, 0)):
+        for offset in (
+            0,
+            max(stat.st_size // 2 - _SAMPLE_BYTES // 2, 0),
+            max(stat.st_size - _SAMPLE_BYTES, 0),
+        ):
             handle.seek(offset)
             digest.update(handle.read(_SAMPLE_BYTES))
     return digest.hexdigest()

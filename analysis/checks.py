@@ -63,55 +63,113 @@ def _format_checks(stem: Stem, session: Session) -> list[Check]:
     checks: list[Check] = []
     f = stem.file
     if stem.error:
-        checks.append(Check("unreadable", "error", None, None, f"{f}: {stem.error}",
-                            "Export the stem again from the DAW as WAV, FLAC or AIFF.", f))
+        checks.append(
+            Check(
+                "unreadable",
+                "error",
+                None,
+                None,
+                f"{f}: {stem.error}",
+                "Export the stem again from the DAW as WAV, FLAC or AIFF.",
+                f,
+            )
+        )
         return checks
     if stem.frames == 0:
-        checks.append(Check("empty_file", "error", 0, None, f"{f}: the file holds no audio.",
-                            "Export the stem again; this one ended before any sample.", f))
+        checks.append(
+            Check(
+                "empty_file",
+                "error",
+                0,
+                None,
+                f"{f}: the file holds no audio.",
+                "Export the stem again; this one ended before any sample.",
+                f,
+            )
+        )
         return checks
     if not 1 <= stem.channels <= MAX_CHANNELS:
-        checks.append(Check(
-            "channel_count", "error", stem.channels, MAX_CHANNELS,
-            f"{f}: {stem.channels} channels. mixreview mixes mono and stereo stems, so this one "
-            "is left out of the mix and the measurements.",
-            "Export it as a stereo (or mono) stem; split a surround bed into stereo stems.", f))
+        checks.append(
+            Check(
+                "channel_count",
+                "error",
+                stem.channels,
+                MAX_CHANNELS,
+                f"{f}: {stem.channels} channels. mixreview mixes mono and stereo stems, so this one "
+                "is left out of the mix and the measurements.",
+                "Export it as a stereo (or mono) stem; split a surround bed into stereo stems.",
+                f,
+            )
+        )
     if stem.sample_rate != session.sample_rate:
-        checks.append(Check(
-            "sample_rate_mismatch", "error", stem.sample_rate, session.sample_rate,
-            f"{f}: {stem.sample_rate:,} Hz in a {session.sample_rate:,} Hz session. mixreview "
-            "resamples it for the mix, but a DAW importing it as is may play it at the wrong "
-            "speed and pitch.",
-            f"Export it again at {session.sample_rate:,} Hz like the other stems.", f))
+        checks.append(
+            Check(
+                "sample_rate_mismatch",
+                "error",
+                stem.sample_rate,
+                session.sample_rate,
+                f"{f}: {stem.sample_rate:,} Hz in a {session.sample_rate:,} Hz session. mixreview "
+                "resamples it for the mix, but a DAW importing it as is may play it at the wrong "
+                "speed and pitch.",
+                f"Export it again at {session.sample_rate:,} Hz like the other stems.",
+                f,
+            )
+        )
     if stem.subtype in LOW_BIT_SUBTYPES:
         depth = stem.subtype.replace("PCM_", "").replace("_", " ").lower()
-        checks.append(Check(
-            "bit_depth", "warning", stem.subtype, "PCM_24",
-            f"{f}: {depth}-bit ({stem.subtype}). 16-bit stems keep about 96 dB of range and "
-            "carry their own dither noise into every later gain change.",
-            "Export stems as 24-bit or 32-bit float WAV/FLAC.", f))
+        checks.append(
+            Check(
+                "bit_depth",
+                "warning",
+                stem.subtype,
+                "PCM_24",
+                f"{f}: {depth}-bit ({stem.subtype}). 16-bit stems keep about 96 dB of range and "
+                "carry their own dither noise into every later gain change.",
+                "Export stems as 24-bit or 32-bit float WAV/FLAC.",
+                f,
+            )
+        )
     gap_s = session.duration_s - stem.duration_s
     if abs(gap_s) > LENGTH_TOLERANCE_S and stem.channels <= MAX_CHANNELS:
-        checks.append(Check(
-            "length_mismatch", "warning", round(stem.duration_s, 3),
-            round(session.duration_s, 3),
-            f"{f}: {stem.duration_s:.2f} s long, {gap_s:.2f} s shorter than the longest stem "
-            f"({session.duration_s:.2f} s). Stems of different lengths may not line up when "
-            "imported.",
-            "Export every stem from the same start (bar 1) to the same end, including silence.",
-            f))
+        checks.append(
+            Check(
+                "length_mismatch",
+                "warning",
+                round(stem.duration_s, 3),
+                round(session.duration_s, 3),
+                f"{f}: {stem.duration_s:.2f} s long, {gap_s:.2f} s shorter than the longest stem "
+                f"({session.duration_s:.2f} s). Stems of different lengths may not line up when "
+                "imported.",
+                "Export every stem from the same start (bar 1) to the same end, including silence.",
+                f,
+            )
+        )
     if is_default_name(stem.path.stem):
-        checks.append(Check(
-            "bad_label", "warning", stem.path.stem, None,
-            f"{f}: '{stem.path.stem}' is a default track name; it says nothing about the part.",
-            "Rename the stem for what it is (e.g. 'Kick', 'Lead Vocal') or give it a role and a "
-            "name in mixreview.toml.", f))
+        checks.append(
+            Check(
+                "bad_label",
+                "warning",
+                stem.path.stem,
+                None,
+                f"{f}: '{stem.path.stem}' is a default track name; it says nothing about the part.",
+                "Rename the stem for what it is (e.g. 'Kick', 'Lead Vocal') or give it a role and a "
+                "name in mixreview.toml.",
+                f,
+            )
+        )
     elif stem.role == "unknown":
-        checks.append(Check(
-            "unknown_role", "info", stem.path.stem, None,
-            f"{f}: no role could be read from the name, so role-based rules treat it as "
-            "'unknown'.",
-            f"Set its role in mixreview.toml: [stems.\"{f}\"] role = \"keys\" (for example).", f))
+        checks.append(
+            Check(
+                "unknown_role",
+                "info",
+                stem.path.stem,
+                None,
+                f"{f}: no role could be read from the name, so role-based rules treat it as "
+                "'unknown'.",
+                f'Set its role in mixreview.toml: [stems."{f}"] role = "keys" (for example).',
+                f,
+            )
+        )
     return checks
 
 
@@ -120,71 +178,142 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
     m = outcome.measurement
     if m is None:
         if outcome.error and stem.readable and 1 <= stem.channels <= MAX_CHANNELS:
-            return [Check("unreadable", "error", None, None, f"{f}: {outcome.error}",
-                          "Export the stem again from the DAW.", f)]
+            return [
+                Check(
+                    "unreadable",
+                    "error",
+                    None,
+                    None,
+                    f"{f}: {outcome.error}",
+                    "Export the stem again from the DAW.",
+                    f,
+                )
+            ]
         return []
     checks: list[Check] = []
     lv = m.levels
     if m.frames < stem.frames:
-        checks.append(Check(
-            "truncated", "error", m.frames, stem.frames,
-            f"{f}: only {m.frames:,} of {stem.frames:,} frames could be read; the file is cut "
-            "short (an interrupted export or copy).",
-            "Export or copy the stem again.", f))
+        checks.append(
+            Check(
+                "truncated",
+                "error",
+                m.frames,
+                stem.frames,
+                f"{f}: only {m.frames:,} of {stem.frames:,} frames could be read; the file is cut "
+                "short (an interrupted export or copy).",
+                "Export or copy the stem again.",
+                f,
+            )
+        )
     if lv.nan_samples:
-        checks.append(Check(
-            "nan_samples", "error", lv.nan_samples, 0,
-            f"{f}: {lv.nan_samples:,} samples are not numbers (NaN or infinity); they are read "
-            "as silence. A plugin fault usually causes this.",
-            "Find the plugin that produces them, then export the stem again.", f))
+        checks.append(
+            Check(
+                "nan_samples",
+                "error",
+                lv.nan_samples,
+                0,
+                f"{f}: {lv.nan_samples:,} samples are not numbers (NaN or infinity); they are read "
+                "as silence. A plugin fault usually causes this.",
+                "Find the plugin that produces them, then export the stem again.",
+                f,
+            )
+        )
     if lv.sample_peak <= SILENT_PEAK:
-        checks.append(Check(
-            "silent", "warning", None, None,
-            f"{f}: digital silence from start to end.",
-            "Leave it out of the session, or export it again if it should hold a part (check "
-            "the track was not muted or its region unselected).", f))
+        checks.append(
+            Check(
+                "silent",
+                "warning",
+                None,
+                None,
+                f"{f}: digital silence from start to end.",
+                "Leave it out of the session, or export it again if it should hold a part (check "
+                "the track was not muted or its region unselected).",
+                f,
+            )
+        )
         return checks
     if lv.sample_peak_dbfs < NEAR_SILENT_PEAK_DBFS:
-        checks.append(Check(
-            "near_silent", "warning", round(lv.sample_peak_dbfs, 1), NEAR_SILENT_PEAK_DBFS,
-            f"{f}: peaks at {lv.sample_peak_dbfs:.1f} dBFS, almost silent.",
-            "Check the export: a part this quiet is usually a muted or wrongly routed track.", f))
+        checks.append(
+            Check(
+                "near_silent",
+                "warning",
+                round(lv.sample_peak_dbfs, 1),
+                NEAR_SILENT_PEAK_DBFS,
+                f"{f}: peaks at {lv.sample_peak_dbfs:.1f} dBFS, almost silent.",
+                "Check the export: a part this quiet is usually a muted or wrongly routed track.",
+                f,
+            )
+        )
     if m.duration_s < MIN_LOUDNESS_S:
-        checks.append(Check(
-            "too_short", "warning", round(m.duration_s, 3), MIN_LOUDNESS_S,
-            f"{f}: {m.duration_s * 1000:.0f} ms long, shorter than one 400 ms loudness block, "
-            "so it has no loudness reading.",
-            "Export it over the whole song length like the other stems.", f))
+        checks.append(
+            Check(
+                "too_short",
+                "warning",
+                round(m.duration_s, 3),
+                MIN_LOUDNESS_S,
+                f"{f}: {m.duration_s * 1000:.0f} ms long, shorter than one 400 ms loudness block, "
+                "so it has no loudness reading.",
+                "Export it over the whole song length like the other stems.",
+                f,
+            )
+        )
     if lv.clipped_samples > CLIP_SAMPLES_MAX:
         where = _where(lv.clip_series, session)
-        checks.append(Check(
-            "clipping", "error", lv.clipped_samples, CLIP_SAMPLES_MAX,
-            f"{f}: {lv.clipped_samples:,} samples at full scale in {lv.clipped_runs:,} runs "
-            f"(longest {lv.longest_clip_run} samples; {where}).",
-            "Export it again about 6 dB lower or as 32-bit float; clipping baked into a stem "
-            "cannot be undone by the mix.", f))
+        checks.append(
+            Check(
+                "clipping",
+                "error",
+                lv.clipped_samples,
+                CLIP_SAMPLES_MAX,
+                f"{f}: {lv.clipped_samples:,} samples at full scale in {lv.clipped_runs:,} runs "
+                f"(longest {lv.longest_clip_run} samples; {where}).",
+                "Export it again about 6 dB lower or as 32-bit float; clipping baked into a stem "
+                "cannot be undone by the mix.",
+                f,
+            )
+        )
     elif lv.over_full_scale_samples:
-        checks.append(Check(
-            "over_full_scale", "warning", lv.over_full_scale_samples, 0,
-            f"{f}: {lv.over_full_scale_samples:,} float samples above full scale (peak "
-            f"{lv.sample_peak_dbfs:+.1f} dBFS). Fine in 32-bit float, but they clip on any "
-            "fixed-point export.",
-            "Lower the track's output before export so it peaks below 0 dBFS.", f))
+        checks.append(
+            Check(
+                "over_full_scale",
+                "warning",
+                lv.over_full_scale_samples,
+                0,
+                f"{f}: {lv.over_full_scale_samples:,} float samples above full scale (peak "
+                f"{lv.sample_peak_dbfs:+.1f} dBFS). Fine in 32-bit float, but they clip on any "
+                "fixed-point export.",
+                "Lower the track's output before export so it peaks below 0 dBFS.",
+                f,
+            )
+        )
     if lv.flat_top_samples > FLAT_TOP_SAMPLES_MAX and lv.sample_peak < 0.99996:
-        checks.append(Check(
-            "limited", "warning", lv.flat_top_samples, FLAT_TOP_SAMPLES_MAX,
-            f"{f}: {lv.flat_top_samples:,} samples sit flat at the same peak of "
-            f"{lv.sample_peak_dbfs:.2f} dBFS: a limiter or clipper is on the track.",
-            "Bypass limiters and clippers on the track (and its bus) and export again; leave "
-            "peak control to the mix and mastering.", f))
+        checks.append(
+            Check(
+                "limited",
+                "warning",
+                lv.flat_top_samples,
+                FLAT_TOP_SAMPLES_MAX,
+                f"{f}: {lv.flat_top_samples:,} samples sit flat at the same peak of "
+                f"{lv.sample_peak_dbfs:.2f} dBFS: a limiter or clipper is on the track.",
+                "Bypass limiters and clippers on the track (and its bus) and export again; leave "
+                "peak control to the mix and mastering.",
+                f,
+            )
+        )
     dc = lv.dc_offset
     if abs(dc) > DC_OFFSET_MAX:
-        checks.append(Check(
-            "dc_offset", "warning", round(dc, 5), DC_OFFSET_MAX,
-            f"{f}: DC offset of {dc:+.4f} ({20 * np.log10(abs(dc)):.1f} dBFS); it eats headroom "
-            "and thumps at edits.",
-            "Remove the DC (a 20 Hz high-pass or a DC filter on the track) and export again.",
-            f))
+        checks.append(
+            Check(
+                "dc_offset",
+                "warning",
+                round(dc, 5),
+                DC_OFFSET_MAX,
+                f"{f}: DC offset of {dc:+.4f} ({20 * np.log10(abs(dc)):.1f} dBFS); it eats headroom "
+                "and thumps at edits.",
+                "Remove the DC (a 20 Hz high-pass or a DC filter on the track) and export again.",
+                f,
+            )
+        )
     checks.extend(_stereo_checks(stem, outcome))
     return checks
 
@@ -195,18 +324,32 @@ def _stereo_checks(stem: Stem, outcome: StemOutcome) -> list[Check]:
     if st is None:
         return []
     if st.identical_channels:
-        return [Check(
-            "fake_stereo", "warning", 0.0, 0.0,
-            f"{f}: both channels are identical (a mono part in a stereo file).",
-            "Export it as mono; place it with the pan control in the mix.", f)]
+        return [
+            Check(
+                "fake_stereo",
+                "warning",
+                0.0,
+                0.0,
+                f"{f}: both channels are identical (a mono part in a stereo file).",
+                "Export it as mono; place it with the pan control in the mix.",
+                f,
+            )
+        ]
     corr = st.correlation
     if corr is not None and corr < POLARITY_CORRELATION_MIN:
-        return [Check(
-            "channel_polarity", "error", round(corr, 3), POLARITY_CORRELATION_MIN,
-            f"{f}: left/right correlation of {corr:+.2f}; one channel is polarity-inverted, "
-            "so the part cancels when the mix is heard in mono.",
-            "Flip the polarity of one channel on the track (or of the stereo source) and export "
-            "again.", f)]
+        return [
+            Check(
+                "channel_polarity",
+                "error",
+                round(corr, 3),
+                POLARITY_CORRELATION_MIN,
+                f"{f}: left/right correlation of {corr:+.2f}; one channel is polarity-inverted, "
+                "so the part cancels when the mix is heard in mono.",
+                "Flip the polarity of one channel on the track (or of the stereo source) and export "
+                "again.",
+                f,
+            )
+        ]
     return []
 
 
@@ -221,7 +364,13 @@ def stem_checks(stem: Stem, outcome: StemOutcome | None, session: Session) -> li
 def session_checks(session: Session) -> list[Check]:
     """Findings about the session as a whole (the manifest)."""
     return [
-        Check("manifest", "warning", None, None, problem,
-              "Fix mixreview.toml as the message says and run again.")
+        Check(
+            "manifest",
+            "warning",
+            None,
+            None,
+            problem,
+            "Fix mixreview.toml as the message says and run again.",
+        )
         for problem in session.manifest.problems
     ]

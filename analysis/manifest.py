@@ -104,11 +104,11 @@ def _read_stems(folder: Path, raw: object, problems: list[str]) -> dict[str, Ste
     stems: dict[str, StemEntry] = {}
     for file, entry in raw.items():
         if not isinstance(entry, dict):
-            problems.append(f"mixreview.toml: stems.\"{file}\" is not a table; ignored.")
+            problems.append(f'mixreview.toml: stems."{file}" is not a table; ignored.')
             continue
         if Path(file).is_absolute() or not _inside(folder, folder / file):
             problems.append(
-                f"mixreview.toml: stem \"{file}\" is outside the session folder; ignored. "
+                f'mixreview.toml: stem "{file}" is outside the session folder; ignored. '
                 "Copy the file into the session folder and name it relative to it."
             )
             continue

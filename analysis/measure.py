@@ -7,7 +7,10 @@ own over the same files. Work runs in worker processes, one task per stem plus o
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -59,9 +62,9 @@ class Measurement:
             "integrated_lufs": finite(self.loudness.integrated_lufs),
             "short_term_max_lufs": finite(self.loudness.short_term_max_lufs),
             "momentary_max_lufs": finite(self.loudness.momentary_max_lufs),
-            "lra_lu": finite(self.loudness.lra_lu) if np.isfinite(
-                self.loudness.integrated_lufs
-            ) else None,
+            "lra_lu": finite(self.loudness.lra_lu)
+            if np.isfinite(self.loudness.integrated_lufs)
+            else None,
             "true_peak_dbtp": finite(self.true_peak.true_peak_dbtp),
             "sample_peak_dbfs": finite(self.levels.sample_peak_dbfs),
             "rms_dbfs": finite(self.levels.rms_dbfs),
@@ -173,6 +176,17 @@ def _run_task(task: tuple[str, object]) -> tuple[str, object]:
     return key, measure_stem(payload)  # type: ignore[arg-type]
 
 
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """fork when this process has one thread (fast, no re-import), else forkserver.
+
+    Forking a process that runs other threads (the app's UI) can copy a held lock into the
+    child; forkserver starts workers from a clean single-threaded server instead.
+    """
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
+
+
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -192,9 +206,7 @@ def run_tasks(
             if progress:
                 progress(done, total, key)
         return results
-    import multiprocessing
-
-    context = multiprocessing.get_context("forkserver")
+    context = _pool_context()
     with ProcessPoolExecutor(
         max_workers=min(workers, total), mp_context=context, initializer=_worker_init
     ) as pool:

@@ -84,7 +84,7 @@ def infer_role(stem_name: str) -> str:
 
 
 def is_default_name(stem_name: str) -> bool:
-    """True for names a DAW gives by default ("Track_1", "Audio 03", "Untitled"), or bare numbers."""
+    """True for DAW default names ("Track_1", "Audio 03", "Untitled") and bare numbers."""
     if infer_role(stem_name) != "unknown":
         return False
     words = _words(stem_name)

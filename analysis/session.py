@@ -136,9 +136,7 @@ def _probe(path: Path, folder: Path, manifest: Manifest) -> Stem:
         reason = str(exc).split(":")[-1].strip() or "unknown format"
         return Stem(
             **common,
-            error=(
-                f"not a readable audio file ({reason}). Export it again as WAV, FLAC or AIFF."
-            ),
+            error=(f"not a readable audio file ({reason}). Export it again as WAV, FLAC or AIFF."),
         )
     return Stem(
         **common,

@@ -13,7 +13,7 @@ SR = 48000
 
 
 def tone(freq_hz: float, seconds: float, amp: float = 0.25, sr: int = SR) -> np.ndarray:
-    t = np.arange(int(round(seconds * sr))) / sr
+    t = np.arange(round(seconds * sr)) / sr
     return (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
 
 

@@ -33,10 +33,10 @@ def test_json_contract(small_session: Path, capsys) -> None:  # type: ignore[no-
     assert report["session"]["stem_count"] == 4
     assert report["sections"] and {"name", "start_s", "end_s"} <= set(report["sections"][0])
     for stem in report["stems"]:
-        assert STEM_KEYS <= set(stem)
+        assert set(stem) >= STEM_KEYS
         assert set(stem["metrics"]) == METRIC_KEYS
         for check in stem["checks"]:
-            assert CHECK_KEYS <= set(check)
+            assert set(check) >= CHECK_KEYS
             assert check["severity"] in {"error", "warning", "info"}
     kick = next(s for s in report["stems"] if s["file"] == "Kick.wav")
     assert kick["channels"] == 1 and kick["metrics"]["correlation"] is None
@@ -70,7 +70,10 @@ def test_console_script_runs_in_a_subprocess(small_session: Path) -> None:
     env = dict(os.environ)
     result = subprocess.run(
         [sys.executable, "-m", "analysis.cli", "analyze", str(small_session), "--json"],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["session"]["stem_count"] == 3

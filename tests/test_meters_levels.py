@@ -101,8 +101,12 @@ def test_stream_resampler_matches_resample_poly(rate_in: int, rate_out: int) -> 
     expected = signal.resample_poly(data.astype(np.float64), rate_out // g, rate_in // g, axis=0)
     for block in (1, 777, 4096):
         source = data[:2000] if block == 1 else data
-        want = expected if block != 1 else signal.resample_poly(
-            source.astype(np.float64), rate_out // g, rate_in // g, axis=0
+        want = (
+            expected
+            if block != 1
+            else signal.resample_poly(
+                source.astype(np.float64), rate_out // g, rate_in // g, axis=0
+            )
         )
         resampler = StreamResampler(rate_in, rate_out, 2)
         parts = [resampler.process(source[i : i + block]) for i in range(0, len(source), block)]

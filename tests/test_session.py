@@ -62,7 +62,10 @@ def test_discovery_skips_app_folders_and_hidden_files(small_session: Path) -> No
     write(sub / "Lead_Vocal.wav", tone(440, 3.0))
     session = load_session(small_session)
     assert [s.file for s in session.stems] == [
-        "Bass.flac", "Kick.wav", "Pad.wav", "Vocals/Lead_Vocal.wav",
+        "Bass.flac",
+        "Kick.wav",
+        "Pad.wav",
+        "Vocals/Lead_Vocal.wav",
     ]
     assert session.sample_rate == 48000
     assert session.duration_s == pytest.approx(3.0)

@@ -72,9 +72,10 @@ class BandsMeter:
         self._window = window
         scale = np.full(self.n_fft // 2 + 1, 2.0)
         scale[0] = scale[-1] = 1.0
-        self._matrix = (band_matrix(sample_rate, self.n_fft) * (
-            scale / (self.n_fft * float(np.sum(window.astype(np.float64) ** 2)))
-        )[:, None]).astype(np.float32)
+        self._matrix = (
+            band_matrix(sample_rate, self.n_fft)
+            * (scale / (self.n_fft * float(np.sum(window.astype(np.float64) ** 2))))[:, None]
+        ).astype(np.float32)
         # buffer starts half a window before time zero, so frame 0 is centred on hop/2
         self._first_offset = self.n_fft // 2 - self.hop // 2
         self._buffer = np.zeros((self._first_offset, 2), dtype=np.float32)
@@ -98,9 +99,11 @@ class BandsMeter:
         self._emit(final=False)
 
     def _emit(self, final: bool) -> None:
-        n_avail = (len(self._buffer) - self.n_fft) // self.hop + 1 if len(
-            self._buffer
-        ) >= self.n_fft else 0
+        n_avail = (
+            (len(self._buffer) - self.n_fft) // self.hop + 1
+            if len(self._buffer) >= self.n_fft
+            else 0
+        )
         if final:
             wanted = -(-self._frames_in // self.hop) - self._frames_out
             needed = (wanted - 1) * self.hop + self.n_fft

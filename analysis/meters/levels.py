@@ -21,8 +21,10 @@ def amp_to_db(value: float | np.ndarray) -> float | np.ndarray:
     """Linear amplitude to dB, with digital silence as SILENCE_DB instead of -inf."""
     with np.errstate(divide="ignore"):
         out = 20.0 * np.log10(np.maximum(np.asarray(value, dtype=np.float64), 1e-10))
-    return np.where(np.asarray(value) > 0, out, SILENCE_DB) if np.ndim(out) else (
-        float(out) if value > 0 else SILENCE_DB
+    return (
+        np.where(np.asarray(value) > 0, out, SILENCE_DB)
+        if np.ndim(out)
+        else (float(out) if value > 0 else SILENCE_DB)
     )
 
 
@@ -30,8 +32,10 @@ def power_to_db(value: float | np.ndarray) -> float | np.ndarray:
     """Mean square to dB (10 log10), with digital silence as SILENCE_DB."""
     with np.errstate(divide="ignore"):
         out = 10.0 * np.log10(np.maximum(np.asarray(value, dtype=np.float64), 1e-20))
-    return np.where(np.asarray(value) > 0, out, SILENCE_DB) if np.ndim(out) else (
-        float(out) if value > 0 else SILENCE_DB
+    return (
+        np.where(np.asarray(value) > 0, out, SILENCE_DB)
+        if np.ndim(out)
+        else (float(out) if value > 0 else SILENCE_DB)
     )
 
 

@@ -13,7 +13,6 @@ import numpy as np
 from analysis.meters.levels import power_to_db
 from analysis.meters.segments import Segmenter, segment_frames
 
-
 SIDE_TO_MID_FLOOR_DB = -120.0  # identical channels read as this rather than rounding noise
 
 

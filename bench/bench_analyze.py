@@ -1,0 +1,183 @@
+"""Benchmark `mixreview analyze` against ffmpeg's ebur128 (peak=true) on a large generated session.
+
+Generates (never commits) N stereo stems of M minutes at 48 kHz, 24-bit WAV, then runs in one go:
+  1. mixreview analyze --no-cache (wall time, peak memory of the whole process tree),
+  2. ffmpeg -af ebur128=peak=true over the same files, one after another and two at a time.
+Usage: python bench/bench_analyze.py [--stems 32] [--minutes 4] [--dir DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+SR = 48000
+NAMES = ("Kick", "Snare", "Hats", "Bass", "Keys", "Pad", "Lead_Synth", "Lead_Vocal")
+
+
+def generate(folder: Path, stems: int, minutes: float) -> None:
+    """Write stems block by block: filtered noise and tones with a slow envelope, all different."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = int(minutes * 60 * SR)
+    block = SR * 10
+    for index in range(stems):
+        path = folder / f"{NAMES[index % len(NAMES)]}_{index + 1:02d}.wav"
+        if path.exists() and sf.info(str(path)).frames == frames:
+            continue
+        rng = np.random.default_rng(index)
+        freq = 55.0 * 2 ** (index / 5)
+        with sf.SoundFile(str(path), "w", SR, 2, subtype="PCM_24") as out:
+            for start in range(0, frames, block):
+                n = min(block, frames - start)
+                t = (start + np.arange(n)) / SR
+                env = 0.5 + 0.5 * np.sin(2 * np.pi * t / (7 + index))
+                tone = np.sin(2 * np.pi * freq * t) * env
+                noise = rng.standard_normal((n, 2)) * 0.05
+                data = 0.1 * np.column_stack([tone, 0.8 * tone]) + noise * env[:, None]
+                out.write(data.astype(np.float32))
+
+
+class TreeMemory:
+    """Polls the summed RSS of a process and its descendants (Linux /proc)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    todo += [int(c) for c in task.read_text().split()]
+        return pids
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for pid in self._tree():
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+                except OSError:
+                    pass
+            self.peak_kb = max(self.peak_kb, total)
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int, str]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    memory = TreeMemory(proc.pid)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    peak = memory.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed: {err[-2000:]}")
+    return wall, peak, out
+
+
+def ffmpeg_one(path: Path) -> None:
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostats",
+            "-hide_banner",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stems", type=int, default=32)
+    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    args = parser.parse_args()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="mixreview-bench-"))
+    try:
+        t0 = time.perf_counter()
+        generate(folder, args.stems, args.minutes)
+        print(
+            f"generated {args.stems} stems x {args.minutes:g} min in "
+            f"{time.perf_counter() - t0:.1f} s at {folder}",
+            file=sys.stderr,
+        )
+        audio_s = args.stems * args.minutes * 60
+        cmd = [
+            sys.executable,
+            "-m",
+            "analysis.cli",
+            "analyze",
+            str(folder),
+            "--json",
+            "--no-cache",
+            "--quiet",
+        ]
+        wall, peak_kb, out = run_measured(cmd)
+        report = json.loads(out)
+        files = sorted(folder.glob("*.wav"))
+        t0 = time.perf_counter()
+        for path in files:
+            ffmpeg_one(path)
+        ffmpeg_serial = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            list(pool.map(ffmpeg_one, files))
+        ffmpeg_parallel = time.perf_counter() - t0
+        result = {
+            "stems": args.stems,
+            "minutes": args.minutes,
+            "audio_s": audio_s,
+            "cores": os.cpu_count(),
+            "mixreview_wall_s": round(wall, 2),
+            "mixreview_x_realtime": round(audio_s / wall, 1),
+            "mixreview_peak_rss_mb": round(peak_kb / 1024, 1),
+            "ffmpeg_serial_wall_s": round(ffmpeg_serial, 2),
+            "ffmpeg_parallel_wall_s": round(ffmpeg_parallel, 2),
+            "ratio_vs_ffmpeg_serial": round(wall / ffmpeg_serial, 3),
+            "ratio_vs_ffmpeg_parallel": round(wall / ffmpeg_parallel, 3),
+            "mix_integrated_lufs": report["mix"]["metrics"]["integrated_lufs"],
+        }
+        print(json.dumps(result, indent=2))
+    finally:
+        if not args.keep and args.dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
