@@ -95,8 +95,8 @@ def _format_checks(stem: Stem, session: Session) -> list[Check]:
                 "error",
                 stem.channels,
                 MAX_CHANNELS,
-                f"{f}: {stem.channels} channels. mixreview mixes mono and stereo stems, so this one "
-                "is left out of the mix and the measurements.",
+                f"{f}: {stem.channels} channels. mixreview mixes mono and stereo stems, so this "
+                "one is left out of the mix and the measurements.",
                 "Export it as a stereo (or mono) stem; split a surround bed into stereo stems.",
                 f,
             )
@@ -152,8 +152,8 @@ def _format_checks(stem: Stem, session: Session) -> list[Check]:
                 stem.path.stem,
                 None,
                 f"{f}: '{stem.path.stem}' is a default track name; it says nothing about the part.",
-                "Rename the stem for what it is (e.g. 'Kick', 'Lead Vocal') or give it a role and a "
-                "name in mixreview.toml.",
+                "Rename the stem for what it is (e.g. 'Kick', 'Lead Vocal') or give it a role "
+                "and a name in mixreview.toml.",
                 f,
             )
         )
@@ -308,8 +308,8 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
                 "warning",
                 round(dc, 5),
                 DC_OFFSET_MAX,
-                f"{f}: DC offset of {dc:+.4f} ({20 * np.log10(abs(dc)):.1f} dBFS); it eats headroom "
-                "and thumps at edits.",
+                f"{f}: DC offset of {dc:+.4f} ({20 * np.log10(abs(dc)):.1f} dBFS); it eats "
+                "headroom and thumps at edits.",
                 "Remove the DC (a 20 Hz high-pass or a DC filter on the track) and export again.",
                 f,
             )
@@ -345,8 +345,8 @@ def _stereo_checks(stem: Stem, outcome: StemOutcome) -> list[Check]:
                 POLARITY_CORRELATION_MIN,
                 f"{f}: left/right correlation of {corr:+.2f}; one channel is polarity-inverted, "
                 "so the part cancels when the mix is heard in mono.",
-                "Flip the polarity of one channel on the track (or of the stereo source) and export "
-                "again.",
+                "Flip the polarity of one channel on the track (or of the stereo source) and "
+                "export again.",
                 f,
             )
         ]
