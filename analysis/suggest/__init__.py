@@ -1,0 +1,58 @@
+"""The assistant: rule families that turn measurements into single, explained suggestions.
+
+Each family module exposes ``suggest(features) -> list[Suggestion]`` and ``TARGETS``, a mapping
+from its rule names to a function reading the suggestion's target metric from (re-)measured
+features, so every suggestion can be checked by processing and measuring again. Rules, thresholds
+and their sources: docs/rules.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+from analysis.analyze import Analysis
+from analysis.suggest import balance
+from analysis.suggest.features import Features
+from analysis.suggest.model import Suggestion
+
+FAMILIES: tuple[ModuleType, ...] = (balance,)
+
+
+def _optional_families() -> tuple[ModuleType, ...]:
+    found: list[ModuleType] = []
+    import importlib
+
+    for name in ("masking", "lowend", "stereo", "dynamics"):
+        try:
+            found.append(importlib.import_module(f"analysis.suggest.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"analysis.suggest.{name}":
+                raise
+    return tuple(found)
+
+
+def families() -> tuple[ModuleType, ...]:
+    return FAMILIES + _optional_families()
+
+
+def _targets() -> dict[str, Callable[[Suggestion, Features], float]]:
+    table: dict[str, Callable[[Suggestion, Features], float]] = {}
+    for family in families():
+        table.update(family.TARGETS)
+    return table
+
+
+def target_value(suggestion: Suggestion, features: Features) -> float:
+    """The suggestion's target metric measured on ``features``."""
+    return _targets()[suggestion.rule](suggestion, features)
+
+
+def suggest(analysis: Analysis) -> list[Suggestion]:
+    """Every suggestion for the session, most important first; ids are unique."""
+    features = Features.build(analysis)
+    found: dict[str, Suggestion] = {}
+    for family in families():
+        for suggestion in family.suggest(features):
+            found.setdefault(suggestion.id, suggestion)
+    return sorted(found.values(), key=lambda s: s.sort_key)

@@ -1,0 +1,273 @@
+"""Level balance: each stem against its role, section-to-section jumps, and mix headroom.
+
+Levels are relative: a stem's gated loudness over the frames where it plays, minus the mix's
+loudness over the same frames. Predictions treat stems as uncorrelated (energies add), which is
+what the K-weighted energy series allow without another pass over the audio.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.meters.loudness import integrated_from_energy
+from analysis.roles import ROLE_LABELS
+from analysis.suggest.features import Features, StemFeatures
+from analysis.suggest.model import Suggestion, Target
+
+# Loudness of a stem relative to the mix while it plays, in LU: a broad window per role.
+ROLE_RANGES_LU: dict[str, tuple[float, float]] = {
+    "lead_vocal": (-7.0, -1.0),
+    "kick": (-11.0, -3.0),
+    "snare": (-12.0, -3.0),
+    "drums": (-8.0, -1.0),
+    "bass": (-11.0, -3.0),
+    "hats": (-24.0, -9.0),
+    "backing_vocal": (-17.0, -6.0),
+    "guitar": (-17.0, -3.0),
+    "keys": (-17.0, -3.0),
+    "synth": (-16.0, -3.0),
+    "pad": (-22.0, -7.0),
+    "fx": (-28.0, -6.0),
+}
+BALANCE_MARGIN_LU = 1.5  # outside the window by more than this before the rule speaks
+SECTION_ROLES = ("lead_vocal", "kick", "snare", "bass", "drums", "synth")
+SECTION_GAP_LU = 3.0  # 1-3 LU is noticeable, over 3 LU significant (FACTS.md)
+SECTION_MIN_S = 4.0
+SECTION_MIN_ACTIVE = 0.5
+MIN_ACTIVE_FRAMES = 30  # 3 s of playing before a balance is judged
+HEADROOM_TARGET_DBTP = -6.0
+HEADROOM_TOLERANCE_DB = 0.5
+MAX_GAIN_DB = 18.0
+
+
+def _masked(energy: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.where(mask, energy, 0.0)
+
+
+def relative_level(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray) -> float:
+    """Stem loudness minus mix loudness over the frames in ``mask`` (LU); -inf if silent."""
+    stem_lufs = integrated_from_energy(_masked(stem.energy, mask))
+    mix_lufs = integrated_from_energy(_masked(mix.energy, mask))
+    if not (np.isfinite(stem_lufs) and np.isfinite(mix_lufs)):
+        return float("-inf")
+    return stem_lufs - mix_lufs
+
+
+def predicted_relative(
+    stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, gain_db: float
+) -> float:
+    """Relative level after a gain on the stem, mixing energies as uncorrelated."""
+    factor = 10.0 ** (gain_db / 10.0)
+    stem_e = _masked(stem.energy, mask)
+    mix_e = np.maximum(_masked(mix.energy, mask) + (factor - 1.0) * stem_e, 0.0)
+    stem_lufs = integrated_from_energy(stem_e * factor)
+    mix_lufs = integrated_from_energy(mix_e)
+    return stem_lufs - mix_lufs
+
+
+def solve_gain(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, goal_lu: float) -> float:
+    """The gain (dB) that brings the stem's relative level to ``goal_lu`` (bisection)."""
+    low, high = -MAX_GAIN_DB, MAX_GAIN_DB
+    for _ in range(40):
+        middle = (low + high) / 2
+        if predicted_relative(stem, mix, mask, middle) < goal_lu:
+            low = middle
+        else:
+            high = middle
+    return round((low + high) / 2, 1)
+
+
+def _severity(distance_lu: float, high: float, medium: float) -> str:
+    if distance_lu > high:
+        return "high"
+    return "medium" if distance_lu > medium else "low"
+
+
+def _label(stem: StemFeatures) -> str:
+    return ROLE_LABELS.get(stem.role, stem.role).lower()
+
+
+def _balance(features: Features, stem: StemFeatures) -> Suggestion | None:
+    window = ROLE_RANGES_LU.get(stem.role)
+    mix = features.mix
+    if window is None or mix is None or stem.active.sum() < MIN_ACTIVE_FRAMES:
+        return None
+    rel = relative_level(stem, mix, stem.active)
+    if not np.isfinite(rel):
+        return None
+    low, high = window
+    distance = low - rel if rel < low else rel - high if rel > high else 0.0
+    if distance <= BALANCE_MARGIN_LU:
+        return None
+    goal = low + 1.0 if rel < low else high - 1.0
+    gain_db = solve_gain(stem, mix, stem.active, goal)
+    predicted = predicted_relative(stem, mix, stem.active, gain_db)
+    if abs(predicted - goal) > 1.0:
+        return None  # the stem is most of the mix while it plays: gain cannot move it
+    severity = _severity(distance, 8.0, 4.0)
+    side = "below" if rel < low else "above"
+    why = (
+        f"{stem.file} sits {rel:+.1f} LU against the mix while it plays; a {_label(stem)} "
+        f"usually sits between {low:+.0f} and {high:+.0f} LU, so it is {distance:.1f} LU {side} "
+        f"that window. {gain_db:+.1f} dB brings it to about {predicted:+.1f} LU."
+    )
+    return Suggestion(
+        kind="gain",
+        stems=(stem.file,),
+        params={"gain_db": gain_db},
+        severity=severity,
+        category="technical" if severity == "high" else "creative",
+        why=why,
+        evidence={
+            "relative_lu": round(rel, 2),
+            "role_window_lu": [low, high],
+            "distance_lu": round(distance, 2),
+            "active_s": round(float(stem.active.sum()) / 10, 1),
+            "impact": round(distance, 2),
+        },
+        target=Target("relative_level_lu", rel, predicted, f"within:{low}..{high}", "LU"),
+        rule="balance",
+    )
+
+
+def _section_mask(features: Features, start_s: float, end_s: float) -> np.ndarray:
+    mask = np.zeros(features.frames, dtype=bool)
+    mask[int(round(start_s * 10)) : int(round(end_s * 10))] = True
+    return mask
+
+
+def _section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
+    mix = features.mix
+    if stem.role not in SECTION_ROLES or mix is None or len(features.sections) < 2:
+        return []
+    found: list[Suggestion] = []
+    for section in features.sections:
+        if section.duration_s < SECTION_MIN_S:
+            continue
+        inside = _section_mask(features, section.start_s, section.end_s)
+        here = stem.active & inside
+        if here.sum() < SECTION_MIN_ACTIVE * inside.sum():
+            continue
+        outside = stem.active & ~inside
+        if outside.sum() < MIN_ACTIVE_FRAMES:
+            continue
+        rel_here = relative_level(stem, mix, here)
+        rel_rest = relative_level(stem, mix, outside)
+        if not (np.isfinite(rel_here) and np.isfinite(rel_rest)):
+            continue
+        gap = rel_here - rel_rest
+        if abs(gap) <= SECTION_GAP_LU:
+            continue
+        gain_db = solve_gain(stem, mix, here, rel_rest)
+        predicted = predicted_relative(stem, mix, here, gain_db) - rel_rest
+        if abs(predicted) > 1.0:
+            continue
+        verb = "drops" if gap < 0 else "jumps"
+        why = (
+            f"In {section.name} ({section.start_s:.1f}-{section.end_s:.1f} s) {stem.file} "
+            f"{verb} to {rel_here:+.1f} LU against the mix, {abs(gap):.1f} LU "
+            f"{'below' if gap < 0 else 'above'} where it sits in the rest of the song "
+            f"({rel_rest:+.1f} LU). {gain_db:+.1f} dB in {section.name} keeps it level."
+        )
+        found.append(
+            Suggestion(
+                kind="section_gain",
+                stems=(stem.file,),
+                params={
+                    "segments": [
+                        {
+                            "start_s": round(section.start_s, 3),
+                            "end_s": round(section.end_s, 3),
+                            "gain_db": gain_db,
+                        }
+                    ],
+                    "ramp_ms": 20.0,
+                },
+                severity=_severity(abs(gap), 7.0, 4.5),
+                category="technical",
+                why=why,
+                evidence={
+                    "section_relative_lu": round(rel_here, 2),
+                    "rest_relative_lu": round(rel_rest, 2),
+                    "gap_lu": round(gap, 2),
+                    "impact": round(abs(gap), 2),
+                },
+                target=Target("section_gap_lu", abs(gap), abs(predicted), "lower", "LU"),
+                rule="section_balance",
+                section=section.name,
+                section_span_s=(section.start_s, section.end_s),
+            )
+        )
+    return found
+
+
+def _headroom(features: Features) -> Suggestion | None:
+    mix = features.mix
+    if mix is None:
+        return None
+    peak = float(mix.measurement.true_peak.true_peak_dbtp)
+    if not np.isfinite(peak) or peak <= HEADROOM_TARGET_DBTP + HEADROOM_TOLERANCE_DB:
+        return None
+    gain_db = round(HEADROOM_TARGET_DBTP - peak, 1)
+    severity = "high" if peak > 0.0 else "medium" if peak > -3.0 else "low"
+    clip_note = " It would clip a fixed-point export." if peak > 0.0 else ""
+    why = (
+        f"The mix at unity peaks at {peak:+.1f} dBTP, {peak - HEADROOM_TARGET_DBTP:.1f} dB "
+        f"hotter than the {HEADROOM_TARGET_DBTP:.0f} dBTP a mastering engineer expects.{clip_note} "
+        f"{gain_db:+.1f} dB on every stem keeps the balance and leaves the headroom."
+    )
+    stems = tuple(sorted(features.stems))
+    return Suggestion(
+        kind="headroom",
+        stems=stems,
+        params={"gain_db": gain_db},
+        severity=severity,
+        category="technical",
+        why=why,
+        evidence={
+            "mix_true_peak_dbtp": round(peak, 2),
+            "target_dbtp": HEADROOM_TARGET_DBTP,
+            "impact": round(peak - HEADROOM_TARGET_DBTP, 2),
+        },
+        target=Target("mix_true_peak_dbtp", peak, peak + gain_db, "lower", "dBTP"),
+        rule="headroom",
+    )
+
+
+def suggest(features: Features) -> list[Suggestion]:
+    found: list[Suggestion] = []
+    for stem in features.stems.values():
+        balance = _balance(features, stem)
+        if balance is not None:
+            found.append(balance)
+        found.extend(_section_gaps(features, stem))
+    headroom = _headroom(features)
+    if headroom is not None:
+        found.append(headroom)
+    return found
+
+
+def _target_relative(s: Suggestion, f: Features) -> float:
+    stem = f.stems[s.stems[0]]
+    return relative_level(stem, f.mix, stem.active)
+
+
+def _target_section_gap(s: Suggestion, f: Features) -> float:
+    stem = f.stems[s.stems[0]]
+    start_s, end_s = s.section_span_s or (0.0, 0.0)
+    inside = _section_mask(f, start_s, end_s)
+    return abs(
+        relative_level(stem, f.mix, stem.active & inside)
+        - relative_level(stem, f.mix, stem.active & ~inside)
+    )
+
+
+def _target_headroom(_s: Suggestion, f: Features) -> float:
+    return float(f.mix.measurement.true_peak.true_peak_dbtp)
+
+
+TARGETS = {
+    "balance": _target_relative,
+    "section_balance": _target_section_gap,
+    "headroom": _target_headroom,
+}

@@ -1,0 +1,143 @@
+"""Per-stem features the rules share, derived from the measurements on the 100 ms grid.
+
+Everything here is cheap array work over the stored series (no audio is read), so every rule can
+ask the same questions: when is a stem playing, how loud is it in a section, what does its
+spectrum look like while it plays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from analysis.analyze import Analysis
+from analysis.measure import Measurement
+from analysis.meters.bands import BAND_CENTERS_HZ
+from analysis.meters.loudness import integrated_from_energy, lufs_from_energy
+from analysis.sections import Section
+
+CENTERS_HZ = np.array(BAND_CENTERS_HZ)
+ACTIVE_FLOOR_LUFS = -60.0
+ACTIVE_BELOW_MAX_LU = 35.0
+BAND_ACTIVE_BELOW_MAX_DB = 30.0
+
+
+def to_db(power: np.ndarray | float, floor_db: float = -150.0) -> np.ndarray:
+    """Power to dB with a floor instead of -inf."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(10.0 * np.log10(np.maximum(power, 1e-30)), floor_db)
+
+
+def band_index(freq_hz: float) -> int:
+    """The third-octave band holding ``freq_hz``."""
+    return int(np.argmin(np.abs(np.log2(CENTERS_HZ / freq_hz))))
+
+
+def band_range(low_hz: float, high_hz: float) -> np.ndarray:
+    """Indices of bands whose centre lies in [low_hz, high_hz]."""
+    return np.flatnonzero((low_hz * 0.99 <= CENTERS_HZ) & (high_hz * 1.01 >= CENTERS_HZ))
+
+
+def _fit(series: np.ndarray, frames: int) -> np.ndarray:
+    """Pad with zeros (a shorter stem is silent after its end) or cut to ``frames`` rows."""
+    if len(series) >= frames:
+        return series[:frames]
+    pad = [(0, frames - len(series))] + [(0, 0)] * (series.ndim - 1)
+    return np.pad(series, pad)
+
+
+@dataclass(frozen=True)
+class StemFeatures:
+    """One stem's measurement laid on the session's 100 ms grid."""
+
+    file: str
+    role: str
+    measurement: Measurement
+    frames: int
+
+    @cached_property
+    def energy(self) -> np.ndarray:
+        """K-weighted energy per 100 ms (the loudness meter's), on the session grid."""
+        return _fit(np.asarray(self.measurement.loudness.energy_100ms, np.float64), self.frames)
+
+    @cached_property
+    def frame_lufs(self) -> np.ndarray:
+        return np.maximum(np.asarray(lufs_from_energy(np.maximum(self.energy, 1e-30))), -200.0)
+
+    @cached_property
+    def active(self) -> np.ndarray:
+        """Frames where the part plays: above -60 LUFS and within 35 LU of its loudest frame."""
+        lufs = self.frame_lufs
+        top = lufs.max(initial=-200.0)
+        return (lufs > ACTIVE_FLOOR_LUFS) & (lufs > top - ACTIVE_BELOW_MAX_LU)
+
+    @cached_property
+    def mid(self) -> np.ndarray:
+        return _fit(np.asarray(self.measurement.bands.mid_power, np.float64), self.frames)
+
+    @cached_property
+    def side(self) -> np.ndarray:
+        return _fit(np.asarray(self.measurement.bands.side_power, np.float64), self.frames)
+
+    @cached_property
+    def band_power(self) -> np.ndarray:
+        """Mid + side power per frame and band: the stereo power (L² + R²) / 2."""
+        return self.mid + self.side
+
+    @cached_property
+    def band_db(self) -> np.ndarray:
+        return to_db(self.band_power)
+
+    @cached_property
+    def band_active(self) -> np.ndarray:
+        """Per band and frame: the stem plays and the band carries energy near its band maximum."""
+        db = self.band_db
+        top = db[self.active].max(axis=0) if self.active.any() else np.full(db.shape[1], -150.0)
+        return (
+            self.active[:, None] & (db > (top - BAND_ACTIVE_BELOW_MAX_DB)[None, :]) & (db > -100.0)
+        )
+
+    @cached_property
+    def spectrum_db(self) -> np.ndarray:
+        """Long-term band spectrum over the frames where the stem plays."""
+        if not self.active.any():
+            return np.full(len(CENTERS_HZ), -150.0)
+        return to_db(self.band_power[self.active].mean(axis=0))
+
+    def loudness(self, start_s: float = 0.0, end_s: float | None = None) -> float:
+        """Gated integrated loudness over a range, -inf if silent there."""
+        return integrated_from_energy(self.energy, start_s, end_s)
+
+    def active_share(self, start_s: float, end_s: float) -> float:
+        first, last = int(start_s * 10), max(int(start_s * 10) + 1, int(end_s * 10))
+        window = self.active[first:last]
+        return float(window.mean()) if len(window) else 0.0
+
+
+@dataclass(frozen=True)
+class Features:
+    """Features for every measured stem and for the mix."""
+
+    analysis: Analysis
+    stems: dict[str, StemFeatures]
+    mix: StemFeatures | None
+    sections: tuple[Section, ...]
+    frames: int
+
+    @classmethod
+    def build(cls, analysis: Analysis) -> Features:
+        frames = int(np.ceil(analysis.session.duration_s * 10 - 1e-9))
+        stems = {
+            r.stem.file: StemFeatures(r.stem.file, r.stem.role, r.measurement, frames)
+            for r in analysis.stems
+            if r.measurement is not None and r.stem.mixable
+        }
+        mix = (
+            StemFeatures("(mix)", "mix", analysis.mix, frames) if analysis.mix is not None else None
+        )
+        return cls(analysis, stems, mix, analysis.sections, frames)
+
+    def role_of(self, file: str) -> str:
+        return self.stems[file].role

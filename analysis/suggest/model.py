@@ -1,0 +1,87 @@
+"""The Suggestion: one concrete, explained change the assistant proposes and the human decides."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+CATEGORIES = ("technical", "creative")
+
+
+def suggestion_id(kind: str, stems: tuple[str, ...], section: str | None, rule: str) -> str:
+    """Stable across runs for the same input: built from what the suggestion is about, never from
+    its numbers, so a review survives small measurement changes."""
+    text = json.dumps([kind, list(stems), section, rule])
+    return f"{kind}-{hashlib.blake2b(text.encode(), digest_size=5).hexdigest()}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The metric a suggestion promises to improve, its value now and the value it predicts."""
+
+    metric: str
+    before: float
+    predicted: float
+    goal: str  # "lower", "higher" or "closer:<value>"
+    unit: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "before": round(self.before, 3),
+            "predicted": round(self.predicted, 3),
+            "goal": self.goal,
+            "unit": self.unit,
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One change to one stem (or a section of it, or a few stems together).
+
+    ``params`` are what the processor of ``kind`` takes; ``evidence`` holds the numbers that
+    triggered the rule; ``why`` says it in words and quotes those numbers; ``target`` is the effect
+    it predicts, checked by measuring again after processing.
+    """
+
+    kind: str
+    stems: tuple[str, ...]
+    params: dict[str, Any]
+    severity: str
+    category: str
+    why: str
+    evidence: dict[str, Any]
+    target: Target
+    rule: str
+    section: str | None = None
+    section_span_s: tuple[float, float] | None = None
+    id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(
+                self, "id", suggestion_id(self.kind, self.stems, self.section, self.rule)
+            )
+
+    @property
+    def sort_key(self) -> tuple[int, float, str]:
+        return (SEVERITY_ORDER[self.severity], -float(self.evidence.get("impact", 0.0)), self.id)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "stems": list(self.stems),
+            "section": self.section,
+            "section_span_s": list(self.section_span_s) if self.section_span_s else None,
+            "params": self.params,
+            "severity": self.severity,
+            "category": self.category,
+            "rule": self.rule,
+            "why": self.why,
+            "evidence": self.evidence,
+            "target": self.target.as_dict(),
+        }
