@@ -132,7 +132,7 @@ def _balance(features: Features, stem: StemFeatures) -> Suggestion | None:
 
 def _section_mask(features: Features, start_s: float, end_s: float) -> np.ndarray:
     mask = np.zeros(features.frames, dtype=bool)
-    mask[int(round(start_s * 10)) : int(round(end_s * 10))] = True
+    mask[round(start_s * 10) : round(end_s * 10)] = True
     return mask
 
 
