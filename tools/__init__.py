@@ -1,0 +1,1 @@
+"""Scripts that generate sample material for mixreview."""
