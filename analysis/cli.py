@@ -72,7 +72,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    suggestions: list[dict] = []
+    from analysis.suggest import suggest
+
+    suggestions = [s.as_dict() for s in suggest(analysis)]
     data = report_mod.report_dict(analysis, suggestions)
     if args.json:
         print(report_mod.to_json(analysis, suggestions))

@@ -7,6 +7,7 @@ from typing import Any
 
 from analysis.analyze import Analysis, StemReport
 from analysis.roles import ROLE_LABELS
+from analysis.suggest.describe import describe_params
 
 SCHEMA = "mixreview.report/1"
 
@@ -117,9 +118,11 @@ def to_markdown(analysis: Analysis, suggestions: list[dict[str, Any]] | None = N
     if suggestions:
         lines += ["", "## Suggestions", ""]
         for s in suggestions:
-            where = f" ({s['section']})" if s.get("section") else ""
+            where = f" in {s['section']}" if s.get("section") else ""
             lines.append(
-                f"- **{s['severity']}** `{s['kind']}` on {', '.join(s['stems'])}{where}: {s['why']}"
+                f"- **{s['severity']}** ({s['category']}) `{s['kind']}` "
+                f"{describe_params(s['kind'], s['params'])} on {', '.join(s['stems'])}{where}. "
+                f"{s['why']}"
             )
     return "\n".join(lines) + "\n"
 
@@ -153,7 +156,11 @@ def to_text(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None)
     if suggestions:
         out += ["", "Suggestions:"]
         for s in suggestions:
-            where = f" [{s['section']}]" if s.get("section") else ""
-            out.append(f"  ({s['severity']}) {s['kind']} {', '.join(s['stems'])}{where}")
+            where = f" in {s['section']}" if s.get("section") else ""
+            stems = ", ".join(s["stems"]) if len(s["stems"]) <= 3 else "every stem"
+            out.append(
+                f"  [{s['severity']}] {s['kind']}: {describe_params(s['kind'], s['params'])} "
+                f"on {stems}{where} ({s['category']})"
+            )
             out.append(f"      {s['why']}")
     return "\n".join(out) + "\n"
