@@ -38,18 +38,22 @@ def describe_ranges(
     most: int = 3,
 ) -> str:
     """'bars 9-12, 17' with a tempo, else '0:12.0-0:15.5, 0:21.0'; '(+N more)' past ``most``."""
-    parts: list[str] = []
-    for start_s, end_s in ranges[:most]:
-        if tempo_bpm:
+    if tempo_bpm:
+        bars: list[list[int]] = []
+        for start_s, end_s in ranges:
             first = bar_at(start_s, tempo_bpm, beats_per_bar)
             last = bar_at(max(start_s, end_s - 1e-3), tempo_bpm, beats_per_bar)
-            parts.append(f"{first}" if first == last else f"{first}-{last}")
-        else:
-            parts.append(f"{format_time(start_s)}-{format_time(end_s)}")
-    text = ", ".join(parts)
-    if tempo_bpm:
-        many = len(parts) > 1 or "-" in text
-        text = ("bars " if many else "bar ") + text
-    if len(ranges) > most:
-        text += f" (+{len(ranges) - most} more)"
+            if bars and first <= bars[-1][1] + 1:
+                bars[-1][1] = max(bars[-1][1], last)
+            else:
+                bars.append([first, last])
+        parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in bars[:most]]
+        text = ("bars " if len(parts) > 1 or "-" in parts[0] else "bar ") + ", ".join(parts)
+        extra = len(bars) - most
+    else:
+        parts = [f"{format_time(a)}-{format_time(b)}" for a, b in ranges[:most]]
+        text = ", ".join(parts)
+        extra = len(ranges) - most
+    if extra > 0:
+        text += f" (+{extra} more)"
     return text
