@@ -1,0 +1,342 @@
+"""The review: what the human decided about each suggestion, saved the moment it changes.
+
+Decisions (accept, reject, amount, parameter overrides, notes), manual changes, notes on stems,
+blind-comparison tallies and where the user was in the app live in ``review.json`` in the
+session's state folder. Every change is written atomically (temp file, fsync, rename), so a
+closed terminal or ``kill -9`` loses nothing. Undo and redo cover every decision.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analysis.apply import Change
+from analysis.suggest.model import Suggestion
+
+SCHEMA = "mixreview.review/1"
+REVIEW_NAME = "review.json"
+STATUSES = ("pending", "accepted", "rejected", "adjusted")
+MANUAL_KINDS = ("gain", "eq", "highpass", "compressor", "width", "pan", "polarity", "mono_bass")
+UNDO_DEPTH = 200
+
+
+class ReviewError(Exception):
+    """A review file that cannot be used for this session (the message says why)."""
+
+
+def _empty(session_path: Path, stems: Sequence[str]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "session": {"path": str(session_path.resolve()), "stems": sorted(stems)},
+        "decisions": {},
+        "manual": [],
+        "stem_notes": {},
+        "blind": {},
+        "ui": {},
+    }
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` through a temp file in the same folder, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The user's decision on one suggestion, as read back from the review."""
+
+    status: str
+    amount: float
+    params: dict[str, Any] | None
+    note: str
+
+
+class Review:
+    """Review state bound to a file; every mutating call saves before it returns."""
+
+    def __init__(self, path: Path, data: dict[str, Any], messages: Sequence[str] = ()) -> None:
+        self.path = path
+        self.data = data
+        self.messages = list(messages)
+        self._undo: list[dict[str, Any]] = []
+        self._redo: list[dict[str, Any]] = []
+
+    # -- loading -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, session_path: Path, stems: Sequence[str]) -> Review:
+        """Load ``path`` or start a new review; a corrupt file is kept aside, never deleted."""
+        if not path.exists():
+            return cls(path, _empty(session_path, stems))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+                raise ValueError("not a mixreview review file")
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.replace(path, aside)
+            return cls(
+                path,
+                _empty(session_path, stems),
+                [
+                    f"The review file could not be read ({exc}); it was kept as {aside.name} and "
+                    "a new review started. Your earlier decisions are in that file."
+                ],
+            )
+        for key, default in _empty(session_path, stems).items():
+            data.setdefault(key, copy.deepcopy(default))
+        return cls(path, data)
+
+    @classmethod
+    def load_for_render(cls, path: Path, stems: Sequence[str]) -> Review:
+        """Read a review file without changing it; ReviewError if it belongs elsewhere."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise ReviewError(f"cannot read the review file {path}: {exc}") from exc
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise ReviewError(f"{path} is not a mixreview review file.")
+        theirs = set(data.get("session", {}).get("stems", []))
+        ours = set(stems)
+        if theirs and not theirs & ours:
+            raise ReviewError(
+                f"{path} was made for another session (none of its stems "
+                f"{', '.join(sorted(theirs)[:3])}... are here). Give the review of this session."
+            )
+        return cls(path, data)
+
+    # -- saving and undo -----------------------------------------------------------------------
+    def save(self) -> None:
+        write_json_atomic(self.path, self.data)
+
+    def _change(self) -> None:
+        """Call before a mutation: remember the state for undo."""
+        snapshot = {k: copy.deepcopy(v) for k, v in self.data.items() if k != "ui"}
+        self._undo.append(snapshot)
+        del self._undo[:-UNDO_DEPTH]
+        self._redo.clear()
+
+    def _restore(self, snapshot: dict[str, Any]) -> None:
+        ui = self.data.get("ui", {})
+        self.data = {**copy.deepcopy(snapshot), "ui": ui}
+
+    def undo(self) -> bool:
+        if not self._undo:
+            return False
+        self._redo.append({k: copy.deepcopy(v) for k, v in self.data.items() if k != "ui"})
+        self._restore(self._undo.pop())
+        self.save()
+        return True
+
+    def redo(self) -> bool:
+        if not self._redo:
+            return False
+        self._undo.append({k: copy.deepcopy(v) for k, v in self.data.items() if k != "ui"})
+        self._restore(self._redo.pop())
+        self.save()
+        return True
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    # -- decisions -----------------------------------------------------------------------------
+    def _entry(self, suggestion: Suggestion) -> dict[str, Any]:
+        entry = self.data["decisions"].setdefault(
+            suggestion.id, {"status": "pending", "amount": 1.0, "params": None, "note": ""}
+        )
+        entry["snapshot"] = {
+            "kind": suggestion.kind,
+            "stems": list(suggestion.stems),
+            "section": suggestion.section,
+            "params": suggestion.params,
+            "why": suggestion.why,
+        }
+        entry["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        return entry
+
+    def decide(self, suggestion: Suggestion, status: str) -> None:
+        if status not in ("pending", "accepted", "rejected"):
+            raise ValueError(f"unknown decision {status!r}")
+        self._change()
+        self._entry(suggestion)["status"] = status
+        self.save()
+
+    def accept(self, suggestion: Suggestion) -> None:
+        self.decide(suggestion, "accepted")
+
+    def reject(self, suggestion: Suggestion) -> None:
+        self.decide(suggestion, "rejected")
+
+    def set_amount(self, suggestion: Suggestion, amount: float) -> None:
+        """Partial application, 0..1; setting an amount on a pending suggestion accepts it."""
+        self._change()
+        entry = self._entry(suggestion)
+        entry["amount"] = round(min(1.0, max(0.0, float(amount))), 3)
+        if entry["status"] == "pending":
+            entry["status"] = "accepted"
+        self.save()
+
+    def set_params(self, suggestion: Suggestion, params: Mapping[str, Any]) -> None:
+        """Override the suggestion's parameters (adjusting accepts it)."""
+        self._change()
+        entry = self._entry(suggestion)
+        entry["params"] = None if dict(params) == suggestion.params else dict(params)
+        if entry["status"] == "pending":
+            entry["status"] = "accepted"
+        self.save()
+
+    def set_note(self, suggestion: Suggestion, text: str) -> None:
+        self._change()
+        self._entry(suggestion)["note"] = text
+        self.save()
+
+    def decision(self, suggestion_id: str) -> Decision:
+        entry = self.data["decisions"].get(suggestion_id)
+        if entry is None:
+            return Decision("pending", 1.0, None, "")
+        return Decision(
+            entry["status"], float(entry["amount"]), entry.get("params"), entry.get("note", "")
+        )
+
+    def status(self, suggestion_id: str) -> str:
+        """pending, accepted, rejected, or adjusted (accepted with changed params or amount)."""
+        d = self.decision(suggestion_id)
+        if d.status == "accepted" and (d.params is not None or d.amount != 1.0):
+            return "adjusted"
+        return d.status
+
+    def params_of(self, suggestion: Suggestion) -> dict[str, Any]:
+        override = self.decision(suggestion.id).params
+        return dict(override) if override is not None else dict(suggestion.params)
+
+    def orphans(self, suggestions: Iterable[Suggestion]) -> list[str]:
+        """Decided ids that no longer match a suggestion (the stems changed); kept, reported."""
+        live = {s.id for s in suggestions}
+        return sorted(
+            sid
+            for sid, e in self.data["decisions"].items()
+            if sid not in live and e.get("status") != "pending"
+        )
+
+    # -- manual changes, notes, blind tests, ui ------------------------------------------------
+    def add_manual(
+        self,
+        kind: str,
+        stem: str,
+        params: Mapping[str, Any],
+        section_span_s: tuple[float, float] | None = None,
+        note: str = "",
+    ) -> str:
+        """A change of the user's own; returns its id (``manual-N``)."""
+        if kind not in MANUAL_KINDS:
+            raise ValueError(f"manual changes are one of {', '.join(MANUAL_KINDS)}")
+        self._change()
+        used = {m["id"] for m in self.data["manual"]}
+        number = 1
+        while f"manual-{number}" in used:
+            number += 1
+        manual_id = f"manual-{number}"
+        self.data["manual"].append({
+            "id": manual_id, "kind": kind, "stems": [stem], "params": dict(params),
+            "section_span_s": list(section_span_s) if section_span_s else None,
+            "amount": 1.0, "note": note, "enabled": True,
+        })  # fmt: skip
+        self.save()
+        return manual_id
+
+    def update_manual(self, manual_id: str, **fields: Any) -> None:
+        self._change()
+        for manual in self.data["manual"]:
+            if manual["id"] == manual_id:
+                manual.update(fields)
+                break
+        else:
+            raise KeyError(manual_id)
+        self.save()
+
+    def remove_manual(self, manual_id: str) -> None:
+        self._change()
+        self.data["manual"] = [m for m in self.data["manual"] if m["id"] != manual_id]
+        self.save()
+
+    @property
+    def manual(self) -> list[dict[str, Any]]:
+        return list(self.data["manual"])
+
+    def set_stem_note(self, stem: str, text: str) -> None:
+        self._change()
+        self.data["stem_notes"][stem] = text
+        self.save()
+
+    def record_blind(self, key: str, preferred: str, a_label: str, b_label: str) -> None:
+        """One blind trial of ``key``: which of the two hidden versions the user preferred."""
+        self._change()
+        tally = self.data["blind"].setdefault(key, {"trials": 0, "wins": {}, "labels": []})
+        tally["trials"] += 1
+        tally["wins"][preferred] = tally["wins"].get(preferred, 0) + 1
+        tally["labels"] = sorted({*tally["labels"], a_label, b_label})
+        self.save()
+
+    def set_ui(self, **state: Any) -> None:
+        """Where the user is (selection, filter): saved, but not an undoable decision."""
+        self.data["ui"].update(state)
+        self.save()
+
+    # -- what to render ------------------------------------------------------------------------
+    def changes(self, suggestions: Iterable[Suggestion], version: str = "chosen") -> list[Change]:
+        """The changes of a version: ``original`` none, ``assistant`` every suggestion at full
+        strength, ``chosen`` the accepted ones (with amounts and overrides) plus manual ones."""
+        from analysis.apply import change_of
+
+        if version == "original":
+            return []
+        if version == "assistant":
+            return [change_of(s) for s in suggestions]
+        if version != "chosen":
+            raise ValueError(f"unknown version {version!r}")
+        chosen = []
+        for s in suggestions:
+            d = self.decision(s.id)
+            if d.status == "accepted" and d.amount > 0:
+                chosen.append(change_of(s, amount=d.amount, params=self.params_of(s)))
+        for m in self.data["manual"]:
+            if m.get("enabled", True) and m.get("amount", 1.0) > 0:
+                span = m.get("section_span_s")
+                chosen.append(Change(
+                    kind=m["kind"], stems=tuple(m["stems"]), params=dict(m["params"]),
+                    amount=float(m.get("amount", 1.0)),
+                    section_span_s=tuple(span) if span else None, source_id=m["id"],
+                ))  # fmt: skip
+        return chosen
+
+
+def review_path(state_folder: Path) -> Path:
+    return state_folder / REVIEW_NAME
