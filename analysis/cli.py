@@ -112,16 +112,69 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-cache", action="store_true", help="measure again, ignore cache")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(func=cmd_analyze)
+
+    render = sub.add_parser(
+        "render", help="export the chosen, original and assistant mixes, stems and notes"
+    )
+    render.add_argument("session", type=Path, help="folder of stems")
+    render.add_argument(
+        "--review",
+        type=Path,
+        default=None,
+        help="review file (default: the session's .mixreview/review.json)",
+    )
+    render.add_argument(
+        "--out", type=Path, default=None, help="export folder (default: SESSION/mixreview-export)"
+    )
+    render.add_argument(
+        "--versions",
+        default="chosen,original,assistant",
+        help="comma-separated: chosen, original, assistant",
+    )
+    render.add_argument("--no-stems", action="store_true", help="skip the processed stems")
+    render.add_argument(
+        "--format",
+        choices=("pcm24", "pcm16", "float"),
+        default="pcm24",
+        help="sample format of the WAV files (default 24-bit)",
+    )
+    render.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing export folder instead of numbering a new one",
+    )
+    render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.set_defaults(func=cmd_render)
+
+    review = sub.add_parser("review", help="open the review app (the default command)")
+    review.add_argument("session", type=Path, nargs="?", default=None, help="folder of stems")
+    review.set_defaults(func=cmd_review)
     return parser
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from analysis.export import run_render_command
+
+    return run_render_command(args)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    session = args.session or bundled_session()
+    try:
+        from tui.app import run_app
+    except ImportError:
+        # the app is not installed: print the report instead
+        return main(["analyze", str(session)])
+    return run_app(Path(session))
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0] not in {"analyze", "-h", "--help"} and not argv[0].startswith("-")):
-        # `mixreview [SESSION]`: the report of the session (the bundled one by default)
-        session = argv[0] if argv else str(bundled_session())
-        argv = ["analyze", session, *argv[1:]]
+    commands = {"analyze", "render", "review", "-h", "--help"}
+    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+        # `mixreview [SESSION]`: the review app on the session (the bundled one by default)
+        argv = ["review", *argv]
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -61,7 +61,7 @@ def test_markdown_and_text(small_session: Path, capsys) -> None:  # type: ignore
     assert main(["analyze", str(small_session), "--md"]) == 0
     md = capsys.readouterr().out
     assert md.startswith("# song") and "| Kick.wav |" in md
-    assert main([str(small_session)]) == 0
+    assert main(["analyze", str(small_session)]) == 0
     text = capsys.readouterr().out
     assert "Kick.wav" in text and "(mix at unity)" in text
 

@@ -1,0 +1,135 @@
+"""What the app asks of audio: the interface between the review app and the audition player.
+
+The app only talks to an ``Audition``. ``NoAudio`` is the stand-in when nothing can play here
+(no PortAudio, no output device, an SSH session without forwarded audio): every action still
+answers, and ``reason`` says why there is no sound. The real player lives in ``tui/player.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from analysis.apply import Change
+
+
+@dataclass
+class Levels:
+    """Meter readings per stem (and ``"(mix)"``) for the UI to draw: peak dBFS, short-term LUFS."""
+
+    peak_db: dict[str, float] = field(default_factory=dict)
+    loudness_lufs: dict[str, float] = field(default_factory=dict)
+
+
+class Audition(Protocol):
+    """Transport and A/B of two versions of the mix, loudness-matched by default."""
+
+    available: bool
+    reason: str
+    playing: bool
+    side: str  # "A" or "B"
+    loop_s: tuple[float, float] | None
+    match_loudness: bool
+    offset_db: float  # gain applied to B to match A's loudness (shown in the UI)
+    label_a: str
+    label_b: str
+
+    @property
+    def position_s(self) -> float: ...
+
+    def set_versions(
+        self, a: Sequence[Change], b: Sequence[Change], label_a: str, label_b: str
+    ) -> None: ...
+
+    def play(self) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def toggle(self) -> None: ...
+
+    def seek(self, position_s: float) -> None: ...
+
+    def switch(self, side: str | None = None) -> None: ...
+
+    def set_loop(self, span_s: tuple[float, float] | None) -> None: ...
+
+    def set_match_loudness(self, on: bool) -> None: ...
+
+    def set_mute(self, stem: str, muted: bool) -> None: ...
+
+    def set_solo(self, stem: str, soloed: bool) -> None: ...
+
+    def levels(self) -> Levels: ...
+
+    def write_clips(self, out_dir: Path, span_s: tuple[float, float]) -> tuple[Path, Path]: ...
+
+    def close(self) -> None: ...
+
+
+class NoAudio:
+    """An Audition that cannot play: it keeps the transport state so the app behaves the same."""
+
+    def __init__(self, reason: str, duration_s: float = 0.0) -> None:
+        self.available = False
+        self.reason = reason
+        self.playing = False
+        self.side = "A"
+        self.loop_s: tuple[float, float] | None = None
+        self.match_loudness = True
+        self.offset_db = 0.0
+        self.label_a = "A"
+        self.label_b = "B"
+        self.duration_s = duration_s
+        self._position_s = 0.0
+        self._a: list[Change] = []
+        self._b: list[Change] = []
+        self.muted: set[str] = set()
+        self.soloed: set[str] = set()
+
+    @property
+    def position_s(self) -> float:
+        return self._position_s
+
+    def set_versions(
+        self, a: Sequence[Change], b: Sequence[Change], label_a: str, label_b: str
+    ) -> None:
+        self._a, self._b = list(a), list(b)
+        self.label_a, self.label_b = label_a, label_b
+
+    def play(self) -> None:
+        self.playing = False
+
+    def pause(self) -> None:
+        self.playing = False
+
+    def toggle(self) -> None:
+        self.playing = False
+
+    def seek(self, position_s: float) -> None:
+        self._position_s = min(max(0.0, position_s), self.duration_s or position_s)
+
+    def switch(self, side: str | None = None) -> None:
+        self.side = side or ("B" if self.side == "A" else "A")
+
+    def set_loop(self, span_s: tuple[float, float] | None) -> None:
+        self.loop_s = span_s
+
+    def set_match_loudness(self, on: bool) -> None:
+        self.match_loudness = on
+
+    def set_mute(self, stem: str, muted: bool) -> None:
+        (self.muted.add if muted else self.muted.discard)(stem)
+
+    def set_solo(self, stem: str, soloed: bool) -> None:
+        (self.soloed.add if soloed else self.soloed.discard)(stem)
+
+    def levels(self) -> Levels:
+        return Levels()
+
+    def write_clips(self, out_dir: Path, span_s: tuple[float, float]) -> tuple[Path, Path]:
+        raise RuntimeError("clip export is provided by the audition player")
+
+    def close(self) -> None:
+        pass
