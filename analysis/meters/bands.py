@@ -78,49 +78,51 @@ class BandsMeter:
         ).astype(np.float32)
         # buffer starts half a window before time zero, so frame 0 is centred on hop/2
         self._first_offset = self.n_fft // 2 - self.hop // 2
-        self._buffer = np.zeros((self._first_offset, 2), dtype=np.float32)
+        self._buffer = np.zeros((2, self._first_offset), dtype=np.float32)  # mid, side rows
         self._frames_in = 0
         self._frames_out = 0
         self._mid: list[np.ndarray] = []
         self._side: list[np.ndarray] = []
 
     def _mid_side(self, block: np.ndarray) -> np.ndarray:
-        block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+        """(2, frames) rows of mid and side."""
+        rows = np.ascontiguousarray(block.T)
+        if not np.isfinite(rows).all():
+            rows = np.nan_to_num(rows, nan=0.0, posinf=0.0, neginf=0.0)
         if self.channels == 1:
-            return np.column_stack([block[:, 0], np.zeros(len(block), np.float32)])
-        left, right = block[:, 0], block[:, 1]
-        return np.column_stack([(left + right) * 0.5, (left - right) * 0.5]).astype(np.float32)
+            return np.stack([rows[0], np.zeros(rows.shape[1], np.float32)])
+        left, right = rows
+        return np.stack([(left + right) * 0.5, (left - right) * 0.5]).astype(np.float32)
 
     def update(self, block: np.ndarray) -> None:
         if not len(block):
             return
         self._frames_in += len(block)
-        self._buffer = np.concatenate([self._buffer, self._mid_side(block)])
+        self._buffer = np.concatenate([self._buffer, self._mid_side(block)], axis=1)
         self._emit(final=False)
 
     def _emit(self, final: bool) -> None:
-        n_avail = (
-            (len(self._buffer) - self.n_fft) // self.hop + 1
-            if len(self._buffer) >= self.n_fft
-            else 0
-        )
+        length = self._buffer.shape[1]
+        n_avail = (length - self.n_fft) // self.hop + 1 if length >= self.n_fft else 0
         if final:
             wanted = -(-self._frames_in // self.hop) - self._frames_out
             needed = (wanted - 1) * self.hop + self.n_fft
-            if wanted > 0 and len(self._buffer) < needed:
-                pad = np.zeros((needed - len(self._buffer), 2), np.float32)
-                self._buffer = np.concatenate([self._buffer, pad])
+            if wanted > 0 and length < needed:
+                pad = np.zeros((2, needed - length), np.float32)
+                self._buffer = np.concatenate([self._buffer, pad], axis=1)
             n_avail = max(wanted, 0)
         if n_avail <= 0:
             return
-        idx = np.arange(n_avail)[:, None] * self.hop + np.arange(self.n_fft)[None, :]
-        for col, store in ((0, self._mid), (1, self._side)):
-            frames = self._buffer[:, col][idx] * self._window
-            spectrum = sp_fft.rfft(frames, axis=1)
-            power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-            store.append(power @ self._matrix)
+        windows = np.lib.stride_tricks.sliding_window_view(self._buffer, self.n_fft, axis=1)
+        frames = windows[:, : (n_avail - 1) * self.hop + 1 : self.hop] * self._window
+        spectrum = sp_fft.rfft(frames, axis=-1)
+        power = spectrum.real**2
+        power += spectrum.imag**2
+        bands = power @ self._matrix
+        self._mid.append(bands[0])
+        self._side.append(bands[1])
         self._frames_out += n_avail
-        self._buffer = self._buffer[n_avail * self.hop :]
+        self._buffer = self._buffer[:, n_avail * self.hop :]
 
     def result(self) -> BandsResult:
         self._emit(final=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.meters.levels import power_to_db
-from analysis.meters.segments import Segmenter, segment_frames
+from analysis.meters.segments import RowSegmenter, segment_frames
 
 SIDE_TO_MID_FLOOR_DB = -120.0  # identical channels read as this rather than rounding noise
 
@@ -69,35 +69,31 @@ class StereoMeter:
     def __init__(self, sample_rate: int, channels: int = 2) -> None:
         if channels != 2:
             raise ValueError("StereoMeter needs two channels")
-        self._segmenter = Segmenter(segment_frames(sample_rate), 2)
+        self._segmenter = RowSegmenter(segment_frames(sample_rate), 3)
         self._max_diff = 0.0
         self._series: list[np.ndarray] = []
 
     def update(self, block: np.ndarray) -> None:
         if not len(block):
             return
-        block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-        self._max_diff = max(self._max_diff, float(np.abs(block[:, 0] - block[:, 1]).max()))
-        segs = self._segmenter.push(block)
+        rows = np.ascontiguousarray(block.T)
+        if not np.isfinite(rows).all():
+            rows = np.nan_to_num(rows, nan=0.0, posinf=0.0, neginf=0.0)
+        left, right = rows
+        self._max_diff = max(self._max_diff, float(np.abs(left - right).max()))
+        products = np.stack([left * left, right * right, left * right])
+        segs = self._segmenter.push(products)
         if len(segs):
             self._reduce(segs)
 
     def _reduce(self, segs: np.ndarray) -> None:
-        left = segs[:, :, 0].astype(np.float64)
-        right = segs[:, :, 1].astype(np.float64)
-        sums = np.stack(
-            [
-                np.einsum("sf,sf->s", left, left),
-                np.einsum("sf,sf->s", right, right),
-                np.einsum("sf,sf->s", left, right),
-            ]
-        )
-        self._series.append(sums)
+        """Per-frame products (LL, RR, LR) summed per segment."""
+        self._series.append(segs.sum(axis=2, dtype=np.float64))
 
     def result(self) -> StereoResult:
         rest = self._segmenter.flush()
-        if len(rest):
-            self._reduce(rest[None, :, :])
+        if rest.shape[1]:
+            self._reduce(rest)
         series = np.concatenate(self._series, axis=1) if self._series else np.zeros((3, 0))
         return StereoResult(
             ll=float(series[0].sum()),
