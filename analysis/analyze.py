@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import cache
 from analysis.checks import Check, session_checks, stem_checks
-from analysis.measure import MIX_KEY, Measurement, StemOutcome, default_workers, run_tasks
+from analysis.measure import (
+    MIX_KEY,
+    REFERENCE_PREFIX,
+    Measurement,
+    StemOutcome,
+    default_workers,
+    run_tasks,
+)
+from analysis.reference import Comparison, ReferenceReport, compare, specs_from
 from analysis.sections import Section, session_sections
 from analysis.session import Session, Stem, load_session
 from analysis.state import state_dir
@@ -41,6 +49,8 @@ class Analysis:
     sections: tuple[Section, ...]
     session_checks: tuple[Check, ...] = ()
     cached: dict[str, bool] = field(default_factory=dict)
+    references: tuple[ReferenceReport, ...] = ()
+    comparison: Comparison | None = None
 
     def stem_report(self, file: str) -> StemReport:
         for report in self.stems:
@@ -74,8 +84,10 @@ def analyze(
     workers: int | None = None,
     progress: Progress | None = None,
     use_cache: bool = True,
+    references: Sequence[str | os.PathLike[str]] = (),
 ) -> Analysis:
-    """Measure and check every stem and the mix. ``progress(done, total, label)`` is optional."""
+    """Measure and check every stem, the mix and the reference tracks (the manifest's and
+    ``references``, each ``FILE`` or ``FILE:WEIGHT``). ``progress(done, total, label)``."""
     if not isinstance(session, Session):
         session = load_session(session)
     cache_dir = state_dir(session.path) / "cache" if use_cache else None
@@ -102,7 +114,13 @@ def analyze(
         cached[MIX_KEY] = mix is not None
         if mix is None:
             tasks.insert(0, (MIX_KEY, session))  # the longest task starts first
+    specs = specs_from(references, session.manifest.references)
+    for index, spec in enumerate(specs):
+        tasks.append((f"{REFERENCE_PREFIX}{index}", (spec, session.duration_s)))
     results = run_tasks(tasks, workers or default_workers(), progress)
+    reference_reports = tuple(
+        results.pop(f"{REFERENCE_PREFIX}{index}") for index in range(len(specs))
+    )
     for key, value in results.items():
         if key == MIX_KEY:
             mix = value  # type: ignore[assignment]
@@ -131,9 +149,15 @@ def analyze(
         session=session,
         stems=reports,
         mix=mix,
-        sections=tuple(session_sections(session)),
+        sections=tuple(
+            session_sections(
+                session, {r.stem.file: r.measurement for r in reports if r.measurement}, mix
+            )
+        ),
         session_checks=tuple(session_checks(session)),
         cached=cached,
+        references=reference_reports,  # type: ignore[arg-type]
+        comparison=compare(mix, reference_reports) if mix is not None else None,  # type: ignore[arg-type]
     )
 
 

@@ -68,13 +68,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bar = ProgressBar("Measuring", enabled=not args.quiet)
     try:
         analysis = analyze(
-            args.session, workers=args.workers, progress=bar, use_cache=not args.no_cache
+            args.session,
+            workers=args.workers,
+            progress=bar,
+            use_cache=not args.no_cache,
+            references=args.reference,
         )
     finally:
         bar.close()
     from analysis.suggest import suggest
 
-    suggestions = [s.as_dict() for s in suggest(analysis)]
+    aspects = _parse_fail_on(args.aspects) or {"tone", "width", "dynamics"}
+    suggestions = [
+        s.as_dict()
+        for s in suggest(analysis)
+        if not s.rule.startswith("reference_") or s.evidence.get("aspect") in aspects
+    ]
     data = report_mod.report_dict(analysis, suggestions)
     if args.json:
         print(report_mod.to_json(analysis, suggestions))
@@ -107,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IDS",
         help="comma-separated check ids, suggestion kinds or severities (error, warning); "
         "exit with status 1 when any is found",
+    )
+    analyze.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="FILE[:WEIGHT]",
+        help="a reference track to compare with (repeatable; adds to the manifest's)",
+    )
+    analyze.add_argument(
+        "--aspects",
+        default="tone,width,dynamics",
+        help="which reference aspects to suggest changes for (tone, width, dynamics)",
     )
     analyze.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
     analyze.add_argument("--no-cache", action="store_true", help="measure again, ignore cache")

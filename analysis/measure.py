@@ -27,6 +27,7 @@ from analysis.session import Session, Stem
 from analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
 
 MIX_KEY = "__mix__"
+REFERENCE_PREFIX = "__ref__"
 MIN_LOUDNESS_S = 0.4
 
 Progress = Callable[[int, int, str], None]
@@ -171,6 +172,11 @@ def _worker_init() -> None:
 
 def _run_task(task: tuple[str, object]) -> tuple[str, object]:
     key, payload = task
+    if key.startswith(REFERENCE_PREFIX):
+        from analysis.reference import measure_reference
+
+        spec, duration_s = payload  # type: ignore[misc]
+        return key, measure_reference(spec, duration_s)
     if key == MIX_KEY:
         return key, measure_mix(payload)  # type: ignore[arg-type]
     return key, measure_stem(payload)  # type: ignore[arg-type]

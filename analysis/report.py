@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from analysis.analyze import Analysis, StemReport
+from analysis.reference import RANGES_HZ, ReferenceReport
 from analysis.roles import ROLE_LABELS
 from analysis.suggest.describe import describe_params
 
@@ -28,6 +29,17 @@ def _stem_dict(report: StemReport) -> dict[str, Any]:
     }
 
 
+def _reference_dict(report: ReferenceReport) -> dict[str, Any]:
+    m = report.measurement
+    return {
+        "file": str(report.spec.path),
+        "weight": report.spec.weight,
+        "metrics": m.metrics() if m is not None else None,
+        "problem": report.problem,
+        "notes": list(report.notes),
+    }
+
+
 def report_dict(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None) -> dict:
     """The report as a JSON-ready dict, per ARCHITECTURE.md's contract."""
     session = analysis.session
@@ -45,6 +57,8 @@ def report_dict(analysis: Analysis, suggestions: list[dict[str, Any]] | None = N
         "sections": [s.as_dict() for s in analysis.sections],
         "stems": [_stem_dict(r) for r in analysis.stems],
         "mix": {"metrics": analysis.mix.metrics() if analysis.mix is not None else None},
+        "references": [_reference_dict(r) for r in analysis.references],
+        "reference_comparison": analysis.comparison.as_dict() if analysis.comparison else None,
         "suggestions": suggestions or [],
     }
 
@@ -115,6 +129,7 @@ def to_markdown(analysis: Analysis, suggestions: list[dict[str, Any]] | None = N
         lines.append("No problems found: the stems are well prepared.")
     for severity, message, fix in findings:
         lines.append(f"- **{severity}**: {message} *Fix:* {fix}")
+    lines += _reference_lines(analysis, markdown=True)
     if suggestions:
         lines += ["", "## Suggestions", ""]
         for s in suggestions:
@@ -153,6 +168,7 @@ def to_text(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None)
         for severity, message, fix in findings:
             out.append(f"  [{severity}] {message}")
             out.append(f"      fix: {fix}")
+    out += _reference_lines(analysis, markdown=False)
     if suggestions:
         out += ["", "Suggestions:"]
         for s in suggestions:
@@ -164,3 +180,29 @@ def to_text(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None)
             )
             out.append(f"      {s['why']}")
     return "\n".join(out) + "\n"
+
+
+def _reference_lines(analysis: Analysis, markdown: bool) -> list[str]:
+    if not analysis.references:
+        return []
+    lines = ["", "## References" if markdown else "References:", ""]
+    bullet = "- " if markdown else "  "
+    for r in analysis.references:
+        text = r.problem or (
+            f"{r.spec.name}: {r.measurement.metrics()['integrated_lufs']:.1f} LUFS, weight "
+            f"{r.spec.weight:g}"
+        )
+        lines.append(bullet + text)
+        lines += [bullet + "  " + note for note in r.notes]
+    c = analysis.comparison
+    if c is not None:
+        tone = ", ".join(f"{name} {c.range_diff_db(name):+.1f}" for name in RANGES_HZ)
+        lines.append(bullet + f"tone at matched loudness, mix minus reference (dB): {tone}")
+        dyn = c.mix_dynamics, c.ref_dynamics
+        lines.append(
+            bullet + f"short-term spread {dyn[0]['short_term_spread_lu']:.1f} LU vs "
+            f"{dyn[1]['short_term_spread_lu']:.1f}; PLR {dyn[0]['plr_db']:.1f} dB vs "
+            f"{dyn[1]['plr_db']:.1f}; low-end side/mid {c.mix_low_side_db:.1f} dB vs "
+            f"{c.ref_low_side_db:.1f}"
+        )
+    return lines

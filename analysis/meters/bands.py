@@ -34,11 +34,21 @@ def fft_size_for(sample_rate: int) -> int:
 
 
 def band_matrix(sample_rate: int, n_fft: int) -> np.ndarray:
-    """(bins, bands) matrix summing one-sided power bins into bands."""
-    freqs = np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+    """(bins, bands) matrix summing one-sided power bins into bands.
+
+    Each bin stands for the frequency span one bin wide around it and is shared between bands
+    in proportion to the overlap, so band values do not jump with where the bins happen to fall
+    (which differs between sample rates).
+    """
+    spacing = sample_rate / n_fft
+    freqs = np.arange(n_fft // 2 + 1) * spacing
+    low = np.maximum(freqs - spacing / 2, 0.0)
+    high = freqs + spacing / 2
     edges = band_edges_hz()
-    matrix = (freqs[:, None] >= edges[None, :, 0]) & (freqs[:, None] < edges[None, :, 1])
-    return matrix.astype(np.float32)
+    overlap = np.minimum(high[:, None], edges[None, :, 1]) - np.maximum(
+        low[:, None], edges[None, :, 0]
+    )
+    return (np.clip(overlap, 0.0, None) / spacing).astype(np.float32)
 
 
 @dataclass(frozen=True)

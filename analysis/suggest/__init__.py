@@ -23,7 +23,7 @@ def _optional_families() -> tuple[ModuleType, ...]:
     found: list[ModuleType] = []
     import importlib
 
-    for name in ("masking", "lowend", "stereo", "dynamics"):
+    for name in ("masking", "lowend", "stereo", "dynamics", "reference"):
         try:
             found.append(importlib.import_module(f"analysis.suggest.{name}"))
         except ModuleNotFoundError as exc:
