@@ -1,0 +1,658 @@
+"""Notes for the mastering engineer: the session, what was changed and why, what it measures.
+
+``build_notes`` gathers everything into one JSON-ready dict (schema ``mixreview.notes/1``);
+``notes_markdown`` writes the same as a page a person reads; ``write_notes`` saves both
+atomically. Measurements come from the render (the samples the exported files hold), so
+the numbers here are those of the files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.analyze import Analysis
+from analysis.measure import Measurement
+from analysis.meters.bands import BAND_CENTERS_HZ
+from analysis.render import VERSIONS, RenderResult
+from analysis.review import Review, write_json_atomic
+from analysis.suggest.describe import describe_params, hz
+from analysis.suggest.model import Suggestion
+
+SCHEMA = "mixreview.notes/1"
+NOTES_MD = "notes.md"
+NOTES_JSON = "notes.json"
+
+TONAL_BANDS: tuple[tuple[str, str, float, float], ...] = (
+    ("sub", "sub <60 Hz", 0.0, 60.0),
+    ("low", "low 60-250 Hz", 60.0, 250.0),
+    ("mid", "mid 250 Hz-2 kHz", 250.0, 2000.0),
+    ("high_mid", "high-mid 2-6 kHz", 2000.0, 6000.0),
+    ("air", "air >6 kHz", 6000.0, math.inf),
+)
+"""Tonal-balance bands: third-octave bands grouped by centre frequency."""
+LOW_END_HZ = 120.0
+MONO_LOW_END_DB = -20.0  # side this far under mid below 120 Hz reads as a mono low end
+STREAMING_LUFS = -14.0
+MASTERING_PEAK_DBTP = -6.0  # peaks commonly asked for by mastering engineers (FACTS.md)
+FORMAT_NAMES = {"PCM_24": "24-bit", "PCM_16": "16-bit", "FLOAT": "32-bit float"}
+STATUS_WORDS = {
+    "accepted": "accepted as suggested",
+    "adjusted": "adjusted by the reviewer",
+    "rejected": "rejected: kept as it was, a deliberate choice",
+    "pending": "not reviewed: not applied",
+    "manual": "the reviewer's own change",
+}
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    if value is None or not np.isfinite(value) or value <= -199.0:
+        return None
+    return round(float(value), digits)
+
+
+# -- measurements ------------------------------------------------------------------------------
+def tonal_balance_db(measurement: Measurement) -> dict[str, float | None]:
+    """Share of the energy in each tonal band, in dB relative to the whole (0 dB = everything)."""
+    bands = measurement.bands
+    power = (bands.mid_mean_power + bands.side_mean_power).astype(np.float64)
+    total = float(power.sum())
+    centers = np.asarray(BAND_CENTERS_HZ)
+    out: dict[str, float | None] = {}
+    for key, _label, low, high in TONAL_BANDS:
+        share = float(power[(centers >= low) & (centers < high)].sum())
+        out[key] = _round(10 * math.log10(share / total)) if share > 0 and total > 0 else None
+    return out
+
+
+def low_end_side_db(measurement: Measurement) -> float | None:
+    """Side energy under mid energy in the third-octave bands centred below 120 Hz (dB)."""
+    centers = np.asarray(BAND_CENTERS_HZ)
+    low = centers < LOW_END_HZ
+    mid = float(measurement.bands.mid_mean_power[low].sum())
+    side = float(measurement.bands.side_mean_power[low].sum())
+    if mid <= 0:
+        return None
+    return round(max(10 * math.log10(side / mid), -120.0), 2) if side > 0 else -120.0
+
+
+def version_metrics(measurement: Measurement, mono_fold_lufs: float | None) -> dict[str, Any]:
+    """The numbers of one mix, as notes.json carries them (None where a value does not exist)."""
+    metrics = measurement.metrics()
+    integrated = metrics["integrated_lufs"]
+    true_peak = metrics["true_peak_dbtp"]
+    mono = _round(mono_fold_lufs)
+    return {
+        "integrated_lufs": _round(integrated),
+        "short_term_max_lufs": _round(metrics["short_term_max_lufs"]),
+        "momentary_max_lufs": _round(metrics["momentary_max_lufs"]),
+        "lra_lu": _round(metrics["lra_lu"]),
+        "true_peak_dbtp": _round(true_peak),
+        "sample_peak_dbfs": _round(metrics["sample_peak_dbfs"]),
+        "headroom_db": _round(-true_peak) if true_peak is not None else None,
+        "rms_dbfs": _round(metrics["rms_dbfs"]),
+        "crest_db": _round(metrics["crest_db"]),
+        "plr_db": _round(true_peak - integrated)
+        if true_peak is not None and integrated is not None
+        else None,
+        "correlation": _round(metrics["correlation"], 3),
+        "side_to_mid_db": _round(metrics["side_to_mid_db"]),
+        "mono_fold_lufs": mono,
+        "mono_fold_loss_lu": _round(mono - integrated)
+        if mono is not None and integrated is not None
+        else None,
+        "low_end_side_db": low_end_side_db(measurement),
+        "tonal_balance_db": tonal_balance_db(measurement),
+        "dc_offset": metrics["dc_offset"],
+    }
+
+
+def _fmt(value: float | None, spec: str = ".1f", unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{unit}"
+
+
+def mastering_remarks(metrics: Mapping[str, Any], subtype: str, clipped: int = 0) -> list[str]:
+    """What the numbers of the chosen mix mean for mastering, in a few sentences."""
+    remarks: list[str] = []
+    tp = metrics["true_peak_dbtp"]
+    fmt = FORMAT_NAMES.get(subtype, subtype)
+    if tp is None:
+        remarks.append("the mix is silent: nothing to master.")
+        return remarks
+    headroom = -tp
+    if tp > 0:
+        text = f"true peak {tp:+.1f} dBTP: over full scale"
+        if clipped:
+            text += f", {clipped} samples clipped in the {fmt} file"
+        remarks.append(
+            text + "; no limiting applied. Render as float (--format float) or lower the mix "
+            f"by about {tp - MASTERING_PEAK_DBTP:.0f} dB before mastering."
+        )
+    elif tp > -1:
+        remarks.append(
+            f"peaks at {tp:.1f} dBTP: only {headroom:.1f} dB of headroom; no limiting applied. "
+            f"Mastering engineers commonly ask for peaks near {MASTERING_PEAK_DBTP:.0f} dBFS: "
+            f"consider a version {tp - MASTERING_PEAK_DBTP:.0f} dB lower."
+        )
+    else:
+        advice = (
+            ""
+            if tp <= MASTERING_PEAK_DBTP + 1
+            else f" (some engineers ask for about {-MASTERING_PEAK_DBTP:.0f} dB)"
+        )
+        remarks.append(
+            f"peaks at {tp:.1f} dBTP: {headroom:.1f} dB of headroom{advice}; no limiting or "
+            "master-bus processing applied."
+        )
+    integrated = metrics["integrated_lufs"]
+    if integrated is not None:
+        gap = STREAMING_LUFS - integrated
+        remarks.append(
+            f"integrated {integrated:.1f} LUFS, max short-term "
+            f"{_fmt(metrics['short_term_max_lufs'])} LUFS: {abs(gap):.1f} LU "
+            f"{'below' if gap >= 0 else 'above'} the {STREAMING_LUFS:.0f} LUFS streaming "
+            f"reference; PLR {_fmt(metrics['plr_db'])} dB."
+        )
+    lra = metrics["lra_lu"]
+    if lra is not None:
+        if lra < 3:
+            remarks.append(f"loudness range {lra:.1f} LU: the level hardly moves between parts.")
+        elif lra > 12:
+            remarks.append(
+                f"loudness range {lra:.1f} LU: wide movement between parts; agree with the "
+                "mastering engineer whether to keep it."
+            )
+        else:
+            remarks.append(f"loudness range {lra:.1f} LU.")
+    side = metrics["low_end_side_db"]
+    if side is not None:
+        if side <= MONO_LOW_END_DB:
+            remarks.append(f"low end mono below {hz(LOW_END_HZ)}.")
+        else:
+            remarks.append(
+                f"stereo content below {hz(LOW_END_HZ)} (side {-side:.0f} dB under mid): check "
+                "it in mono, and before a vinyl cut."
+            )
+    corr = metrics["correlation"]
+    loss = metrics["mono_fold_loss_lu"]
+    if corr is not None and corr < 0:
+        remarks.append(
+            f"negative L/R correlation ({corr:.2f}): parts cancel in mono; check polarity "
+            "before mastering."
+        )
+    if loss is not None:
+        if loss < -3:
+            remarks.append(
+                f"mono fold-down {loss:+.1f} LU: parts of the mix fall away in mono; check the "
+                "wide parts."
+            )
+        else:
+            remarks.append(f"mono fold-down {loss:+.1f} LU: the mix holds up in mono.")
+    if abs(metrics.get("dc_offset") or 0.0) > 0.001:
+        remarks.append(
+            f"DC offset {metrics['dc_offset']:.4f}: a high-pass at mastering removes it."
+        )
+    return remarks
+
+
+def comparison_remarks(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """How the chosen mix differs from the original and the assistant's, in words."""
+    remarks: list[str] = []
+    chosen = metrics.get("chosen")
+    if not chosen:
+        return remarks
+    for other in ("original", "assistant"):
+        theirs = metrics.get(other)
+        if not theirs or chosen["integrated_lufs"] is None or theirs["integrated_lufs"] is None:
+            continue
+        parts = [
+            f"{chosen['integrated_lufs'] - theirs['integrated_lufs']:+.1f} LU",
+            f"peaks {chosen['true_peak_dbtp'] - theirs['true_peak_dbtp']:+.1f} dB",
+        ]
+        tonal = []
+        for key, label, _low, _high in TONAL_BANDS:
+            a, b = chosen["tonal_balance_db"][key], theirs["tonal_balance_db"][key]
+            if a is not None and b is not None and abs(a - b) >= 0.5:
+                tonal.append(f"{label.split(' ')[0]} {a - b:+.1f} dB")
+        if tonal:
+            parts.append("tonal balance " + ", ".join(tonal))
+        remarks.append(f"chosen against {other}: " + "; ".join(parts) + ".")
+    return remarks
+
+
+# -- changes -----------------------------------------------------------------------------------
+def _adjustments(suggestion: Suggestion, amount: float, params: Mapping[str, Any]) -> list[str]:
+    """What the reviewer changed relative to the suggestion, in words."""
+    out: list[str] = []
+    if amount != 1.0:
+        out.append(f"amount {amount * 100:.0f}% (suggested 100%)")
+    for key in sorted(set(suggestion.params) | set(params)):
+        before, after = suggestion.params.get(key), params.get(key)
+        if before != after:
+            out.append(f"{key} {_value(before)} -> {_value(after)}")
+    return out
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _describe(kind: str, params: Mapping[str, Any]) -> str:
+    try:
+        return describe_params(kind, params)
+    except (KeyError, TypeError, ValueError):
+        return ", ".join(f"{k}={v}" for k, v in params.items())
+
+
+def suggestion_entry(suggestion: Suggestion, review: Review | None) -> dict[str, Any]:
+    """One assistant suggestion and what the reviewer decided about it."""
+    if review is None:
+        status, amount, params, note = "pending", 1.0, dict(suggestion.params), ""
+    else:
+        decision = review.decision(suggestion.id)
+        status, amount, note = review.status(suggestion.id), decision.amount, decision.note
+        params = review.params_of(suggestion)
+    applied = status in ("accepted", "adjusted") and amount > 0
+    shown = params if status in ("accepted", "adjusted") else suggestion.params
+    return {
+        "id": suggestion.id,
+        "origin": "assistant",
+        "status": status,
+        "applied": applied,
+        "kind": suggestion.kind,
+        "stems": list(suggestion.stems),
+        "section": suggestion.section,
+        "section_span_s": list(suggestion.section_span_s) if suggestion.section_span_s else None,
+        "description": _describe(suggestion.kind, shown),
+        "params": dict(shown),
+        "amount": amount if status in ("accepted", "adjusted") else 1.0,
+        "suggested": {
+            "params": dict(suggestion.params),
+            "description": _describe(suggestion.kind, suggestion.params),
+        },
+        "adjustments": _adjustments(suggestion, amount, params) if status == "adjusted" else [],
+        "category": suggestion.category,
+        "severity": suggestion.severity,
+        "why": suggestion.why,
+        "note": note,
+    }
+
+
+def manual_entry(manual: Mapping[str, Any]) -> dict[str, Any]:
+    """A change the reviewer added."""
+    amount = float(manual.get("amount", 1.0))
+    enabled = bool(manual.get("enabled", True))
+    span = manual.get("section_span_s")
+    return {
+        "id": manual["id"],
+        "origin": "manual",
+        "status": "manual",
+        "applied": enabled and amount > 0,
+        "enabled": enabled,
+        "kind": manual["kind"],
+        "stems": list(manual.get("stems", [])),
+        "section": None,
+        "section_span_s": list(span) if span else None,
+        "description": _describe(manual["kind"], manual.get("params", {})),
+        "params": dict(manual.get("params", {})),
+        "amount": amount,
+        "suggested": None,
+        "adjustments": [],
+        "category": "manual",
+        "severity": None,
+        "why": "",
+        "note": manual.get("note", ""),
+    }
+
+
+def orphan_entries(review: Review | None, suggestions: Sequence[Suggestion]) -> list[dict]:
+    """Decisions on suggestions that no longer exist (the stems changed): kept, not applied."""
+    if review is None:
+        return []
+    out = []
+    for sid in review.orphans(suggestions):
+        entry = review.data["decisions"].get(sid, {})
+        snapshot = entry.get("snapshot") or {}
+        kind = snapshot.get("kind", sid.split("-")[0])
+        params = entry.get("params") or snapshot.get("params") or {}
+        out.append({
+            "id": sid, "status": entry.get("status"), "kind": kind,
+            "stems": list(snapshot.get("stems", [])), "section": snapshot.get("section"),
+            "description": _describe(kind, params) if params else "",
+            "amount": entry.get("amount", 1.0), "note": entry.get("note", ""),
+        })  # fmt: skip
+    return out
+
+
+# -- the whole document ------------------------------------------------------------------------
+def _stem_info(analysis: Analysis, render: RenderResult) -> list[dict[str, Any]]:
+    session = analysis.session
+    out = []
+    for stem in session.stems:
+        remarks = []
+        if stem.mixable and stem.channels == 1:
+            remarks.append("mono: in the mix and the export as the same signal on both sides")
+        if stem.mixable and stem.sample_rate != session.sample_rate:
+            remarks.append(f"resampled from {stem.sample_rate} Hz")
+        if stem.mixable and stem.frames * session.sample_rate < session.frames * stem.sample_rate:
+            remarks.append("shorter than the session: padded with silence")
+        out.append({
+            "file": stem.file, "name": stem.name, "role": stem.role,
+            "sample_rate": stem.sample_rate, "channels": stem.channels, "subtype": stem.subtype,
+            "duration_s": round(stem.duration_s, 3), "exported": render.stems.get(stem.file),
+            "in_mix": stem.mixable,
+            "left_out": None if stem.mixable else (stem.error or "cannot be mixed"),
+            "remarks": remarks,
+        })  # fmt: skip
+    return out
+
+
+def build_notes(
+    analysis: Analysis,
+    suggestions: Sequence[Suggestion],
+    review: Review | None,
+    render: RenderResult,
+    review_file: Path | None = None,
+) -> dict[str, Any]:
+    """Everything the mastering engineer (and the reviewer, later) needs, as plain data."""
+    session = analysis.session
+    manifest = session.manifest
+    changes = [suggestion_entry(s, review) for s in suggestions]
+    manual = [manual_entry(m) for m in (review.manual if review else [])]
+    all_changes = changes + manual
+    stem_notes = dict(review.data.get("stem_notes", {})) if review else {}
+    stems = []
+    for info in _stem_info(analysis, render):
+        file = info["file"]
+        mine = [c for c in all_changes if c["stems"] == [file]]
+        stems.append({
+            **info,
+            "changes": [c["id"] for c in mine if c["applied"]],
+            "kept": [c["id"] for c in mine if c["status"] == "rejected"],
+            "note": stem_notes.get(file, ""),
+        })  # fmt: skip
+    metrics = {
+        v: {
+            "file": render.mixes.get(v),
+            "clipped_samples": render.mix_clipped.get(v, 0),
+            **version_metrics(render.measurements[v], render.mono_fold_lufs.get(v)),
+        }
+        for v in VERSIONS
+        if v in render.measurements
+    }
+    checks = [
+        {"file": c.file, "id": c.id, "severity": c.severity, "message": c.message, "fix": c.fix}
+        for c in analysis.all_checks
+        if c.severity in ("error", "warning")
+    ]
+    blind = dict(review.data.get("blind", {})) if review else {}
+    return {
+        "schema": SCHEMA,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "session": {
+            "path": str(session.path.resolve()),
+            "title": session.title,
+            "sample_rate": session.sample_rate,
+            "frames": session.frames,
+            "duration_s": round(session.duration_s, 3),
+            "tempo_bpm": manifest.tempo_bpm,
+            "beats_per_bar": manifest.beats_per_bar if manifest.tempo_bpm else None,
+            "sections": [s.as_dict() for s in analysis.sections],
+            "stem_count": len(session.stems),
+        },
+        "export": {
+            "format": "WAV",
+            "subtype": render.subtype,
+            "description": f"{FORMAT_NAMES.get(render.subtype, render.subtype)} WAV, "
+            f"{session.sample_rate} Hz, stereo; no limiting, no master-bus processing, no dither",
+            "mixes": dict(render.mixes),
+            "stems": dict(render.stems),
+            "clipped_samples": {k: v for k, v in render.clipped.items() if v},
+        },
+        "review": {
+            "file": str(review_file) if review_file else None,
+            "found": review is not None,
+            "counts": _counts(all_changes),
+        },
+        "stems": stems,
+        "changes": all_changes,
+        "stem_notes": stem_notes,
+        "blind": blind,
+        "checks_open": checks,
+        "orphans": orphan_entries(review, suggestions),
+        "measurements": metrics,
+        "mastering": mastering_remarks(
+            metrics["chosen"], render.subtype, render.mix_clipped.get("chosen", 0)
+        ),
+        "comparison": comparison_remarks(metrics),
+    }
+
+
+def _counts(changes: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(("accepted", "adjusted", "rejected", "pending", "manual"), 0)
+    for change in changes:
+        counts[change["status"]] += 1
+    return counts
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+MEASUREMENT_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("integrated_lufs", "Integrated loudness (LUFS)", ".1f"),
+    ("short_term_max_lufs", "Max short-term loudness (LUFS)", ".1f"),
+    ("lra_lu", "Loudness range (LU)", ".1f"),
+    ("true_peak_dbtp", "True peak (dBTP)", ".1f"),
+    ("sample_peak_dbfs", "Sample peak (dBFS)", ".1f"),
+    ("headroom_db", "Headroom to 0 dBTP (dB)", ".1f"),
+    ("crest_db", "Crest factor (dB)", ".1f"),
+    ("plr_db", "PLR, peak to loudness (dB)", ".1f"),
+    ("correlation", "L/R correlation", ".2f"),
+    ("mono_fold_loss_lu", "Mono fold-down (LU)", "+.1f"),
+    ("low_end_side_db", f"Side vs mid below {hz(LOW_END_HZ)} (dB)", ".0f"),
+)
+
+
+def _change_line(
+    change: Mapping[str, Any], stems_named: Mapping[str, str], show_stem: bool = False
+) -> str:
+    where = ""
+    if change["section"]:
+        where = f" in {change['section']}"
+    elif change["section_span_s"]:
+        start, end = change["section_span_s"]
+        where = f" at {start:.1f}-{end:.1f} s"
+    names = ", ".join(stems_named.get(f, f) for f in change["stems"])
+    if len(change["stems"]) > 1:
+        where += f" on {len(change['stems'])} stems ({names})"
+    elif show_stem:
+        where += f" on {names}"
+    status = change["status"]
+    if change["origin"] == "manual":
+        text = f"**manual** {change['kind']}{where}: {change['description']}"
+        if change["amount"] != 1.0:
+            text += f" at {change['amount'] * 100:.0f}%"
+        if not change["applied"]:
+            text += " (disabled: not applied)"
+    elif status == "rejected":
+        text = (
+            f"**rejected, kept as it was** {change['kind']}{where}: the assistant suggested "
+            f"{change['suggested']['description']}"
+        )
+    elif status == "adjusted":
+        text = (
+            f"**adjusted** {change['kind']}{where}: {change['description']}"
+            f" (suggested {change['suggested']['description']}; "
+            f"{'; '.join(change['adjustments'])})"
+        )
+        if not change["applied"]:
+            text += "; amount 0: not applied"
+    elif status == "accepted":
+        text = f"**accepted** {change['kind']}{where}: {change['description']}"
+    else:
+        text = f"not reviewed, not applied: {change['kind']}{where}: {change['description']}"
+    if change["why"] and status != "pending":
+        text += f". Why: {change['why']}"
+    if change["note"]:
+        text += f'. Reviewer\'s note: "{change["note"]}"'
+    return f"- {text}"
+
+
+def _measurements_table(notes: Mapping[str, Any]) -> list[str]:
+    metrics = notes["measurements"]
+    versions = [v for v in VERSIONS if v in metrics]
+    heads = [v if metrics[v]["file"] else f"{v} (not written)" for v in versions]
+    lines = ["| | " + " | ".join(heads) + " |", "|---" * (len(versions) + 1) + "|"]
+    for key, label, spec in MEASUREMENT_ROWS:
+        cells = [_fmt(metrics[v][key], spec) for v in versions]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for key, label, _low, _high in TONAL_BANDS:
+        cells = [_fmt(metrics[v]["tonal_balance_db"][key], ".1f") for v in versions]
+        lines.append(f"| Tonal balance, {label} (dB) | " + " | ".join(cells) + " |")
+    return lines
+
+
+def notes_markdown(notes: Mapping[str, Any]) -> str:
+    """The notes as a Markdown page."""
+    session, export = notes["session"], notes["export"]
+    named = {s["file"]: s["name"] for s in notes["stems"]}
+    out = [f"# Mix notes: {session['title']}", ""]
+    out += [
+        f"Exported by mixreview on {notes['created'].replace('T', ' ')}. "
+        f"Files: {export['description']}.",
+        "",
+        "- `mix_chosen.wav`: the reviewer's decisions (the mix to master)",
+        "- `mix_original.wav`: the stems summed at unity, nothing applied",
+        "- `mix_assistant.wav`: every suggestion of the assistant at full strength",
+        "- `stems/`: every stem processed as chosen, same length and rate as the session",
+        "",
+        "## For mastering",
+        "",
+    ]
+    out += [f"- {r[0].upper()}{r[1:]}" for r in notes["mastering"]]
+    out += [f"- {r[0].upper()}{r[1:]}" for r in notes["comparison"]]
+    out += ["", "## Measurements", "", *_measurements_table(notes)]
+    clipped = export["clipped_samples"]
+    if clipped:
+        out += ["", "Samples clipped when written: " + ", ".join(
+            f"`{k}` {v}" for k, v in sorted(clipped.items())) + "."]  # fmt: skip
+    out += ["", "Tonal balance is each band's share of the energy. Mono fold-down is the loudness "
+            "of (L+R)/2 against the stereo mix."]  # fmt: skip
+    out += ["", "## Session", ""]
+    tempo = (
+        f", {session['tempo_bpm']:g} BPM in {session['beats_per_bar']}/4"
+        if session["tempo_bpm"]
+        else ""
+    )
+    out.append(
+        f"{session['stem_count']} stems, {session['sample_rate']} Hz, "
+        f"{session['duration_s']:.1f} s{tempo}. Folder: `{session['path']}`."
+    )
+    if session["sections"]:
+        spans = [f"{s['name']} {s['start_s']:.1f}-{s['end_s']:.1f} s" for s in session["sections"]]
+        out += ["", "Sections: " + ", ".join(spans) + "."]
+    out += ["", "| Stem | File | Role | Format | Exported as |", "|---|---|---|---|---|"]
+    for stem in notes["stems"]:
+        fmt = f"{stem['sample_rate']} Hz, {stem['channels']} ch, {stem['subtype']}"
+        exported = f"`{stem['exported']}`" if stem["exported"] else (stem["left_out"] or "-")
+        remarks = f" ({'; '.join(stem['remarks'])})" if stem["remarks"] else ""
+        out.append(
+            f"| {stem['name']} | `{stem['file']}` | {stem['role']} | {fmt}{remarks} | {exported} |"
+        )
+    out += _changes_section(notes, named)
+    out += _review_extras(notes, named)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _changes_section(notes: Mapping[str, Any], named: Mapping[str, str]) -> list[str]:
+    out = ["", "## What was changed, stem by stem", ""]
+    counts = notes["review"]["counts"]
+    if not notes["review"]["found"]:
+        out += ["No review was found: nothing was applied, the chosen mix is the original.", ""]
+    else:
+        out += [
+            f"{counts['accepted']} suggestions accepted as is, {counts['adjusted']} adjusted, "
+            f"{counts['rejected']} rejected (kept as they were), {counts['pending']} not "
+            f"reviewed (not applied), {counts['manual']} manual changes.",
+            "",
+        ]
+    changes = notes["changes"]
+    shown = [c for c in changes if c["status"] != "pending"]
+    several = [c for c in shown if len(c["stems"]) != 1]
+    if several:
+        out += ["### Several stems at once", ""]
+        out += [_change_line(c, named) for c in several] + [""]
+    unchanged = []
+    for stem in notes["stems"]:
+        mine = [c for c in shown if c["stems"] == [stem["file"]]]
+        if not mine and not stem["note"]:
+            unchanged.append(stem["name"])
+            continue
+        out += [f"### {stem['name']} (`{stem['file']}`, {stem['role']})", ""]
+        out += [_change_line(c, named) for c in mine]
+        if stem["note"]:
+            out.append(f'- Reviewer\'s note on this stem: "{stem["note"]}"')
+        out.append("")
+    if unchanged:
+        out += [f"No change of their own: {', '.join(unchanged)}.", ""]
+    pending = [c for c in changes if c["status"] == "pending"]
+    if pending:
+        out += ["### Not reviewed (not applied)", ""]
+        out += [_change_line(c, named, show_stem=True) for c in pending] + [""]
+    return out
+
+
+def _review_extras(notes: Mapping[str, Any], named: Mapping[str, str]) -> list[str]:
+    out: list[str] = []
+    blind = notes["blind"]
+    if blind:
+        described = {c["id"]: f"{c['kind']} on {', '.join(c['stems'])}" for c in notes["changes"]}
+        out += ["## Blind comparisons", ""]
+        for key, tally in sorted(blind.items()):
+            wins = ", ".join(f"{label} {n}" for label, n in sorted(tally.get("wins", {}).items()))
+            out.append(
+                f"- {described.get(key, key)}: {tally.get('trials', 0)} trials, preferred: {wins}"
+            )
+        out.append("")
+    orphans = notes["orphans"]
+    if orphans:
+        out += ["## Decisions on suggestions that no longer exist", ""]
+        out.append(
+            "The stems changed since these were decided; the suggestions are gone and nothing "
+            "was applied for them:"
+        )
+        for o in orphans:
+            stems = ", ".join(named.get(f, f) for f in o["stems"]) or "unknown stems"
+            note = f' Note: "{o["note"]}"' if o["note"] else ""
+            out.append(f"- {o['status']} {o['kind']} on {stems}: {o['description']}.{note}")
+        out.append("")
+    checks = notes["checks_open"]
+    if checks:
+        out += ["## Stem-preparation checks still open", ""]
+        for check in checks:
+            where = f"`{check['file']}`: " if check["file"] else ""
+            out.append(f"- [{check['severity']}] {where}{check['message']} Fix: {check['fix']}")
+        out.append("")
+    return out
+
+
+def write_notes(folder: Path, notes: Mapping[str, Any]) -> tuple[Path, Path]:
+    """Write notes.md and notes.json into ``folder``, each through a temp file and a rename."""
+    json_path = folder / NOTES_JSON
+    write_json_atomic(json_path, notes)
+    md_path = folder / NOTES_MD
+    partial = folder / (NOTES_MD + ".partial")
+    with open(partial, "x", encoding="utf-8") as handle:
+        handle.write(notes_markdown(notes))
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(md_path)
+    return md_path, json_path
