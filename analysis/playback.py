@@ -1,0 +1,1082 @@
+"""The real-time mixer: stems streamed from disk, processed as two versions, mixed block by block.
+
+``Mixer.next_block(frames)`` is all an audio callback calls. It returns the next block for the
+transport state (position, loop, mute and solo, the audible side A or B, the loudness-match gain),
+with short crossfades wherever the signal would otherwise jump. Nothing here touches a sound card,
+so tests drive it like a callback would.
+
+How the work is laid out (the callback must finish well inside a block):
+
+- Both versions are rendered all the time, so an A/B switch is only a change of weights at the next
+  block. A stem whose changes are the same on both sides is processed once ("unit" shared by A
+  and B); a stem without changes is not processed at all.
+- Stems are read and processed in chunks of ``chunk_frames`` (4 blocks by default: per-call costs
+  of numpy and scipy are paid a quarter as often). The chunk after the one playing is rendered a
+  few units at a time, spread over the blocks of the playing chunk, so every callback does about
+  the same work.
+- Processed units are summed per side with one matrix product at output time, so mute and solo
+  (gains per stem, ramped) answer at the next block too.
+- A seek, a new loop that the planned audio does not follow, or a new pair of versions builds a
+  new ``_Renderer`` (files opened, chains built, first chunk rendered) in the caller's thread; the
+  callback then crossfades from the old renderer to the new one.
+- The loop wraps inside a renderer: the chunk that ends at the loop end is rendered ``crossfade``
+  frames further, the chains then jump back, and the output crossfades the run-on into the loop
+  start (equal power).
+
+Crossfade shapes: the A/B switch and a restart at the same place (new versions) join two almost
+identical signals, so they fade with equal gain (1 - t, t): an equal-power fade would lift the
+level by up to 3 dB halfway. Seeks and loop wraps join unrelated audio and fade with equal power
+(cos, sin). Play and pause fade in and out with a raised cosine.
+
+The offline render of the same thing is ``render_versions``: the tests compare the two, the
+loudness matcher and the clip writer use it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import signal
+
+from analysis.apply import KIND_ORDER, Change, chains_for
+from analysis.dsp import Chain
+from analysis.meters.loudness import LoudnessMeter, k_weighting_sos
+from analysis.sections import manifest_sections
+from analysis.session import Session, Stem
+from analysis.stem_reader import StemReader
+
+DEFAULT_BLOCK_FRAMES = 1024
+DEFAULT_CHUNK_FRAMES = 4096
+CROSSFADE_MS = 15.0
+MIN_LOOP_S = 0.25
+MATCH_LIMIT_DB = 20.0
+"""A loudness-match offset is never larger than this (a side that is nearly silent)."""
+PASSAGE_WINDOW_S = 15.0
+"""Without a loop or a section, loudness is matched over this window of the grid around the
+playhead (0-15 s, 15-30 s, ...)."""
+MAX_PASSAGE_S = 30.0
+"""Sections longer than this are matched in windows of PASSAGE_WINDOW_S inside them."""
+METER_WINDOW_S = 3.0
+PEAK_FALL_DB_PER_S = 24.0
+OFFLINE_BLOCK_FRAMES = 16384
+SIDES = ("A", "B")
+
+
+# ------------------------------------------------------------------------------- versions ---
+
+
+def _stem_changes(changes: Sequence[Change], file: str) -> list[Change]:
+    """The changes that touch ``file``, in the order ``chains_for`` puts them."""
+    mine = [c for c in changes if file in c.stems]
+    return sorted(
+        mine, key=lambda c: KIND_ORDER.index(c.kind) if c.kind in KIND_ORDER else len(KIND_ORDER)
+    )
+
+
+@dataclass
+class _Units:
+    """Processed signals of one renderer: a stem through one side's chain, or shared by both."""
+
+    stem: np.ndarray  # (U,) stem index of each unit
+    chains: list[Chain | None]  # None: the raw stem
+    sides: np.ndarray  # (sides, U) float32 1/0: which sides each unit sounds on
+    side_units: np.ndarray  # (sides, S) unit index of each stem on each side
+
+
+def build_units(
+    session: Session, stems: Sequence[Stem], versions: Sequence[Sequence[Change]]
+) -> _Units:
+    """Chains for every version, one unit per distinct (stem, changes) pair.
+
+    Raises ValueError (from the processor factory) when a change has bad parameters.
+    """
+    chain_sets = [chains_for(v, session) for v in versions]
+    unit_stem: list[int] = []
+    chains: list[Chain | None] = []
+    side_units = np.zeros((len(versions), len(stems)), np.int64)
+    for index, stem in enumerate(stems):
+        seen: list[tuple[list[Change], int]] = []
+        for side, version in enumerate(versions):
+            mine = _stem_changes(version, stem.file)
+            unit = next((u for other, u in seen if other == mine), None)
+            if unit is None:
+                unit = len(chains)
+                unit_stem.append(index)
+                chains.append(chain_sets[side].get(stem.file) if mine else None)
+                seen.append((mine, unit))
+            side_units[side, index] = unit
+    sides = np.zeros((len(versions), len(chains)), np.float32)
+    for side in range(len(versions)):
+        sides[side, side_units[side]] = 1.0
+    return _Units(np.array(unit_stem, np.int64), chains, sides, side_units)
+
+
+def versions_key(changes: Iterable[Change]) -> str:
+    """A stable text key of a list of changes (for caches)."""
+    parts = []
+    for c in changes:
+        params = sorted((k, repr(v)) for k, v in dict(c.params).items())
+        parts.append(repr((c.kind, c.stems, params, round(c.amount, 6), c.section_span_s)))
+    return "|".join(sorted(parts))
+
+
+def audible_stems(files: Iterable[str], muted: Iterable[str], soloed: Iterable[str]) -> set[str]:
+    """Stems that sound: the soloed ones if any (else all), minus the muted ones (mute wins)."""
+    files = list(files)
+    soloed_set = set(soloed) & set(files)
+    muted_set = set(muted)
+    base = soloed_set if soloed_set else set(files)
+    return {f for f in base if f not in muted_set}
+
+
+# ------------------------------------------------------------------------ offline render ---
+
+
+def render_versions(
+    session: Session,
+    versions: Sequence[Sequence[Change]],
+    start_frame: int,
+    frames: int,
+    *,
+    audible: set[str] | None = None,
+    block_frames: int = OFFLINE_BLOCK_FRAMES,
+) -> Iterator[tuple[np.ndarray, ...]]:
+    """Yield, block by block, the mix of each version over ``[start_frame, start_frame + frames)``.
+
+    This is the offline render the player must equal: fresh chains (``chains_for``) moved to
+    ``start_frame``, stems read from there at the session rate, processed, summed in session
+    order in float32. ``audible``: the stems to include (default all). Stems whose changes are
+    the same in every version are read and processed once.
+    """
+    stems = session.mix_stems
+    units = build_units(session, stems, versions)
+    for chain in units.chains:
+        if chain is not None:
+            chain.reset()
+            chain.seek(int(start_frame))
+    keep = [index for index, stem in enumerate(stems) if audible is None or stem.file in audible]
+    readers: dict[int, StemReader] = {}
+    try:
+        for index in keep:
+            reader = StemReader(stems[index], session.sample_rate)
+            reader.seek(int(start_frame))
+            readers[index] = reader
+        remaining = int(frames)
+        while remaining > 0:
+            n = min(block_frames, remaining)
+            mixes = [np.zeros((n, 2), np.float32) for _ in versions]
+            for index in keep:
+                raw = readers[index].read(n)
+                done: dict[int, np.ndarray] = {}
+                for side in range(len(versions)):
+                    unit = int(units.side_units[side, index])
+                    if unit not in done:
+                        chain = units.chains[unit]
+                        done[unit] = raw if chain is None else chain.process(raw)
+                    mixes[side] += done[unit]
+            remaining -= n
+            yield tuple(mixes)
+    finally:
+        for reader in readers.values():
+            reader.close()
+
+
+def render_mix(
+    session: Session,
+    changes: Sequence[Change],
+    start_frame: int,
+    frames: int,
+    *,
+    audible: set[str] | None = None,
+) -> np.ndarray:
+    """The offline render of one version over a passage, as one array (for tests and clips)."""
+    blocks = [
+        b[0] for b in render_versions(session, [changes], start_frame, frames, audible=audible)
+    ]
+    return np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
+
+
+# ---------------------------------------------------------------------- loudness matching ---
+
+
+@dataclass(frozen=True)
+class Match:
+    """Loudness of the two sides over a passage and the gain that brings B to A."""
+
+    offset_db: float
+    loudness_a_lufs: float
+    loudness_b_lufs: float
+    span_s: tuple[float, float]
+
+
+def match_offset_db(loudness_a: float, loudness_b: float) -> float:
+    """Gain for B so that it reads as loud as A (0 when either cannot be measured)."""
+    if not (math.isfinite(loudness_a) and math.isfinite(loudness_b)):
+        return 0.0
+    return float(np.clip(loudness_a - loudness_b, -MATCH_LIMIT_DB, MATCH_LIMIT_DB))
+
+
+def measure_versions(
+    session: Session,
+    a: Sequence[Change],
+    b: Sequence[Change],
+    span_s: tuple[float, float],
+    audible: set[str] | None = None,
+) -> Match:
+    """Integrated loudness (BS.1770, gated) of both versions over ``span_s``, with the real
+    processors, in one offline pass."""
+    rate = session.sample_rate
+    start = max(0, round(span_s[0] * rate))
+    end = min(session.frames, round(span_s[1] * rate))
+    meters = (LoudnessMeter(rate, 2), LoudnessMeter(rate, 2))
+    for block_a, block_b in render_versions(
+        session, [a, b], start, max(0, end - start), audible=audible
+    ):
+        meters[0].update(block_a)
+        meters[1].update(block_b)
+    la = meters[0].result().integrated_lufs
+    lb = meters[1].result().integrated_lufs
+    return Match(match_offset_db(la, lb), la, lb, (start / rate, end / rate))
+
+
+class LoudnessMatcher:
+    """Loudness matches cached per (versions, passage, audible stems); safe to call from threads."""
+
+    def __init__(self, session: Session, max_entries: int = 256) -> None:
+        self.session = session
+        self.max_entries = max_entries
+        self._cache: dict[tuple[Any, ...], Match] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(
+        a: Sequence[Change],
+        b: Sequence[Change],
+        span_s: tuple[float, float],
+        audible: set[str] | None,
+    ) -> tuple[Any, ...]:
+        spans = (round(span_s[0], 3), round(span_s[1], 3))
+        heard = tuple(sorted(audible)) if audible is not None else None
+        return (versions_key(a), versions_key(b), spans, heard)
+
+    def cached(self, key: tuple[Any, ...]) -> Match | None:
+        with self._lock:
+            return self._cache.get(key)
+
+    def match(
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        span_s: tuple[float, float],
+        audible: set[str] | None = None,
+    ) -> Match:
+        key = self.key(a, b, span_s, audible)
+        found = self.cached(key)
+        if found is not None:
+            return found
+        result = measure_versions(self.session, a, b, span_s, audible)
+        with self._lock:
+            if len(self._cache) >= self.max_entries:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = result
+        return result
+
+
+def section_spans(session: Session) -> list[tuple[float, float]]:
+    """The sections written in the manifest as (start_s, end_s) spans (none: an empty list)."""
+    return [(s.start_s, s.end_s) for s in manifest_sections(session) if s.end_s > s.start_s]
+
+
+def passage_for(
+    position_s: float,
+    duration_s: float,
+    loop_s: tuple[float, float] | None = None,
+    sections: Sequence[tuple[float, float]] = (),
+) -> tuple[float, float]:
+    """The audible passage loudness is matched on: the loop; else the section at the playhead
+    (cut into PASSAGE_WINDOW_S windows when longer than MAX_PASSAGE_S); else the grid window of
+    PASSAGE_WINDOW_S around the playhead."""
+    if loop_s is not None:
+        return (float(loop_s[0]), float(loop_s[1]))
+    position_s = min(max(0.0, position_s), max(duration_s - 1e-6, 0.0))
+    for start, end in sections:
+        if start <= position_s < end:
+            if end - start <= MAX_PASSAGE_S:
+                return (float(start), float(end))
+            k = math.floor((position_s - start) / PASSAGE_WINDOW_S)
+            first = start + k * PASSAGE_WINDOW_S
+            return (first, min(end, first + PASSAGE_WINDOW_S))
+    k = math.floor(position_s / PASSAGE_WINDOW_S)
+    first = k * PASSAGE_WINDOW_S
+    return (first, min(duration_s, first + PASSAGE_WINDOW_S)) if duration_s else (0.0, 0.0)
+
+
+# --------------------------------------------------------------------------------- meters ---
+
+
+class MeterTaps:
+    """Levels of what is playing, written by the audio callback into preallocated arrays.
+
+    The callback never allocates here and never talks to the UI: a UI timer reads ``peak``
+    (linear, falling at PEAK_FALL_DB_PER_S) and ``energy`` (K-weighted mean square over the last
+    METER_WINDOW_S, i.e. short-term loudness) whenever it likes. Row i is ``names[i]``; the last
+    row is the mix, ``"(mix)"``.
+    """
+
+    MIX = "(mix)"
+
+    def __init__(self, names: Sequence[str], sample_rate: int, block_frames: int) -> None:
+        self.names = [*names, self.MIX]
+        count = len(self.names)
+        self.sample_rate = sample_rate
+        self.peak = np.zeros(count, np.float64)
+        self.energy = np.zeros(count, np.float64)
+        slots = max(1, math.ceil(METER_WINDOW_S * sample_rate / max(block_frames, 1)))
+        self._ring = np.zeros((slots, count), np.float64)  # energy sums per block
+        self._ring_frames = np.zeros(slots, np.float64)
+        self._slot = 0
+        self._sums = np.zeros(count, np.float64)
+        self._frames = 0.0
+        self.updates = 0
+
+    def push(self, frames: int, peaks: np.ndarray, energy_sums: np.ndarray) -> None:
+        """One block: linear peaks and K-weighted energy sums per row (callback side)."""
+        fall = 10.0 ** (-PEAK_FALL_DB_PER_S * frames / self.sample_rate / 20.0)
+        np.multiply(self.peak, fall, out=self.peak)
+        np.maximum(self.peak, peaks, out=self.peak)
+        slot = self._slot
+        self._sums -= self._ring[slot]
+        self._frames -= self._ring_frames[slot]
+        self._ring[slot] = energy_sums
+        self._ring_frames[slot] = frames
+        self._sums += energy_sums
+        self._frames += frames
+        self._slot = (slot + 1) % len(self._ring_frames)
+        np.divide(self._sums, max(self._frames, 1.0), out=self.energy)
+        np.maximum(self.energy, 0.0, out=self.energy)
+        self.updates += 1
+
+    def reset(self) -> None:
+        self.peak[:] = 0.0
+        self.energy[:] = 0.0
+        self._ring[:] = 0.0
+        self._ring_frames[:] = 0.0
+        self._sums[:] = 0.0
+        self._frames = 0.0
+
+    def read(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Peak dBFS and short-term LUFS per name (UI side; -inf for silence)."""
+        peak = self.peak.copy()
+        energy = self.energy.copy()
+        with np.errstate(divide="ignore"):
+            peak_db = 20.0 * np.log10(peak)
+            lufs = -0.691 + 10.0 * np.log10(energy)
+        return (
+            {n: float(v) for n, v in zip(self.names, peak_db, strict=True)},
+            {n: float(v) for n, v in zip(self.names, lufs, strict=True)},
+        )
+
+
+# ------------------------------------------------------------------------------ renderer ---
+
+
+def _fades(kind: str, done: int, n: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fade-out and fade-in gains for frames ``done .. done + n`` of a ``length`` crossfade."""
+    t = np.clip((done + np.arange(n, dtype=np.float64) + 0.5) / length, 0.0, 1.0)
+    if kind == "power":
+        return np.cos(0.5 * np.pi * t).astype(np.float32), np.sin(0.5 * np.pi * t).astype(
+            np.float32
+        )
+    return (1.0 - t).astype(np.float32), t.astype(np.float32)
+
+
+class _Chunk:
+    """A stretch of the timeline rendered for every unit: ``frames`` from ``start``, then
+    ``tail`` frames run on past a loop end (for the wrap crossfade); next chunk at ``next``."""
+
+    __slots__ = ("data", "done", "energy", "frames", "next", "start", "tail")
+
+    def __init__(self, start: int, frames: int, tail: int, nxt: int, data: np.ndarray) -> None:
+        self.start = start
+        self.frames = frames
+        self.tail = tail
+        self.next = nxt
+        self.data = data  # (U, capacity, 2) float32
+        self.done = 0  # units rendered
+        self.energy = np.zeros(data.shape[0], np.float64)  # K-weighted energy sum of the frames
+
+
+class _Renderer:
+    """Readers, chains and the two-chunk pipeline of one stretch of playback."""
+
+    def __init__(
+        self,
+        session: Session,
+        stems: Sequence[Stem],
+        units: _Units,
+        start: int,
+        loop: tuple[int, int] | None,
+        chunk_frames: int,
+        crossfade_frames: int,
+        meter_side: int = 0,
+    ) -> None:
+        self.stems = stems
+        self.units = units
+        self.loop = loop
+        self.end = session.frames
+        self.chunk_frames = chunk_frames
+        self.xfade = crossfade_frames
+        self.meter_side = meter_side
+        count = len(units.chains)
+        capacity = chunk_frames + crossfade_frames
+        self._buffers = [np.zeros((count, capacity, 2), np.float32) for _ in range(2)]
+        self._sos = k_weighting_sos(session.sample_rate)
+        self._kzi = np.zeros((count, self._sos.shape[0], 2, 2))
+        self._last_unit_of_stem = {int(s): u for u, s in enumerate(units.stem)}
+        self.readers: list[StemReader] = []
+        try:
+            for stem in stems:
+                reader = StemReader(stem, session.sample_rate)
+                reader.seek(start)
+                self.readers.append(reader)
+        except BaseException:
+            self.close()
+            raise
+        for chain in units.chains:
+            if chain is not None:
+                chain.reset()
+                chain.seek(start)
+        self._raw: np.ndarray | None = None
+        self.position = start  # timeline frame of the next output frame
+        self.cur = self._plan(start, self._buffers[0])
+        self.nxt: _Chunk | None = None
+        self.offset = 0  # frames of ``cur`` already output
+        self.wrap_done = -1  # >= 0 while crossfading cur's tail into nxt
+        if self.cur is not None:
+            self._finish(self.cur)
+            self.nxt = self._plan(self.cur.next, self._buffers[1])
+
+    # -- planning and rendering ----------------------------------------------------------------
+    def _plan(self, start: int, data: np.ndarray) -> _Chunk | None:
+        loop = self.loop
+        if loop is not None and start < loop[1]:
+            frames = min(self.chunk_frames, loop[1] - start)
+            wraps = start + frames == loop[1]
+            tail = self.xfade if wraps else 0
+            return _Chunk(start, frames, tail, loop[0] if wraps else start + frames, data)
+        if start >= self.end:
+            return None
+        frames = min(self.chunk_frames, self.end - start)
+        return _Chunk(start, frames, 0, start + frames, data)
+
+    def _render_unit(self, chunk: _Chunk, unit: int) -> None:
+        stem = int(self.units.stem[unit])
+        length = chunk.frames + chunk.tail
+        if unit == 0 or self.units.stem[unit - 1] != stem:
+            reader = self.readers[stem]
+            self._raw = reader.read(length)
+            if chunk.tail:
+                reader.seek(chunk.next)
+        chain = self.units.chains[unit]
+        out = self._raw if chain is None else chain.process(self._raw)
+        if chain is not None and chunk.tail:
+            chain.seek(chunk.next)
+        chunk.data[unit, :length] = out
+        if self.units.sides[self.meter_side, unit]:
+            rows = np.ascontiguousarray(out[: chunk.frames].T, dtype=np.float64)
+            weighted, self._kzi[unit] = signal.sosfilt(self._sos, rows, axis=-1, zi=self._kzi[unit])
+            chunk.energy[unit] = float(np.einsum("cn,cn->", weighted, weighted))
+        else:
+            chunk.energy[unit] = 0.0
+        if self._last_unit_of_stem[stem] == unit:
+            self._raw = None
+
+    def _finish(self, chunk: _Chunk, units: int | None = None) -> None:
+        target = len(self.units.chains) if units is None else units
+        while chunk.done < target:
+            self._render_unit(chunk, chunk.done)
+            chunk.done += 1
+
+    def work(self) -> None:
+        """Render the share of the next chunk that matches how much of this one has played."""
+        if self.nxt is None or self.cur is None:
+            return
+        played = self.offset / max(self.cur.frames, 1)
+        self._finish(self.nxt, math.ceil(played * len(self.units.chains)))
+
+    def _advance_chunk(self) -> None:
+        assert self.nxt is not None
+        self._finish(self.nxt)
+        free = self.cur.data if self.cur is not None else self._buffers[0]
+        self.cur = self.nxt
+        self.nxt = self._plan(self.cur.next, free)
+
+    # -- output ---------------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.cur is None
+
+    def contiguous(self) -> int:
+        """Frames that can be output before the next internal boundary (0: finished)."""
+        cur = self.cur
+        if cur is None:
+            return 0
+        if self.wrap_done >= 0:
+            return cur.tail - self.wrap_done
+        return cur.frames - self.offset
+
+    def view(self, n: int) -> tuple[np.ndarray, np.ndarray | None, int]:
+        """Units over the next ``n`` frames as ``(U, n * 2)``; during a wrap also the loop start
+        side and how far into the crossfade it is."""
+        cur = self.cur
+        assert cur is not None
+        units = cur.data.shape[0]
+        if self.wrap_done >= 0:
+            a = self.wrap_done
+            tail = cur.data[:, cur.frames + a : cur.frames + a + n].reshape(units, n * 2)
+            assert self.nxt is not None
+            head = self.nxt.data[:, a : a + n].reshape(units, n * 2)
+            return tail, head, a
+        return cur.data[:, self.offset : self.offset + n].reshape(units, n * 2), None, 0
+
+    def energy_rate(self) -> np.ndarray:
+        """K-weighted mean square per unit over the playing chunk."""
+        cur = self.cur
+        if cur is None:
+            return np.zeros(len(self.units.chains))
+        return cur.energy / max(cur.frames, 1)
+
+    def consume(self, n: int) -> None:
+        """Move on by ``n`` frames (at most ``contiguous()``)."""
+        cur = self.cur
+        assert cur is not None
+        if self.wrap_done >= 0:
+            self.wrap_done += n
+            self.position = cur.next + self.wrap_done
+            if self.wrap_done >= cur.tail:
+                skip = cur.tail
+                self.wrap_done = -1
+                self._advance_chunk()
+                self.offset = skip
+            return
+        self.offset += n
+        self.position = cur.start + self.offset
+        if self.offset >= cur.frames:
+            if cur.tail and self.nxt is not None:
+                self._finish(self.nxt)
+                self.wrap_done = 0
+                self.position = cur.next
+            elif self.nxt is None:
+                self.cur = None
+                self.position = cur.start + cur.frames
+            else:
+                self._advance_chunk()
+                self.offset = 0
+
+    def skip(self, frames: int) -> bool:
+        """Drop ``frames`` of the first chunk (a restart that started a little behind)."""
+        if self.cur is None or self.wrap_done >= 0 or frames >= self.cur.frames - self.offset:
+            return False
+        self.offset += frames
+        self.position = self.cur.start + self.offset
+        return True
+
+    def close(self) -> None:
+        for reader in self.readers:
+            reader.close()
+        self.readers = []
+
+
+# --------------------------------------------------------------------------------- ramps ---
+
+
+class _Ramp:
+    """A vector of gains moving to a target over ``length`` frames (linear or raised cosine)."""
+
+    def __init__(self, value: np.ndarray, length: int, shape: str = "linear") -> None:
+        self.start = np.asarray(value, np.float32).copy()
+        self.target = self.start.copy()
+        self.length = max(1, length)
+        self.shape = shape
+        self.done = self.length
+
+    @property
+    def moving(self) -> bool:
+        return self.done < self.length
+
+    def now(self) -> np.ndarray:
+        if not self.moving:
+            return self.target
+        frac = self._shape(np.array([self.done / self.length]))[0]
+        return (self.start + (self.target - self.start) * frac).astype(np.float32)
+
+    def set(self, target: np.ndarray) -> None:
+        target = np.asarray(target, np.float32)
+        if np.array_equal(target, self.target) and not self.moving:
+            return
+        self.start = self.now().copy()
+        self.target = target.copy()
+        self.done = 0
+
+    def jump(self, value: np.ndarray) -> None:
+        self.start = np.asarray(value, np.float32).copy()
+        self.target = self.start.copy()
+        self.done = self.length
+
+    def _shape(self, t: np.ndarray) -> np.ndarray:
+        if self.shape == "cosine":
+            return 0.5 - 0.5 * np.cos(np.pi * t)
+        return t
+
+    def take(self, n: int) -> np.ndarray | None:
+        """Fraction of the way (n,) for the next ``n`` frames, or None when constant."""
+        if not self.moving:
+            return None
+        t = np.clip((self.done + np.arange(1, n + 1, dtype=np.float64)) / self.length, 0.0, 1.0)
+        self.done = min(self.length, self.done + n)
+        return self._shape(t).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------- mixer ---
+
+
+@dataclass(frozen=True)
+class SwitchEvent:
+    """Where an A/B switch landed: asked for before output frame ``asked_at`` (frames output
+    since start), heard from frame ``landed_at``."""
+
+    side: str
+    asked_at: int
+    landed_at: int
+
+
+class Mixer:
+    """The mixer behind the player. Transport calls are safe from any thread; they take effect
+    at the start of the next ``next_block``. ``next_block`` belongs to one thread (the callback).
+
+    Heavy preparation (opening files, building chains, rendering the first chunk after a seek or
+    a new pair of versions) happens in the calling thread, never in ``next_block``.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        block_frames: int = DEFAULT_BLOCK_FRAMES,
+        chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+        crossfade_ms: float = CROSSFADE_MS,
+    ) -> None:
+        self.session = session
+        self.sample_rate = session.sample_rate
+        self.frames = session.frames
+        self.stems = session.mix_stems
+        self.files = [s.file for s in self.stems]
+        self.block_frames = block_frames
+        self.chunk_frames = max(block_frames, chunk_frames)
+        self.crossfade_frames = max(1, round(crossfade_ms / 1000.0 * self.sample_rate))
+        self.versions: tuple[list[Change], list[Change]] = ([], [])
+        self.labels = ("A", "B")
+        self.taps = MeterTaps(self.files, self.sample_rate, block_frames)
+        self.switches: deque[SwitchEvent] = deque(maxlen=64)
+        # Transport as callers see it.
+        self.playing = False
+        self.side = "A"
+        self.loop: tuple[int, int] | None = None
+        self.muted: set[str] = set()
+        self.soloed: set[str] = set()
+        self.side_gain_db = np.zeros(2)
+        self._requested_position = 0
+        self._pending_position: int | None = None
+        self._prepared = False  # a renderer for the requested position has been posted
+        self._lock = threading.RLock()  # serialises callers (never taken by the callback)
+        self._commands: deque[tuple[Any, ...]] = deque()
+        # Callback state.
+        self._renderer: _Renderer | None = None
+        self._old: _Renderer | None = None
+        self._swap_kind = "power"
+        self._swap_done = 0
+        self._position = 0
+        self._frames_out = 0
+        self._running = False  # audio is coming out (or fading out)
+        self._drop_when_silent = False
+        xf = self.crossfade_frames
+        self._transport = _Ramp(np.zeros(1), xf, "cosine")
+        self._side_w = _Ramp(np.array([1.0, 0.0]), xf, "linear")
+        self._side_gain = _Ramp(np.ones(2), xf, "linear")
+        self._stem_gain = _Ramp(np.ones(len(self.stems)), xf, "linear")
+        self._kzi = np.zeros((2, 2, 2))
+        self._ksos = k_weighting_sos(self.sample_rate)
+        self._meter_peaks = np.zeros(len(self.stems) + 1)
+        self._meter_energy = np.zeros(len(self.stems) + 1)
+
+    # ------------------------------------------------------------------- caller side ---
+    @property
+    def position_frames(self) -> int:
+        """Timeline frame of the next output frame (or where playback will start)."""
+        pending = self._pending_position
+        if pending is not None:
+            return pending
+        if not self.playing:
+            return self._requested_position
+        return self._position
+
+    @property
+    def frames_out(self) -> int:
+        """Frames output since the mixer was made (the callback's clock)."""
+        return self._frames_out
+
+    def _post(self, *command: Any) -> None:
+        self._commands.append(command)
+
+    def _clamp(self, frame: int) -> int:
+        frame = max(0, min(int(frame), self.frames))
+        if self.loop is not None and not self.loop[0] <= frame < self.loop[1]:
+            frame = self.loop[0]
+        return frame
+
+    def _new_renderer(self, start: int) -> _Renderer:
+        """Fresh chains and readers from ``start`` (renderers never share processor state)."""
+        units = build_units(self.session, self.stems, self.versions)
+        return _Renderer(
+            self.session, self.stems, units, start, self.loop, self.chunk_frames,
+            self.crossfade_frames, SIDES.index(self.side),
+        )  # fmt: skip
+
+    def _restart(self, start: int, kind: str, same_place: bool) -> None:
+        """Caller side: a new renderer from ``start``, faded in at the next block."""
+        self._pending_position = None if same_place else start
+        self._post("swap", self._new_renderer(start), kind, same_place)
+        self._prepared = True
+
+    def _invalidate(self) -> None:
+        self._prepared = False
+        self._post("drop")
+
+    def set_versions(
+        self, a: Sequence[Change], b: Sequence[Change], label_a: str = "A", label_b: str = "B"
+    ) -> None:
+        """The two versions to compare. Raises ValueError for a change with bad parameters
+        (and keeps the previous versions)."""
+        with self._lock:
+            build_units(self.session, self.stems, [list(a), list(b)])
+            self.versions = (list(a), list(b))
+            self.labels = (label_a, label_b)
+            if self.playing:
+                self._restart(self._clamp(self._position), "linear", True)
+            else:
+                self._invalidate()
+
+    def play(self) -> None:
+        with self._lock:
+            if self.playing:
+                return
+            renderer = self._renderer
+            if not self._prepared or renderer is None or renderer.finished:
+                start = self._requested_position
+                if start >= self.frames and self.loop is None:
+                    start = 0
+                start = self._clamp(start)
+                self._requested_position = start
+                self._restart(start, "none", False)
+            self.playing = True
+            self._post("play")
+
+    def pause(self) -> None:
+        with self._lock:
+            if not self.playing:
+                return
+            self.playing = False
+            self._requested_position = self._position
+            self._post("pause")
+
+    def toggle(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def seek(self, frame: int) -> None:
+        with self._lock:
+            frame = self._clamp(frame)
+            self._requested_position = frame
+            if self.playing:
+                self._restart(frame, "power", False)
+            else:
+                self._invalidate()
+
+    def set_loop(self, span: tuple[int, int] | None) -> None:
+        """Loop ``[start, end)`` in frames (at least MIN_LOOP_S long), or None.
+
+        Playing inside the new loop carries on where it is; outside it, playback jumps to the
+        loop start."""
+        with self._lock:
+            if span is not None:
+                start = max(0, min(int(span[0]), self.frames))
+                end = max(0, min(int(span[1]), self.frames))
+                if end - start < MIN_LOOP_S * self.sample_rate:
+                    raise ValueError(f"a loop must be at least {MIN_LOOP_S:g} s long")
+                span = (start, end)
+            self.loop = span
+            position = self._position if self.playing else self._requested_position
+            inside = span is None or span[0] <= position < span[1]
+            target = position if inside else span[0]  # type: ignore[index]
+            self._requested_position = target
+            if self.playing:
+                self._restart(target, "linear" if inside else "power", inside)
+            else:
+                self._invalidate()
+
+    def switch(self, side: str | None = None) -> None:
+        """Make ``side`` ("A"/"B"; default: the other one) audible from the next block."""
+        with self._lock:
+            side = side or ("B" if self.side == "A" else "A")
+            if side not in SIDES:
+                raise ValueError(f"side must be A or B, got {side!r}")
+            self.side = side
+            self._post("side", SIDES.index(side), self._frames_out)
+
+    def set_side_gain_db(self, offset_b_db: float, offset_a_db: float = 0.0) -> None:
+        """Gains of the sides (loudness matching), ramped over the crossfade."""
+        self.side_gain_db = np.array([offset_a_db, offset_b_db], np.float64)
+        self._post("side_gain", (10.0 ** (self.side_gain_db / 20.0)).astype(np.float32))
+
+    def _stem_gains(self) -> np.ndarray:
+        heard = audible_stems(self.files, self.muted, self.soloed)
+        return np.array([1.0 if f in heard else 0.0 for f in self.files], np.float32)
+
+    def set_mute(self, stem: str, muted: bool) -> None:
+        with self._lock:
+            (self.muted.add if muted else self.muted.discard)(stem)
+            self._post("stems", self._stem_gains())
+
+    def set_solo(self, stem: str, soloed: bool) -> None:
+        with self._lock:
+            (self.soloed.add if soloed else self.soloed.discard)(stem)
+            self._post("stems", self._stem_gains())
+
+    def audible(self) -> set[str]:
+        return audible_stems(self.files, self.muted, self.soloed)
+
+    def close(self) -> None:
+        """Close every file. Call only when no callback runs any more."""
+        with self._lock:
+            self._commands.clear()
+            for renderer in (self._renderer, self._old):
+                if renderer is not None:
+                    renderer.close()
+            self._renderer = self._old = None
+            self._running = False
+            self.playing = False
+            self._prepared = False
+
+    # ---------------------------------------------------------------- callback side ---
+    def _apply(self) -> None:
+        while self._commands:
+            command = self._commands.popleft()
+            name = command[0]
+            if name == "swap":
+                self._swap(command[1], command[2], command[3])
+            elif name == "drop":
+                if self._running:
+                    self._drop_when_silent = True
+                else:
+                    self._retire(self._renderer)
+                    self._renderer = None
+            elif name == "play":
+                self._running = True
+                self._drop_when_silent = False
+                self._transport.set(np.ones(1))
+            elif name == "pause":
+                self._transport.set(np.zeros(1))
+            elif name == "side":
+                target = np.zeros(2, np.float32)
+                target[command[1]] = 1.0
+                if self._running:
+                    self._side_w.set(target)
+                else:
+                    self._side_w.jump(target)
+                for renderer in (self._renderer, self._old):
+                    if renderer is not None:
+                        renderer.meter_side = command[1]
+                self.switches.append(SwitchEvent(SIDES[command[1]], command[2], self._frames_out))
+            elif name == "side_gain":
+                if self._running:
+                    self._side_gain.set(command[1])
+                else:
+                    self._side_gain.jump(command[1])
+            elif name == "stems":
+                if self._running:
+                    self._stem_gain.set(command[1])
+                else:
+                    self._stem_gain.jump(command[1])
+
+    def _retire(self, renderer: _Renderer | None) -> None:
+        if renderer is not None:
+            renderer.close()
+
+    def _swap(self, renderer: _Renderer, kind: str, same_place: bool) -> None:
+        old = self._renderer
+        if same_place and old is not None and not old.finished:
+            behind = old.position - renderer.position
+            if behind > 0 and not renderer.skip(behind):
+                kind = "power"
+        if kind == "none" and self._running:
+            kind = "power"
+        if self._old is not None:
+            self._retire(self._old)
+            self._old = None
+        if kind != "none" and self._running and old is not None and not old.finished:
+            self._old = old
+            self._swap_kind = kind
+            self._swap_done = 0
+        else:
+            self._retire(old)
+        self._renderer = renderer
+        self._position = renderer.position
+        self._pending_position = None
+        self._drop_when_silent = False
+
+    def next_block(self, frames: int) -> np.ndarray:
+        """The next ``frames`` frames of output, float32 ``(frames, 2)``."""
+        self._apply()
+        out = np.zeros((frames, 2), np.float32)
+        if self._renderer is None or not self._running:
+            self._push_meters(frames, None, out)
+            self._frames_out += frames
+            return out
+        done = 0
+        seen: np.ndarray | None = None
+        while done < frames and self._running:
+            renderer = self._renderer
+            if renderer is None or renderer.finished:
+                break
+            n = min(frames - done, renderer.contiguous())
+            if self._transport.moving and self._transport.target[0] == 0.0:
+                n = min(n, self._transport.length - self._transport.done)  # stop where it fades
+            old = self._old
+            if old is not None:
+                n = min(n, self.crossfade_frames - self._swap_done)
+                if not old.finished:
+                    n = min(n, old.contiguous())
+            stem_r = self._stem_gain.take(n)
+            g0, g1 = self._stem_gain.start, self._stem_gain.target
+            coef = self._side_coefficients(n)
+            block, seen = self._mix(renderer, n, g0, g1, stem_r, coef)
+            if old is not None:
+                if old.finished:
+                    old_block = np.zeros_like(block)
+                else:
+                    old_block, _ = self._mix(old, n, g0, g1, stem_r, coef)
+                    old.consume(n)
+                fo, fi = _fades(self._swap_kind, self._swap_done, n, self.crossfade_frames)
+                block = old_block * fo[:, None] + block * fi[:, None]
+                self._swap_done += n
+                if self._swap_done >= self.crossfade_frames:
+                    self._retire(old)
+                    self._old = None
+            frac = self._transport.take(n)
+            if frac is not None:
+                level0, level1 = float(self._transport.start[0]), float(self._transport.target[0])
+                block *= (level0 + (level1 - level0) * frac)[:, None]
+            out[done : done + n] = block
+            renderer.consume(n)
+            done += n
+            self._position = renderer.position
+            if not self._transport.moving and self._transport.target[0] == 0.0:
+                self._stop_output()
+        for renderer in (self._renderer, self._old):
+            if renderer is not None:
+                renderer.work()
+        if self._renderer is not None and self._renderer.finished and self._old is None:
+            self._stop_output()
+            self.playing = False
+            self._position = self._requested_position = self.frames
+        self._push_meters(frames, seen, out)
+        self._frames_out += frames
+        return out
+
+    def _stop_output(self) -> None:
+        """Paused (faded out) or at the end: silence from here; drop what is stale."""
+        self._running = False
+        self._requested_position = self._position
+        if self._old is not None:
+            self._retire(self._old)
+            self._old = None
+        if self._drop_when_silent:
+            self._retire(self._renderer)
+            self._renderer = None
+            self._drop_when_silent = False
+
+    def _side_coefficients(self, n: int) -> np.ndarray:
+        """Per-frame gains of the two sides (n, 2): switch weights times matching gains."""
+        rw = self._side_w.take(n)
+        rg = self._side_gain.take(n)
+        w0, w1 = self._side_w.start, self._side_w.target
+        g0, g1 = self._side_gain.start, self._side_gain.target
+        weights = w1[None, :] if rw is None else w0 + (w1 - w0) * rw[:, None]
+        gains = g1[None, :] if rg is None else g0 + (g1 - g0) * rg[:, None]
+        return np.broadcast_to(weights * gains, (n, 2)).astype(np.float32)
+
+    def _mix(
+        self,
+        renderer: _Renderer,
+        n: int,
+        g0: np.ndarray,
+        g1: np.ndarray,
+        stem_r: np.ndarray | None,
+        coef: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sum the units of both sides and weigh the sides: (n, 2) output and the unit view."""
+        units = renderer.units
+        w_const = units.sides * (g1 if stem_r is None else g0)[units.stem]
+        x, head, wrap_at = renderer.view(n)
+        sides = self._sum(x, w_const, units, g0, g1, stem_r)
+        if head is not None:
+            fo, fi = _fades("power", wrap_at, n, renderer.xfade)
+            head_sides = self._sum(head, w_const, units, g0, g1, stem_r)
+            sides = sides * np.repeat(fo, 2)[None, :] + head_sides * np.repeat(fi, 2)[None, :]
+            x = head
+        mix = sides.reshape(2, n, 2)
+        block = mix[0] * coef[:, 0:1] + mix[1] * coef[:, 1:2]
+        return block.astype(np.float32, copy=False), x
+
+    @staticmethod
+    def _sum(
+        x: np.ndarray,
+        w_const: np.ndarray,
+        units: _Units,
+        g0: np.ndarray,
+        g1: np.ndarray,
+        stem_r: np.ndarray | None,
+    ) -> np.ndarray:
+        sides = w_const @ x
+        if stem_r is not None:
+            delta = units.sides * (g1 - g0)[units.stem]
+            if delta.any():
+                sides += (delta @ x) * np.repeat(stem_r, 2)[None, :]
+        return sides
+
+    def _push_meters(self, frames: int, x: np.ndarray | None, out: np.ndarray) -> None:
+        peaks = self._meter_peaks
+        energy = self._meter_energy
+        peaks[:] = 0.0
+        energy[:] = 0.0
+        renderer = self._renderer
+        if x is not None and renderer is not None and renderer.cur is not None:
+            side = SIDES.index(self.side)
+            units = renderer.units.side_units[side]
+            scale = self._stem_gain.now() * float(self._side_gain.now()[side])
+            scale = scale * float(self._transport.now()[0])
+            peaks[:-1] = np.abs(x[units]).max(axis=1) * scale
+            energy[:-1] = renderer.energy_rate()[units] * frames * scale * scale
+        peaks[-1] = float(np.abs(out).max()) if len(out) else 0.0
+        rows = np.ascontiguousarray(out.T, dtype=np.float64)
+        weighted, self._kzi = signal.sosfilt(self._ksos, rows, axis=-1, zi=self._kzi)
+        energy[-1] = float(np.einsum("cn,cn->", weighted, weighted))
+        self.taps.push(frames, peaks, energy)
