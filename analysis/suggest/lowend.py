@@ -1,0 +1,637 @@
+"""Low end and tone: high-pass filters, mono bass, and EQ for resonances, harshness and tilt.
+
+Every rule reads a stem's third-octave band energies over the frames where it plays, and every
+prediction runs the suggested filter's exact response over those bands, so the numbers quoted are
+the ones measured again after processing. Rules, thresholds and their sources:
+docs/rules/lowend.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analysis.dsp.eq import eq_response_db
+from analysis.meters.bands import band_edges_hz
+from analysis.roles import ROLE_LABELS
+from analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, band_index, band_range
+from analysis.suggest.model import Suggestion, Target
+
+# ---------------------------------------------------------------------------- shared helpers
+
+RESPONSE_POINTS = 33
+
+
+def band_power_gain(bands: Sequence[Mapping[str, Any]], sample_rate: int) -> np.ndarray:
+    """Mean power gain of an EQ over each third-octave band, shape (30,).
+
+    The response is averaged over points spread evenly (in Hz) across each band, which is what
+    the band meter sums for a signal whose spectrum is flat inside the band.
+    """
+    edges = band_edges_hz()
+    fractions = np.linspace(0.0, 1.0, RESPONSE_POINTS)
+    grid = edges[:, :1] + (edges[:, 1:] - edges[:, :1]) * fractions[None, :]
+    grid = np.minimum(grid, 0.499 * sample_rate)
+    response_db = eq_response_db(list(bands), grid, sample_rate)
+    return (10.0 ** (response_db / 10.0)).mean(axis=1)
+
+
+def fmt_hz(freq_hz: float) -> str:
+    """80 Hz, 1.6 kHz: how a mixer writes a frequency."""
+    if freq_hz >= 1000.0:
+        return f"{freq_hz / 1000.0:.2g} kHz" if freq_hz < 10000 else f"{freq_hz / 1000.0:.3g} kHz"
+    return f"{freq_hz:.0f} Hz"
+
+
+def power_db(power: float) -> float:
+    return float(10.0 * np.log10(max(power, 1e-30)))
+
+
+def active_power(stem: StemFeatures, which: str = "total") -> np.ndarray:
+    """Mean band power over the frames where the stem plays, shape (30,)."""
+    if not stem.active.any():
+        return np.zeros(len(CENTERS_HZ))
+    source = {"total": stem.band_power, "mid": stem.mid, "side": stem.side}[which]
+    return source[stem.active].mean(axis=0)
+
+
+def band_level_db(stem: StemFeatures, band: int) -> float:
+    """A band's mean level (dB) over the frames where the stem plays."""
+    return power_db(float(active_power(stem)[band]))
+
+
+def _label(role: str) -> str:
+    return ROLE_LABELS.get(role, role).lower()
+
+
+def _cap_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _a(text: str) -> str:
+    """'a' or 'an' before a number or word as it is read aloud (an 80 Hz, an 11 kHz)."""
+    spoken_vowel = text[:1] in "aeiou8" or (text[:2] in ("11", "18") and not text[2:3].isdigit())
+    return f"{'an' if spoken_vowel else 'a'} {text}"
+
+
+def _round_half(value: float) -> float:
+    return round(value * 2.0) / 2.0
+
+
+# ----------------------------------------------------------------------------------- high-pass
+
+# role: (default cut-off Hz, lowest plausible fundamental Hz, severity cap)
+HIGHPASS_ROLES: dict[str, tuple[float, float, str]] = {
+    "lead_vocal": (80.0, 60.0, "high"),
+    "backing_vocal": (100.0, 60.0, "high"),
+    "guitar": (80.0, 60.0, "high"),
+    "snare": (70.0, 80.0, "high"),
+    "hats": (200.0, 150.0, "high"),
+    "keys": (40.0, 25.0, "medium"),
+    "synth": (40.0, 25.0, "medium"),
+    "pad": (50.0, 25.0, "low"),
+    "fx": (40.0, 25.0, "low"),
+}
+SUB_ROLES = ("kick", "bass")  # rumble under the lowest note (B0, 30.9 Hz)
+SUB_CUTOFF_HZ = 30.0
+USEFUL_WITHIN_DB = 24.0  # the lowest band within 24 dB of the peak band carries the part's notes
+HP_BANDS_BELOW_USEFUL = {2: 2, 4: 1}  # cut-off this many bands under the lowest useful one
+HIGHPASS_FIRE_DB = -25.0  # energy under the cut-off, re the part's total power
+HIGHPASS_MEDIUM_DB = -18.0
+HIGHPASS_HIGH_DB = -10.0
+SUB_FIRE_DB = -20.0
+SUB_MEDIUM_DB = -12.0
+SUB_HIGH_DB = -6.0
+HIGHPASS_DROP_DB = 6.0  # promised: energy under the cut-off falls by at least this much
+OCTAVE_ABOVE_MAX_DB = 1.0  # ...while the band an octave above moves by less than this
+MIN_CUTOFF_HZ = 20.0
+SEVERITIES = ("low", "medium", "high")
+
+
+def _cap(severity: str, cap: str) -> str:
+    return SEVERITIES[min(SEVERITIES.index(severity), SEVERITIES.index(cap))]
+
+
+def _lowest_useful_band(spectrum_db: np.ndarray, lowest_hz: float) -> int | None:
+    """Lowest band at or above ``lowest_hz`` within USEFUL_WITHIN_DB of the peak band."""
+    top = float(spectrum_db.max())
+    for band in np.flatnonzero(CENTERS_HZ >= lowest_hz * 0.99):
+        if spectrum_db[band] >= top - USEFUL_WITHIN_DB:
+            return int(band)
+    return None
+
+
+def region_below(cutoff_hz: float) -> np.ndarray:
+    """Bands lying wholly under the cut-off."""
+    return np.flatnonzero(band_edges_hz()[:, 1] <= cutoff_hz * 1.001)
+
+
+def _highpass_band(cutoff_hz: float, order: int) -> dict[str, Any]:
+    return {"type": "highpass", "freq_hz": cutoff_hz, "order": order}
+
+
+@dataclass(frozen=True)
+class HighpassPlan:
+    cutoff_hz: float
+    order: int
+    region: np.ndarray
+    share_db: float  # energy in the region re the part's total power
+    before_db: float
+    predicted_db: float
+    octave_band: int
+    octave_change_db: float
+    useful_band: int | None
+
+
+def _plan_highpass(
+    stem: StemFeatures,
+    default_hz: float,
+    lowest_hz: float | None,
+    orders: tuple[int, ...],
+    sample_rate: int,
+) -> HighpassPlan | None:
+    """The cut-off (the role's default, lowered under the part's lowest useful band) and the
+    gentlest order that takes at least ``HIGHPASS_DROP_DB`` (+1 dB of room) off the region."""
+    power = active_power(stem)
+    total = float(power.sum())
+    if total <= 0.0:
+        return None
+    useful = _lowest_useful_band(stem.spectrum_db, lowest_hz) if lowest_hz else None
+    plan = None
+    for order in orders:
+        cutoff = default_hz
+        if useful is not None:
+            cutoff = min(cutoff, CENTERS_HZ[useful] / 2.0 ** (HP_BANDS_BELOW_USEFUL[order] / 3.0))
+        cutoff = float(np.floor(cutoff))
+        region = region_below(cutoff)
+        if cutoff < MIN_CUTOFF_HZ or not len(region):
+            return None
+        gain = band_power_gain([_highpass_band(cutoff, order)], sample_rate)
+        before = power_db(float(power[region].sum()))
+        predicted = power_db(float((power[region] * gain[region]).sum()))
+        octave = band_index(2.0 * cutoff)
+        plan = HighpassPlan(
+            cutoff_hz=cutoff,
+            order=order,
+            region=region,
+            share_db=before - power_db(total),
+            before_db=before,
+            predicted_db=predicted,
+            octave_band=octave,
+            octave_change_db=power_db(float(gain[octave])),
+            useful_band=useful,
+        )
+        if before - predicted >= HIGHPASS_DROP_DB + 1.0:
+            break
+    return plan
+
+
+def _highpass(features: Features, stem: StemFeatures) -> Suggestion | None:
+    sub = stem.role in SUB_ROLES
+    if not (sub or stem.role in HIGHPASS_ROLES) or not stem.active.any():
+        return None
+    sample_rate = features.analysis.session.sample_rate
+    power = active_power(stem)
+    if sub:
+        # energy rising toward the bottom band, under the lowest bass note: rumble
+        if power[0] <= power[1]:
+            return None
+        plan = _plan_highpass(stem, SUB_CUTOFF_HZ, None, (4, 6), sample_rate)
+        fire, medium, high, cap = SUB_FIRE_DB, SUB_MEDIUM_DB, SUB_HIGH_DB, "high"
+    else:
+        default_hz, lowest_hz, cap = HIGHPASS_ROLES[stem.role]
+        plan = _plan_highpass(stem, default_hz, lowest_hz, (2, 4), sample_rate)
+        fire, medium, high = HIGHPASS_FIRE_DB, HIGHPASS_MEDIUM_DB, HIGHPASS_HIGH_DB
+    if plan is None:
+        return None
+    if plan.share_db < fire or plan.before_db - plan.predicted_db < HIGHPASS_DROP_DB:
+        return None
+    if abs(plan.octave_change_db) >= OCTAVE_ABOVE_MAX_DB:
+        return None  # the filter would reach into the part itself
+    severity = "high" if plan.share_db >= high else "medium" if plan.share_db >= medium else "low"
+    severity = _cap(severity, cap)
+    top_band = int(plan.region[np.argmax(power[plan.region])])
+    if sub:
+        reason = (
+            f"under the lowest note a {_label(stem.role)} plays, rising toward the bottom band "
+            f"({fmt_hz(CENTERS_HZ[0])} is {power_db(power[0]) - power_db(power[1]):.1f} dB over "
+            f"{fmt_hz(CENTERS_HZ[1])}): rumble, not music"
+        )
+    elif plan.useful_band is not None:
+        reason = (
+            f"where a {_label(stem.role)} has nothing to say (its lowest band within "
+            f"{USEFUL_WITHIN_DB:.0f} dB of its loudest is {fmt_hz(CENTERS_HZ[plan.useful_band])})"
+        )
+    else:
+        reason = f"where a {_label(stem.role)} has nothing to say"
+    why = (
+        f"{stem.file} carries {plan.share_db:+.1f} dB of its power under "
+        f"{fmt_hz(plan.cutoff_hz)} (most of it around {fmt_hz(CENTERS_HZ[top_band])}), {reason}; "
+        f"the rule speaks from {fire:.0f} dB. {_cap_first(_a(fmt_hz(plan.cutoff_hz)))} high-pass "
+        f"({6 * plan.order} dB/octave) takes {plan.before_db - plan.predicted_db:.1f} dB off "
+        f"that energy and moves the {fmt_hz(CENTERS_HZ[plan.octave_band])} band, an octave up, "
+        f"by {plan.octave_change_db:+.2f} dB."
+    )
+    return Suggestion(
+        kind="highpass",
+        stems=(stem.file,),
+        params={"freq_hz": plan.cutoff_hz, "order": plan.order},
+        severity=severity,
+        category="technical",
+        why=why,
+        evidence={
+            "below_cutoff_re_total_db": round(plan.share_db, 2),
+            "threshold_db": fire,
+            "region_bands_hz": [round(float(CENTERS_HZ[b]), 1) for b in plan.region],
+            "below_cutoff_db": round(plan.before_db, 2),
+            "lowest_useful_hz": round(float(CENTERS_HZ[plan.useful_band]), 1)
+            if plan.useful_band is not None
+            else None,
+            "octave_above_hz": round(float(CENTERS_HZ[plan.octave_band]), 1),
+            "octave_above_change_db": round(plan.octave_change_db, 3),
+            "promised_drop_db": HIGHPASS_DROP_DB,
+            "impact": round(plan.share_db - fire, 2),
+        },
+        target=Target("below_cutoff_db", plan.before_db, plan.predicted_db, "lower", "dB"),
+        rule="sub_rumble" if sub else "rumble",
+    )
+
+
+def _target_below_cutoff(s: Suggestion, f: Features) -> float:
+    stem = f.stems[s.stems[0]]
+    region = [band_index(hz) for hz in s.evidence["region_bands_hz"]]
+    return power_db(float(active_power(stem)[region].sum()))
+
+
+# ----------------------------------------------------------------------------------- mono bass
+
+MONO_LOW_HZ = 120.0  # bands centred at or below this: where the low end should be mono
+MONO_FIRE_DB = -10.0  # side/mid in the low bands; -10 dB is an L/R correlation of about 0.82
+MONO_MEDIUM_DB = -6.0  # correlation about 0.6
+MONO_HIGH_DB = -3.0  # correlation about 0.33
+MONO_MIN_SHARE_DB = -20.0  # the low bands hold at least 1% of the stem's power
+MONO_CROSSOVERS_HZ = (100.0, 120.0, 150.0)
+MONO_DROP_DB = 10.0  # promised: low-band side energy falls by at least this much
+BASS_ROLES = ("kick", "bass")
+
+
+def low_bands() -> np.ndarray:
+    return band_range(20.0, MONO_LOW_HZ)
+
+
+def low_side_to_mid_db(stem: StemFeatures) -> float:
+    low = low_bands()
+    return power_db(float(active_power(stem, "side")[low].sum())) - power_db(
+        float(active_power(stem, "mid")[low].sum())
+    )
+
+
+def mono_loss_db(stem: StemFeatures) -> float:
+    """How much the low bands lose when the stereo stem is summed to mono (dB, <= 0)."""
+    low = low_bands()
+    mid = float(active_power(stem, "mid")[low].sum())
+    return power_db(mid) - power_db(mid + float(active_power(stem, "side")[low].sum()))
+
+
+def _correlation(side_to_mid_db: float) -> float:
+    """L/R correlation of equal-level channels with this side/mid ratio."""
+    ratio = 10.0 ** (side_to_mid_db / 10.0)
+    return (1.0 - ratio) / (1.0 + ratio)
+
+
+def _mono_bass(features: Features, stem: StemFeatures) -> Suggestion | None:
+    if stem.measurement.channels != 2 or not stem.active.any():
+        return None
+    low = low_bands()
+    power = active_power(stem)
+    share_db = power_db(float(power[low].sum())) - power_db(float(power.sum()))
+    if share_db < MONO_MIN_SHARE_DB:
+        return None
+    ratio_db = low_side_to_mid_db(stem)
+    if ratio_db <= MONO_FIRE_DB:
+        return None
+    side = active_power(stem, "side")
+    sr = features.analysis.session.sample_rate
+    before_side = float(side[low].sum())
+    for freq_hz in MONO_CROSSOVERS_HZ:
+        lr4 = [_highpass_band(freq_hz, 2), _highpass_band(freq_hz, 2)]
+        after_side = float((side[low] * band_power_gain(lr4, sr)[low]).sum())
+        drop = power_db(before_side) - power_db(after_side)
+        if drop >= MONO_DROP_DB + 2.0:
+            break
+    predicted = ratio_db - drop
+    if ratio_db > MONO_HIGH_DB and (stem.role in BASS_ROLES or share_db >= -10.0):
+        severity = "high"
+    elif ratio_db > MONO_MEDIUM_DB:
+        severity = "medium"
+    else:
+        severity = "low"
+    loss = mono_loss_db(stem)
+    why = (
+        f"{stem.file} is wide below {MONO_LOW_HZ:.0f} Hz: side/mid {ratio_db:+.1f} dB there "
+        f"(an L/R correlation of about {_correlation(ratio_db):.2f}; the rule speaks above "
+        f"{MONO_FIRE_DB:.0f} dB, about 0.82). Those bands hold {share_db:+.1f} dB of its power "
+        f"and lose {abs(loss):.1f} dB when the mix is summed to mono (club systems, phones, "
+        f"vinyl). Making it mono below {freq_hz:.0f} Hz takes {drop:.1f} dB off the low side "
+        "and leaves the mid, and the width above, untouched."
+    )
+    mix = features.mix
+    mix_ratio = low_side_to_mid_db(mix) if mix is not None and mix.active.any() else None
+    if mix_ratio is not None and mix_ratio > MONO_FIRE_DB:
+        why += f" The whole mix is wide down there too (side/mid {mix_ratio:+.1f} dB)."
+    return Suggestion(
+        kind="mono_bass",
+        stems=(stem.file,),
+        params={"freq_hz": freq_hz},
+        severity=severity,
+        category="technical",
+        why=why,
+        evidence={
+            "low_side_to_mid_db": round(ratio_db, 2),
+            "threshold_db": MONO_FIRE_DB,
+            "low_correlation": round(_correlation(ratio_db), 3),
+            "low_share_db": round(share_db, 2),
+            "mono_loss_db": round(loss, 2),
+            "mix_low_side_to_mid_db": round(mix_ratio, 2) if mix_ratio is not None else None,
+            "promised_drop_db": MONO_DROP_DB,
+            "impact": round(ratio_db - MONO_FIRE_DB, 2),
+        },
+        target=Target("low_side_to_mid_db", ratio_db, predicted, "lower", "dB"),
+        rule="mono_bass",
+    )
+
+
+def _target_mono(s: Suggestion, f: Features) -> float:
+    return low_side_to_mid_db(f.stems[s.stems[0]])
+
+
+# ---------------------------------------------------------------------------------------- EQ
+
+RESONANCE_LOW_HZ = 150.0
+RESONANCE_HIGH_HZ = 8000.0
+RESONANCE_FIRE_DB = 8.0  # the band stands this far above its two neighbours, long term...
+RESONANCE_FRAME_DB = 6.0  # ...and at least this far in...
+RESONANCE_PERSISTENCE = 0.75  # ...three quarters of the frames where the part plays
+RESONANCE_WITHIN_DB = 20.0  # and it is within 20 dB of the part's loudest band
+RESONANCE_MEDIUM_DB = 12.0
+RESONANCE_Q = 4.32  # a third of an octave between the half-gain points
+RESONANCE_MIN_CUT_DB = 1.0
+RESONANCE_MAX_CUT_DB = 6.0
+RESONANCE_SHRINK = 0.5  # promised: the excess shrinks by at least half the cut's depth
+NO_RESONANCE_ROLES = ("kick", "bass")  # their bands above 150 Hz are harmonics and clicks
+
+HARSH_LIMITS_DB: dict[str, float] = {  # 2-5 kHz energy re 200 Hz-1 kHz energy, per role
+    "lead_vocal": 0.0,
+    "backing_vocal": 0.0,
+    "guitar": 8.0,
+    "synth": 8.0,
+    "keys": 3.0,
+    "pad": 0.0,
+}
+HARSH_MEDIUM_DB = 3.0  # above the limit by more than this: medium
+HARSH_Q = 1.0
+HARSH_TARGET_BELOW_DB = 1.0  # the cut aims 1 dB under the limit
+HARSH_SHRINK_DB = 1.0  # promised: the ratio falls by at least 1 dB
+
+TILT_WINDOWS: dict[str, tuple[float, float]] = {  # dB/octave of third-octave levels, 200-8k
+    "lead_vocal": (-9.0, 3.0),
+    "backing_vocal": (-10.0, 3.0),
+    "guitar": (-15.0, 4.0),
+    "synth": (-15.0, 7.0),
+    "keys": (-18.0, 3.0),
+    "pad": (-20.0, 3.0),
+}
+TILT_SHELF_HZ = 3000.0
+TILT_SHELF_DB = 3.0
+
+
+def neighbour_excess_db(power: np.ndarray, band: int) -> np.ndarray | float:
+    """How far ``band`` stands above the mean power of its two neighbours (dB)."""
+    neighbours = 0.5 * (power[..., band - 1] + power[..., band + 1])
+    return 10.0 * np.log10(np.maximum(power[..., band], 1e-30) / np.maximum(neighbours, 1e-30))
+
+
+def resonance_excess_db(stem: StemFeatures, band: int) -> float:
+    """The target metric of a resonance cut: the band's long-term excess over its neighbours."""
+    return float(neighbour_excess_db(active_power(stem), band))
+
+
+@dataclass(frozen=True)
+class Resonance:
+    band: int
+    excess_db: float
+    persistence: float
+
+
+def _resonances(stem: StemFeatures) -> list[Resonance]:
+    power = active_power(stem)
+    top = float(stem.spectrum_db.max())
+    frames = stem.band_power[stem.active]
+    found = []
+    for band in band_range(RESONANCE_LOW_HZ, RESONANCE_HIGH_HZ):
+        band = int(band)
+        if stem.spectrum_db[band] < top - RESONANCE_WITHIN_DB:
+            continue
+        excess = float(neighbour_excess_db(power, band))
+        if excess < RESONANCE_FIRE_DB:
+            continue
+        persistence = float(np.mean(neighbour_excess_db(frames, band) > RESONANCE_FRAME_DB))
+        if persistence >= RESONANCE_PERSISTENCE:
+            found.append(Resonance(band, excess, persistence))
+    return sorted(found, key=lambda r: (-r.excess_db, r.band))
+
+
+def _resonance(features: Features, stem: StemFeatures) -> Suggestion | None:
+    if stem.role in NO_RESONANCE_ROLES or stem.active.sum() < 20:
+        return None
+    found = _resonances(stem)
+    if not found:
+        return None
+    res = found[0]
+    cut = -float(
+        np.clip(_round_half(res.excess_db / 2.0), RESONANCE_MIN_CUT_DB, RESONANCE_MAX_CUT_DB)
+    )
+    freq_hz = round(float(CENTERS_HZ[res.band]), 1)
+    band = {"type": "peaking", "freq_hz": freq_hz, "gain_db": cut, "q": RESONANCE_Q}
+    power = active_power(stem)
+    gain = band_power_gain([band], features.analysis.session.sample_rate)
+    predicted = float(neighbour_excess_db(power * gain, res.band))
+    severity = "medium" if res.excess_db >= RESONANCE_MEDIUM_DB else "low"
+    why = (
+        f"{stem.file} rings at {fmt_hz(freq_hz)}: that third-octave band stands "
+        f"{res.excess_db:.1f} dB above its two neighbours over the whole part, and more than "
+        f"{RESONANCE_FRAME_DB:.0f} dB above them in {res.persistence:.0%} of the frames where it "
+        f"plays (the rule speaks from {RESONANCE_FIRE_DB:.0f} dB and "
+        f"{RESONANCE_PERSISTENCE:.0%}). A peak that stays put like this is usually a room mode, "
+        f"a ringing drum or instrument body, or the microphone. A {cut:.1f} dB cut at "
+        f"{fmt_hz(freq_hz)}, Q {RESONANCE_Q:g} (half the excess), brings it to about "
+        f"{predicted:.1f} dB. If it is a note held through the song, leave it."
+    )
+    return Suggestion(
+        kind="eq",
+        stems=(stem.file,),
+        params={"bands": [band]},
+        severity=severity,
+        category="technical",
+        why=why,
+        evidence={
+            "band_hz": freq_hz,
+            "excess_db": round(res.excess_db, 2),
+            "threshold_db": RESONANCE_FIRE_DB,
+            "persistence": round(res.persistence, 3),
+            "other_resonances_hz": [round(float(CENTERS_HZ[r.band]), 1) for r in found[1:]],
+            "promised_shrink_db": round(abs(cut) * RESONANCE_SHRINK, 2),
+            "impact": round(res.excess_db - RESONANCE_FIRE_DB, 2),
+        },
+        target=Target("band_excess_db", res.excess_db, predicted, "lower", "dB"),
+        rule="resonance",
+    )
+
+
+def _target_resonance(s: Suggestion, f: Features) -> float:
+    return resonance_excess_db(f.stems[s.stems[0]], band_index(float(s.evidence["band_hz"])))
+
+
+HARSH_HIGH = (2000.0, 5000.0)
+HARSH_BODY = (200.0, 1000.0)
+
+
+def harshness_db(power: np.ndarray) -> float:
+    """2-5 kHz energy against 200 Hz-1 kHz energy (dB)."""
+    return power_db(float(power[band_range(*HARSH_HIGH)].sum())) - power_db(
+        float(power[band_range(*HARSH_BODY)].sum())
+    )
+
+
+def _harshness(features: Features, stem: StemFeatures) -> Suggestion | None:
+    limit = HARSH_LIMITS_DB.get(stem.role)
+    if limit is None or stem.active.sum() < 20:
+        return None
+    power = active_power(stem)
+    before = harshness_db(power)
+    if before <= limit:
+        return None
+    high = band_range(*HARSH_HIGH)
+    centre = int(high[np.argmax(power[high])])
+    freq_hz = round(float(CENTERS_HZ[centre]), 1)
+    sr = features.analysis.session.sample_rate
+    for cut in np.arange(1.0, 6.0 + 1e-9, 0.5):
+        band = {"type": "peaking", "freq_hz": freq_hz, "gain_db": -float(cut), "q": HARSH_Q}
+        predicted = harshness_db(power * band_power_gain([band], sr))
+        if predicted <= limit - HARSH_TARGET_BELOW_DB:
+            break
+    over = before - limit
+    severity = "medium" if over > HARSH_MEDIUM_DB else "low"
+    why = (
+        f"{stem.file} is hard in the 2-5 kHz range: it carries {before:+.1f} dB there against "
+        f"its 200 Hz-1 kHz body, {over:.1f} dB more than the {limit:+.0f} dB a "
+        f"{_label(stem.role)} usually stays under. A {band['gain_db']:.1f} dB cut at "
+        f"{fmt_hz(freq_hz)} (Q {HARSH_Q:g}, where it is loudest) brings it to about "
+        f"{predicted:+.1f} dB."
+    )
+    return Suggestion(
+        kind="eq",
+        stems=(stem.file,),
+        params={"bands": [band]},
+        severity=severity,
+        category="technical",
+        why=why,
+        evidence={
+            "harshness_db": round(before, 2),
+            "role_limit_db": limit,
+            "over_limit_db": round(over, 2),
+            "band_hz": freq_hz,
+            "promised_drop_db": HARSH_SHRINK_DB,
+            "impact": round(over, 2),
+        },
+        target=Target("harshness_db", before, predicted, "lower", "dB"),
+        rule="harshness",
+    )
+
+
+def _target_harshness(s: Suggestion, f: Features) -> float:
+    return harshness_db(active_power(f.stems[s.stems[0]]))
+
+
+TILT_BANDS = (200.0, 8000.0)
+
+
+def tilt_db_per_octave(power: np.ndarray) -> float:
+    """Slope of the long-term third-octave spectrum, 200 Hz-8 kHz (dB per octave)."""
+    idx = band_range(*TILT_BANDS)
+    levels = 10.0 * np.log10(np.maximum(power[idx], 1e-30))
+    return float(np.polyfit(np.log2(CENTERS_HZ[idx]), levels, 1)[0])
+
+
+def _tilt(features: Features, stem: StemFeatures) -> Suggestion | None:
+    window = TILT_WINDOWS.get(stem.role)
+    if window is None or stem.active.sum() < 20:
+        return None
+    power = active_power(stem)
+    if (power[band_range(*TILT_BANDS)] <= 0).any():
+        return None
+    slope = tilt_db_per_octave(power)
+    low, high = window
+    if low <= slope <= high:
+        return None
+    dark = slope < low
+    gain_db = TILT_SHELF_DB if dark else -TILT_SHELF_DB
+    band = {"type": "high_shelf", "freq_hz": TILT_SHELF_HZ, "gain_db": gain_db}
+    predicted = tilt_db_per_octave(
+        power * band_power_gain([band], features.analysis.session.sample_rate)
+    )
+    bound = low if dark else high
+    trend = f"falls {-slope:.1f}" if slope < 0 else f"rises {slope:.1f}"
+    why = (
+        f"{stem.file} is {'dark' if dark else 'bright'} for a {_label(stem.role)}: its spectrum "
+        f"{trend} dB per octave from 200 Hz to 8 kHz, outside the {low:+.0f} to {high:+.0f} "
+        f"dB/octave a {_label(stem.role)} usually spans. A gentle {gain_db:+.0f} dB high shelf "
+        f"at {fmt_hz(TILT_SHELF_HZ)} is a starting point ({predicted:+.1f} dB/octave after); "
+        "this is taste, judge it by ear."
+    )
+    return Suggestion(
+        kind="eq",
+        stems=(stem.file,),
+        params={"bands": [band]},
+        severity="low",
+        category="creative",
+        why=why,
+        evidence={
+            "tilt_db_per_octave": round(slope, 2),
+            "role_window_db_per_octave": [low, high],
+            "impact": round(abs(slope - bound), 2),
+        },
+        target=Target("tilt_db_per_octave", slope, predicted, f"closer:{bound}", "dB/oct"),
+        rule="tilt",
+    )
+
+
+def _target_tilt(s: Suggestion, f: Features) -> float:
+    return tilt_db_per_octave(active_power(f.stems[s.stems[0]]))
+
+
+# ------------------------------------------------------------------------------------- family
+
+
+def suggest(features: Features) -> list[Suggestion]:
+    found: list[Suggestion] = []
+    for file in sorted(features.stems):
+        stem = features.stems[file]
+        for rule in (_highpass, _mono_bass, _resonance, _harshness, _tilt):
+            suggestion = rule(features, stem)
+            if suggestion is not None:
+                found.append(suggestion)
+    return found
+
+
+TARGETS = {
+    "rumble": _target_below_cutoff,
+    "sub_rumble": _target_below_cutoff,
+    "mono_bass": _target_mono,
+    "resonance": _target_resonance,
+    "harshness": _target_harshness,
+    "tilt": _target_tilt,
+}
