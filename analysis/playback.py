@@ -10,10 +10,12 @@ How the work is laid out (the callback must finish well inside a block):
 - Both versions are rendered all the time, so an A/B switch is only a change of weights at the next
   block. A stem whose changes are the same on both sides is processed once ("unit" shared by A
   and B); a stem without changes is not processed at all.
-- Stems are read and processed in chunks of ``chunk_frames`` (4 blocks by default: per-call costs
-  of numpy and scipy are paid a quarter as often). The chunk after the one playing is rendered a
+- Stems are read and processed in chunks of ``chunk_frames`` (8 blocks by default: per-call costs
+  of numpy and scipy are paid an eighth as often). The chunk after the one playing is rendered a
   few units at a time, spread over the blocks of the playing chunk, so every callback does about
   the same work.
+- The raw stems of the chunks to come are read by a thread (``_ReadAhead``), a few chunks ahead:
+  disk and decoding never happen in the callback.
 - Processed units are summed per side with one matrix product at output time, so mute and solo
   (gains per stem, ramped) answer at the next block too.
 - A seek, a new loop that the planned audio does not follow, or a new pair of versions builds a
@@ -35,7 +37,9 @@ loudness matcher and the clip writer use it.
 from __future__ import annotations
 
 import math
+import queue
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -52,7 +56,7 @@ from analysis.session import Session, Stem
 from analysis.stem_reader import StemReader
 
 DEFAULT_BLOCK_FRAMES = 1024
-DEFAULT_CHUNK_FRAMES = 4096
+DEFAULT_CHUNK_FRAMES = 8192
 CROSSFADE_MS = 15.0
 MIN_LOOP_S = 0.25
 MATCH_LIMIT_DB = 20.0
@@ -396,11 +400,99 @@ def _fades(kind: str, done: int, n: int, length: int) -> tuple[np.ndarray, np.nd
     return (1.0 - t).astype(np.float32), t.astype(np.float32)
 
 
+def _spec(
+    start: int, loop: tuple[int, int] | None, end: int, chunk_frames: int, xfade: int
+) -> tuple[int, int, int] | None:
+    """The chunk that starts at ``start``: (frames, tail, next start), or None past the end."""
+    if loop is not None and start < loop[1]:
+        frames = min(chunk_frames, loop[1] - start)
+        wraps = start + frames == loop[1]
+        return frames, xfade if wraps else 0, loop[0] if wraps else start + frames
+    if start >= end:
+        return None
+    frames = min(chunk_frames, end - start)
+    return frames, 0, start + frames
+
+
+def _read_chunk(
+    readers: Sequence[StemReader], frames: int, tail: int, nxt: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Raw stems ``(S, frames + tail, 2)`` from where the readers are; a wrap seeks them on."""
+    raw = out if out is not None else np.empty((len(readers), frames + tail, 2), np.float32)
+    for index, reader in enumerate(readers):
+        raw[index] = reader.read(frames + tail)
+        if tail:
+            reader.seek(nxt)
+    return raw
+
+
+class _ReadAhead:
+    """Reads the raw stems of the chunks to come in a thread, ``depth`` chunks ahead.
+
+    Disk reads and decoding (libsndfile releases the GIL) stay out of the audio callback. The
+    plan of chunks is fixed for a renderer (its loop never changes), so the thread follows it
+    on its own. A read error travels through the queue and is raised where the chunk is taken.
+    """
+
+    def __init__(
+        self,
+        readers: list[StemReader],
+        start: int,
+        spec: Any,
+        depth: int = 3,
+    ) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(readers, start, spec, self._queue, self._stop),
+            name="mixreview-read-ahead", daemon=True,
+        )  # fmt: skip
+        self._thread.start()
+        weakref.finalize(self, self._stop.set)  # a renderer dropped without close()
+
+    @staticmethod
+    def _run(
+        readers: list[StemReader], start: int, spec: Any, out: queue.Queue, stop: threading.Event
+    ) -> None:
+        try:
+            position: int | None = start
+            while position is not None and not stop.is_set():
+                planned = spec(position)
+                if planned is None:
+                    break
+                frames, tail, nxt = planned
+                try:
+                    item: Any = _read_chunk(readers, frames, tail, nxt)
+                except Exception as exc:  # a file gone or unreadable: tell the renderer
+                    item = exc
+                while not stop.is_set():
+                    try:
+                        out.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if isinstance(item, Exception):
+                    break
+                position = nxt
+        finally:
+            for reader in readers:
+                reader.close()
+
+    def take(self) -> np.ndarray:
+        item = self._queue.get()
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+
+
 class _Chunk:
     """A stretch of the timeline rendered for every unit: ``frames`` from ``start``, then
     ``tail`` frames run on past a loop end (for the wrap crossfade); next chunk at ``next``."""
 
-    __slots__ = ("data", "done", "energy", "frames", "next", "start", "tail")
+    __slots__ = ("data", "done", "frames", "next", "raw", "start", "tail")
 
     def __init__(self, start: int, frames: int, tail: int, nxt: int, data: np.ndarray) -> None:
         self.start = start
@@ -409,7 +501,7 @@ class _Chunk:
         self.next = nxt
         self.data = data  # (U, capacity, 2) float32
         self.done = 0  # units rendered
-        self.energy = np.zeros(data.shape[0], np.float64)  # K-weighted energy sum of the frames
+        self.raw: np.ndarray | None = None  # (S, frames + tail, 2) while being rendered
 
 
 class _Renderer:
@@ -425,6 +517,7 @@ class _Renderer:
         chunk_frames: int,
         crossfade_frames: int,
         meter_side: int = 0,
+        read_ahead: bool = True,
     ) -> None:
         self.stems = stems
         self.units = units
@@ -436,10 +529,10 @@ class _Renderer:
         count = len(units.chains)
         capacity = chunk_frames + crossfade_frames
         self._buffers = [np.zeros((count, capacity, 2), np.float32) for _ in range(2)]
-        self._sos = k_weighting_sos(session.sample_rate)
-        self._kzi = np.zeros((count, self._sos.shape[0], 2, 2))
-        self._last_unit_of_stem = {int(s): u for u, s in enumerate(units.stem)}
+        ksos = k_weighting_sos(session.sample_rate)
+        self.kzi = np.zeros((ksos.shape[0], count, 2, 2))  # K-weighting state per unit (meters)
         self.readers: list[StemReader] = []
+        self._ahead: _ReadAhead | None = None
         try:
             for stem in stems:
                 reader = StemReader(stem, session.sample_rate)
@@ -452,56 +545,47 @@ class _Renderer:
             if chain is not None:
                 chain.reset()
                 chain.seek(start)
-        self._raw: np.ndarray | None = None
         self.position = start  # timeline frame of the next output frame
         self.cur = self._plan(start, self._buffers[0])
         self.nxt: _Chunk | None = None
         self.offset = 0  # frames of ``cur`` already output
         self.wrap_done = -1  # >= 0 while crossfading cur's tail into nxt
         if self.cur is not None:
+            self.cur.raw = _read_chunk(self.readers, self.cur.frames, self.cur.tail, self.cur.next)
             self._finish(self.cur)
             self.nxt = self._plan(self.cur.next, self._buffers[1])
+            if self.nxt is not None and read_ahead:
+                self._ahead = _ReadAhead(self.readers, self.cur.next, self._spec)
+                self.readers = []  # the thread owns them now
 
-    # -- planning and rendering ----------------------------------------------------------------
+    def _spec(self, start: int) -> tuple[int, int, int] | None:
+        return _spec(start, self.loop, self.end, self.chunk_frames, self.xfade)
+
     def _plan(self, start: int, data: np.ndarray) -> _Chunk | None:
-        loop = self.loop
-        if loop is not None and start < loop[1]:
-            frames = min(self.chunk_frames, loop[1] - start)
-            wraps = start + frames == loop[1]
-            tail = self.xfade if wraps else 0
-            return _Chunk(start, frames, tail, loop[0] if wraps else start + frames, data)
-        if start >= self.end:
-            return None
-        frames = min(self.chunk_frames, self.end - start)
-        return _Chunk(start, frames, 0, start + frames, data)
+        planned = self._spec(start)
+        return None if planned is None else _Chunk(start, *planned, data)
 
     def _render_unit(self, chunk: _Chunk, unit: int) -> None:
-        stem = int(self.units.stem[unit])
+        if chunk.raw is None:
+            if self._ahead is not None:
+                chunk.raw = self._ahead.take()
+            else:
+                chunk.raw = _read_chunk(self.readers, chunk.frames, chunk.tail, chunk.next)
         length = chunk.frames + chunk.tail
-        if unit == 0 or self.units.stem[unit - 1] != stem:
-            reader = self.readers[stem]
-            self._raw = reader.read(length)
-            if chunk.tail:
-                reader.seek(chunk.next)
+        raw = chunk.raw[self.units.stem[unit]]
         chain = self.units.chains[unit]
-        out = self._raw if chain is None else chain.process(self._raw)
+        out = raw if chain is None else chain.process(raw)
         if chain is not None and chunk.tail:
             chain.seek(chunk.next)
         chunk.data[unit, :length] = out
-        if self.units.sides[self.meter_side, unit]:
-            rows = np.ascontiguousarray(out[: chunk.frames].T, dtype=np.float64)
-            weighted, self._kzi[unit] = signal.sosfilt(self._sos, rows, axis=-1, zi=self._kzi[unit])
-            chunk.energy[unit] = float(np.einsum("cn,cn->", weighted, weighted))
-        else:
-            chunk.energy[unit] = 0.0
-        if self._last_unit_of_stem[stem] == unit:
-            self._raw = None
 
     def _finish(self, chunk: _Chunk, units: int | None = None) -> None:
         target = len(self.units.chains) if units is None else units
         while chunk.done < target:
             self._render_unit(chunk, chunk.done)
             chunk.done += 1
+        if chunk.done == len(self.units.chains):
+            chunk.raw = None
 
     def work(self) -> None:
         """Render the share of the next chunk that matches how much of this one has played."""
@@ -545,13 +629,6 @@ class _Renderer:
             return tail, head, a
         return cur.data[:, self.offset : self.offset + n].reshape(units, n * 2), None, 0
 
-    def energy_rate(self) -> np.ndarray:
-        """K-weighted mean square per unit over the playing chunk."""
-        cur = self.cur
-        if cur is None:
-            return np.zeros(len(self.units.chains))
-        return cur.energy / max(cur.frames, 1)
-
     def consume(self, n: int) -> None:
         """Move on by ``n`` frames (at most ``contiguous()``)."""
         cur = self.cur
@@ -588,6 +665,9 @@ class _Renderer:
         return True
 
     def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
         for reader in self.readers:
             reader.close()
         self.readers = []
@@ -947,11 +1027,10 @@ class Mixer:
         self._apply()
         out = np.zeros((frames, 2), np.float32)
         if self._renderer is None or not self._running:
-            self._push_meters(frames, None, out)
+            self._push_meters(frames, out)
             self._frames_out += frames
             return out
         done = 0
-        seen: np.ndarray | None = None
         while done < frames and self._running:
             renderer = self._renderer
             if renderer is None or renderer.finished:
@@ -985,6 +1064,7 @@ class Mixer:
                 level0, level1 = float(self._transport.start[0]), float(self._transport.target[0])
                 block *= (level0 + (level1 - level0) * frac)[:, None]
             out[done : done + n] = block
+            self._meter_span(renderer, seen, n)
             renderer.consume(n)
             done += n
             self._position = renderer.position
@@ -997,7 +1077,7 @@ class Mixer:
             self._stop_output()
             self.playing = False
             self._position = self._requested_position = self.frames
-        self._push_meters(frames, seen, out)
+        self._push_meters(frames, out)
         self._frames_out += frames
         return out
 
@@ -1062,21 +1142,28 @@ class Mixer:
                 sides += (delta @ x) * np.repeat(stem_r, 2)[None, :]
         return sides
 
-    def _push_meters(self, frames: int, x: np.ndarray | None, out: np.ndarray) -> None:
-        peaks = self._meter_peaks
-        energy = self._meter_energy
-        peaks[:] = 0.0
-        energy[:] = 0.0
-        renderer = self._renderer
-        if x is not None and renderer is not None and renderer.cur is not None:
-            side = SIDES.index(self.side)
-            units = renderer.units.side_units[side]
-            scale = self._stem_gain.now() * float(self._side_gain.now()[side])
-            scale = scale * float(self._transport.now()[0])
-            peaks[:-1] = np.abs(x[units]).max(axis=1) * scale
-            energy[:-1] = renderer.energy_rate()[units] * frames * scale * scale
-        peaks[-1] = float(np.abs(out).max()) if len(out) else 0.0
+    def _meter_span(self, renderer: _Renderer, x: np.ndarray, n: int) -> None:
+        """Add the peaks and K-weighted energies of the audible side's stems over ``n`` frames."""
+        side = SIDES.index(self.side)
+        units = renderer.units.side_units[side]
+        if not len(units):
+            return
+        scale = self._stem_gain.now() * float(self._side_gain.now()[side])
+        scale = scale * float(self._transport.now()[0])
+        picked = x[units].reshape(len(units), n, 2)
+        peaks = np.abs(picked).max(axis=(1, 2)) * scale
+        np.maximum(self._meter_peaks[:-1], peaks, out=self._meter_peaks[:-1])
+        rows = picked.transpose(0, 2, 1).astype(np.float64)
+        weighted, renderer.kzi[:, units] = signal.sosfilt(
+            self._ksos, rows, axis=-1, zi=renderer.kzi[:, units]
+        )
+        self._meter_energy[:-1] += np.einsum("scn,scn->s", weighted, weighted) * scale * scale
+
+    def _push_meters(self, frames: int, out: np.ndarray) -> None:
+        self._meter_peaks[-1] = float(np.abs(out).max()) if len(out) else 0.0
         rows = np.ascontiguousarray(out.T, dtype=np.float64)
         weighted, self._kzi = signal.sosfilt(self._ksos, rows, axis=-1, zi=self._kzi)
-        energy[-1] = float(np.einsum("cn,cn->", weighted, weighted))
-        self.taps.push(frames, peaks, energy)
+        self._meter_energy[-1] = float(np.einsum("cn,cn->", weighted, weighted))
+        self.taps.push(frames, self._meter_peaks, self._meter_energy)
+        self._meter_peaks[:] = 0.0
+        self._meter_energy[:] = 0.0

@@ -1,0 +1,171 @@
+"""Benchmark the audition mixer: the work of one audio callback, as a share of the block duration.
+
+Generates (never commits) 32 stereo 48 kHz 24-bit stems, puts an EQ band, a compressor and a gain
+on every stem, and measures ``Mixer.next_block(1024)`` call by call in three comparisons:
+
+  one-suggestion   A = every change but one stem's EQ, B = every change  (33 chains)
+  original-vs-all  A = the stems as they are, B = every change          (32 chains)
+  every-stem-differs  A = every change at amount 0.5, B = at 1.0        (64 chains, worst case)
+
+Each run plays ``--seconds`` of audio paced like a sound card (one block every 21.3 ms, so caches
+and the other core behave as in use) and reports the distribution of the callback's work
+(median, p95, p99, max) as a share of the block duration; the target is under 30%. Also reported:
+the preparation of a seek (done in the caller's thread, not the callback) and a loudness match.
+
+Usage: python bench/bench_playback.py [--stems 32] [--seconds 20] [--dir DIR] [--keep] [--fast]
+(--fast: back to back instead of paced).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from analysis.apply import Change
+from analysis.playback import LoudnessMatcher, Mixer, build_units
+from analysis.session import load_session
+
+SR = 48000
+BLOCK = 1024
+NAMES = ("Kick", "Snare", "Hats", "Bass", "Keys", "Pad", "Lead_Synth", "Lead_Vocal")
+
+
+def generate(folder: Path, stems: int, seconds: float) -> None:
+    """Tones and noise with a slow envelope, different per stem, written block by block."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = int(seconds * SR)
+    block = SR * 10
+    for index in range(stems):
+        path = folder / f"{NAMES[index % len(NAMES)]}_{index + 1:02d}.wav"
+        if path.exists() and sf.info(str(path)).frames == frames:
+            continue
+        rng = np.random.default_rng(index)
+        freq = 55.0 * 2 ** (index / 5)
+        with sf.SoundFile(str(path), "w", SR, 2, subtype="PCM_24") as out:
+            for start in range(0, frames, block):
+                n = min(block, frames - start)
+                t = (start + np.arange(n)) / SR
+                env = 0.5 + 0.5 * np.sin(2 * np.pi * t / (7 + index))
+                tone = np.sin(2 * np.pi * freq * t) * env
+                noise = rng.standard_normal((n, 2)) * 0.05
+                data = 0.1 * np.column_stack([tone, 0.8 * tone]) + noise * env[:, None]
+                out.write(data.astype(np.float32))
+
+
+def changes_for(files: list[str], amount: float = 1.0) -> list[Change]:
+    out = []
+    for index, file in enumerate(files):
+        eq = {"bands": [{"type": "peaking", "freq_hz": 200.0 + 50 * index, "gain_db": -3.0}]}
+        comp = {"threshold_db": -24.0, "ratio": 3.0, "attack_ms": 10.0, "release_ms": 150.0}
+        out += [
+            Change("eq", (file,), eq, amount, source_id=f"eq-{index}"),
+            Change("compressor", (file,), comp, amount, source_id=f"comp-{index}"),
+            Change("gain", (file,), {"gain_db": -1.5}, amount, source_id=f"gain-{index}"),
+        ]
+    return out
+
+
+def run(mixer: Mixer, seconds: float, paced: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of the block duration spent in next_block, one per callback: wall clock, and CPU
+    time of the calling thread (the work itself, whatever else the machine is doing)."""
+    block_s = BLOCK / SR
+    count = int(seconds / block_s)
+    shares = np.empty(count)
+    cpu = np.empty(count)
+    mixer.play()
+    gc.collect()
+    next_at = time.perf_counter()
+    for i in range(count):
+        if paced:
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            next_at += block_s
+        t0, c0 = time.perf_counter(), time.thread_time()
+        mixer.next_block(BLOCK)
+        shares[i] = (time.perf_counter() - t0) / block_s
+        cpu[i] = (time.thread_time() - c0) / block_s
+    mixer.pause()
+    mixer.next_block(BLOCK)
+    return shares, cpu
+
+
+def report(label: str, shares: np.ndarray) -> str:
+    p = np.percentile(shares, [50, 95, 99]) * 100
+    over = int(np.sum(shares > 0.3))
+    return (
+        f"  {label:<5} median {p[0]:5.1f}%  p95 {p[1]:5.1f}%  p99 {p[2]:5.1f}%  "
+        f"max {shares.max() * 100:5.1f}%  over 30%: {over}/{len(shares)}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stems", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--fast", action="store_true", help="back to back, not paced")
+    args = parser.parse_args()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="mixreview-bench-play-"))
+    try:
+        t0 = time.perf_counter()
+        generate(folder, args.stems, args.seconds + 15.0)
+        print(f"{args.stems} stems of {args.seconds + 15:.0f} s in {folder} "
+              f"({time.perf_counter() - t0:.1f} s to generate)")  # fmt: skip
+        session = load_session(folder)
+        files = [s.file for s in session.mix_stems]
+        full = changes_for(files)
+        half = changes_for(files, 0.5)
+        cases = [
+            ("one-suggestion", [c for c in full if c.source_id != "eq-0"], full),
+            ("original-vs-all", [], full),
+            ("every-stem-differs", half, full),
+        ]
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"load average {load:.2f} on {os.cpu_count()} cores")
+        print(f"callback work at {BLOCK} frames ({BLOCK / SR * 1000:.1f} ms), "
+              f"{'back to back' if args.fast else 'paced in real time'}:")  # fmt: skip
+        for name, a, b in cases:
+            mixer = Mixer(session, block_frames=BLOCK)
+            mixer.set_versions(a, b)
+            mixer.switch("B")
+            mixer.seek(2 * SR)
+            t_prep = time.perf_counter()
+            mixer.play()  # builds the renderer: the caller's thread
+            prep_ms = (time.perf_counter() - t_prep) * 1000
+            units = build_units(session, session.mix_stems, [a, b])
+            chains = sum(1 for c in units.chains if c is not None)
+            mixer.pause()
+            mixer.next_block(BLOCK)
+            shares, cpu = run(mixer, args.seconds, not args.fast)
+            print(f"{name}: {chains} chains, {len(units.chains)} units; "
+                  f"seek/start preparation {prep_ms:.0f} ms (caller's thread)")  # fmt: skip
+            print(report("wall", shares))
+            print(report("cpu", cpu))
+            mixer.close()
+        matcher = LoudnessMatcher(session)
+        t0 = time.perf_counter()
+        match = matcher.match(cases[2][1], cases[2][2], (2.0, 17.0))
+        took = time.perf_counter() - t0
+        print(f"loudness match, 15 s passage, every stem differs: {took:.2f} s "
+              f"(offset {match.offset_db:+.2f} dB)")  # fmt: skip
+    finally:
+        if not args.keep and args.dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
