@@ -87,6 +87,8 @@ def flawed(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
     write(folder / "Bass DI.wav", di)
     write(folder / "Bass Amp.wav", _amp_copy(di, -1.0))  # out of polarity with the DI
     write(folder / "Guitar.wav", _voice(330.0, 0.06))  # mono supporting part
+    backing = _voice(262.0, 0.04)
+    write(folder / "Backing Vocal.wav", stereo(backing, backing))  # a mono part in a stereo file
     return analyze(folder, workers=1, use_cache=False)
 
 
@@ -194,16 +196,23 @@ def test_off_centre_kick_is_centred(flawed: Analysis, flawed_suggestions: list[S
     assert result.after < 0.05
 
 
-def test_mono_supporting_part_gets_a_placement(
+def test_mono_supporting_parts_get_mirrored_placements(
     flawed: Analysis, flawed_suggestions: list[Suggestion]
 ) -> None:
-    s = _one(flawed_suggestions, "mono_placement", "Guitar.wav")
-    _check_contract(s)
-    assert s.kind == "pan" and abs(s.params["pan"]) == 0.5
-    assert (s.severity, s.category) == ("low", "creative")
-    result = verify(flawed, s)
-    assert result.after == pytest.approx(s.target.predicted, abs=0.05)
-    assert abs(result.after) > 0.5
+    backing = _one(flawed_suggestions, "mono_placement", "Backing Vocal.wav")
+    guitar = _one(flawed_suggestions, "mono_placement", "Guitar.wav")
+    assert backing.evidence["identical_channels"] and guitar.evidence["mono"]
+    assert "fake_stereo" in {c.id for c in flawed.stem_report("Backing Vocal.wav").checks}
+    # the first part (by name) goes opposite the mix's lean, the next one mirrors it
+    lean = flawed.mix.stereo.rr - flawed.mix.stereo.ll
+    first = 0.5 if lean < 0 else -0.5
+    assert backing.params == {"pan": first} and guitar.params == {"pan": -first}
+    for s in (backing, guitar):
+        _check_contract(s)
+        assert s.kind == "pan" and (s.severity, s.category) == ("low", "creative")
+        result = verify(flawed, s)
+        assert result.after == pytest.approx(s.target.predicted, abs=0.05)
+        assert abs(result.after) > 0.5
 
 
 def test_mix_leaning_left_pans_the_stem_that_leans_it(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ Rules (names are the ``rule`` of each suggestion):
 - ``mix_balance``: the mix leaning more than 1 dB to one side: rebalance the stem contributing
   most to the lean, at most to its own centre.
 - ``mono_placement``: a supporting part delivered in mono (or as identical channels) sits dead
-  centre; place it where the panning conventions put it, alternating sides to keep the mix level.
+  centre; place it where the panning conventions put it, alternating sides (mirrored pairs).
 
 Rules, thresholds and sources: docs/rules/stereo.md.
 """
@@ -524,10 +524,10 @@ def _target_mix_imbalance(_s: Suggestion, f: Features) -> float:
 
 def _mono_placements(features: Features) -> list[Suggestion]:
     mix = features.mix
-    lean = 0.0
+    side = -1.0  # the first part goes opposite the mix's lean (left when it is level)...
     if mix is not None and mix.measurement.stereo is not None:
         mix_ll, mix_rr, _ = stereo_sums(mix)
-        lean = mix_rr - mix_ll
+        side = 1.0 if mix_rr < mix_ll else -1.0
     found: list[Suggestion] = []
     for file in sorted(features.stems):
         stem = features.stems[file]
@@ -538,9 +538,9 @@ def _mono_placements(features: Features) -> list[Suggestion]:
         if stem.active.sum() < MIN_ACTIVE_FRAMES:
             continue
         ll, rr, _lr = stereo_sums(stem)
-        pan = -position if lean >= 0 else position
+        pan = side * position
+        side = -side  # ...and the next one opposite it: parts placed in mirrored pairs
         new_ll, new_rr = balanced(ll, rr, pan)
-        lean += (new_rr - new_ll) - (rr - ll)
         predicted = balance(new_ll, new_rr)
         delivered = "mono file" if st is None else "stereo file with identical channels"
         angle = position * 45.0
@@ -548,8 +548,8 @@ def _mono_placements(features: Features) -> list[Suggestion]:
             f"{file} is a {delivered}, so it sits dead centre with the kick, bass and lead. "
             f"A {_label(stem.role)} is usually placed off-centre (about {angle:.0f} degrees; "
             f"conventions: supporting parts 15-30, percussion and effects 25-45). A pan of "
-            f"{pan:+.2f} ({'left' if pan < 0 else 'right'}, the side that keeps the mix level) "
-            f"is a starting point; mirror it with a part that answers it."
+            f"{pan:+.2f} ({'left' if pan < 0 else 'right'}; parts placed this way alternate "
+            f"sides, starting opposite the mix's lean) is a starting point."
         )
         found.append(
             Suggestion(
