@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from analysis.apply import Change, chains_for
+from analysis.apply import KIND_ORDER, Change, chains_for, processor_for
 from analysis.dsp import Chain
 from analysis.errors import MixreviewError
 from analysis.measure import Measurement, MeterBank
@@ -259,10 +259,12 @@ def stem_groups(
     """
     costs = []
     for stem in stems:
-        chosen = _per_stem(changes["chosen"], stem.file)
-        assistant = _per_stem(changes["assistant"], stem.file)
-        cost = 2.0 + _cost(chosen) + (0.0 if assistant == chosen else _cost(assistant))
-        costs.append(cost)
+        chosen = _strip_order(changes["chosen"], stem.file)
+        assistant = _strip_order(changes["assistant"], stem.file)
+        common = 0
+        while common < min(len(chosen), len(assistant)) and chosen[common] == assistant[common]:
+            common += 1
+        costs.append(2.0 + _cost(chosen) + _cost(assistant[common:]))
     order = sorted(range(len(stems)), key=lambda i: (-costs[i], i))
     loads = [0.0] * groups
     members: list[list[int]] = [[] for _ in range(groups)]
@@ -287,7 +289,12 @@ def validate_changes(changes: Mapping[str, Sequence[Change]], session: Session) 
 
 # -- one group of stems ------------------------------------------------------------------------
 class GroupRenderer:
-    """Reads, processes and writes one group of stems; returns their partial sums per block."""
+    """Reads, processes and writes one group of stems; returns their partial sums per block.
+
+    A stem's chosen and assistant chains often begin with the same changes (suggestions accepted
+    as they are): that common prefix runs once and both versions continue from its output, which
+    gives the same samples as running each whole chain.
+    """
 
     def __init__(
         self,
@@ -300,12 +307,7 @@ class GroupRenderer:
     ) -> None:
         stems = [session.mix_stems[i] for i in indices]
         self.subtype = subtype
-        self.chosen = chains_for(changes["chosen"], session)
-        self.assistant = chains_for(changes["assistant"], session)
-        self.same = {
-            s.file: _per_stem(changes["chosen"], s.file) == _per_stem(changes["assistant"], s.file)
-            for s in stems
-        }
+        self.chains = {s.file: _split_chains(changes, s.file, session.sample_rate) for s in stems}
         self.readers: list[StemReader] = []
         self.writers: dict[str, WavWriter] = {}
         try:
@@ -328,8 +330,10 @@ class GroupRenderer:
         for reader in self.readers:
             file = reader.stem.file
             raw = reader.read(frames)
-            chosen = _run(self.chosen.get(file), raw)
-            assistant = chosen if self.same[file] else _run(self.assistant.get(file), raw)
+            shared, chosen_tail, assistant_tail = self.chains[file]
+            common = _run(shared, raw)
+            chosen = _run(chosen_tail, common)
+            assistant = _run(assistant_tail, common)
             writer = self.writers.get(file)
             if writer is not None:
                 writer.write(*quantize(chosen, self.subtype))
@@ -357,6 +361,34 @@ class GroupRenderer:
 
 def _run(chain: Chain | None, block: np.ndarray) -> np.ndarray:
     return block if chain is None else chain.process(block)
+
+
+def _strip_order(changes: Sequence[Change], file: str) -> list[Change]:
+    """A stem's changes in channel-strip order, as :func:`analysis.apply.chains_for` runs them."""
+    rank = {kind: index for index, kind in enumerate(KIND_ORDER)}
+    return sorted(_per_stem(changes, file), key=lambda c: rank.get(c.kind, len(KIND_ORDER)))
+
+
+def _chain(changes: Sequence[Change], sample_rate: int) -> Chain | None:
+    if not changes:
+        return None
+    return Chain([processor_for(c, sample_rate) for c in changes], sample_rate)
+
+
+def _split_chains(
+    changes: Mapping[str, Sequence[Change]], file: str, sample_rate: int
+) -> tuple[Chain | None, Chain | None, Chain | None]:
+    """(common prefix, rest of chosen, rest of assistant) for one stem."""
+    chosen = _strip_order(changes["chosen"], file)
+    assistant = _strip_order(changes["assistant"], file)
+    common = 0
+    while common < min(len(chosen), len(assistant)) and chosen[common] == assistant[common]:
+        common += 1
+    return (
+        _chain(chosen[:common], sample_rate),
+        _chain(chosen[common:], sample_rate),
+        _chain(assistant[common:], sample_rate),
+    )
 
 
 # -- the mixes ---------------------------------------------------------------------------------

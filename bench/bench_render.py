@@ -1,0 +1,139 @@
+"""Benchmark the export: three mixes plus processed stems for a large generated session.
+
+Generates (never commits) N stereo stems of M minutes at 48 kHz, 24-bit WAV, measures them once
+(``mixreview analyze``, so the render finds the analysis cached), writes a review that accepts
+every suggestion and adds manual changes (EQ on half the stems, a compressor and a high-pass on a
+quarter each), then renders everything with ``mixreview render`` and with 1 and 2 worker
+processes: wall time, x real time (stem audio / wall time) and peak memory of the process tree.
+Targets (issue 6): at least 100x real time for the set and under 512 MB.
+Usage: python bench/bench_render.py [--stems 32] [--minutes 4] [--dir DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_analyze import TreeMemory, generate, run_measured
+
+TARGET_X = 100.0
+TARGET_MB = 512.0
+
+
+def write_review(folder: Path) -> dict[str, int]:
+    """Accept every suggestion; add EQ, compressor and high-pass changes of the user's own."""
+    from analysis.analyze import analyze
+    from analysis.review import REVIEW_NAME, Review
+    from analysis.session import load_session
+    from analysis.state import state_dir
+    from analysis.suggest import suggest
+
+    session = load_session(folder)
+    suggestions = suggest(analyze(session))
+    stems = [s.file for s in session.stems]
+    path = state_dir(folder) / REVIEW_NAME
+    path.unlink(missing_ok=True)
+    review = Review.open(path, folder, stems)
+    for suggestion in suggestions:
+        review.accept(suggestion)
+    counts = {"suggestions": len(suggestions), "eq": 0, "compressor": 0, "highpass": 0}
+    for index, stem in enumerate(stems):
+        if index % 2 == 0:
+            bands = [{"type": "peaking", "freq_hz": 300.0 + 40 * index, "gain_db": -2.5, "q": 1.4},
+                     {"type": "high_shelf", "freq_hz": 8000.0, "gain_db": 1.5}]  # fmt: skip
+            review.add_manual("eq", stem, {"bands": bands})
+            counts["eq"] += 1
+        if index % 4 == 1:
+            params = {"threshold_db": -24.0, "ratio": 3.0, "attack_ms": 10.0, "release_ms": 180.0}
+            review.add_manual("compressor", stem, params)
+            counts["compressor"] += 1
+        if index % 4 == 3:
+            review.add_manual("highpass", stem, {"freq_hz": 60.0})
+            counts["highpass"] += 1
+    return counts
+
+
+def child(folder: Path, out: Path, workers: int) -> None:
+    """Render in this process tree (run as a child so its memory is measured alone)."""
+    from analysis.export import export_session
+
+    result = export_session(folder, out=out, force=True, workers=workers)
+    print(json.dumps({"workers": result.workers, "render_s": result.render.seconds,
+                      "chosen": result.metrics("chosen")["integrated_lufs"]}))  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stems", type=int, default=32)
+    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--child", nargs=3, metavar=("SESSION", "OUT", "WORKERS"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]))
+        return 0
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="mixreview-bench-render-"))
+    out = Path(tempfile.mkdtemp(prefix="mixreview-bench-out-")) / "export"
+    try:
+        t0 = time.perf_counter()
+        generate(folder, args.stems, args.minutes)
+        print(f"generated {args.stems} stems x {args.minutes:g} min in "
+              f"{time.perf_counter() - t0:.1f} s at {folder}", file=sys.stderr)  # fmt: skip
+        analyze_wall, _, _ = run_measured(
+            [sys.executable, "-m", "analysis.cli", "analyze", str(folder), "--json", "--quiet"]
+        )
+        counts = write_review(folder)
+        audio_s = args.stems * args.minutes * 60
+        result: dict[str, object] = {
+            "stems": args.stems, "minutes": args.minutes, "audio_s": audio_s,
+            "cores": os.cpu_count(), "analyze_s": round(analyze_wall, 2), "review": counts,
+        }  # fmt: skip
+        cli = [sys.executable, "-m", "analysis.cli", "render", str(folder), "--out", str(out),
+               "--force", "--quiet"]  # fmt: skip
+        wall, peak_kb, stdout = run_measured(cli)
+        written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        result["render_command"] = {
+            "wall_s": round(wall, 2),
+            "x_realtime": round(audio_s / wall, 1),
+            "peak_rss_mb": round(peak_kb / 1024, 1),
+            "written_mb": round(written / 1e6, 1),
+            "summary": stdout.strip().splitlines()[-2],
+        }
+        for workers in (1, 2):
+            cmd = [sys.executable, __file__, "--child", str(folder), str(out), str(workers)]
+            wall, peak_kb, stdout = run_measured(cmd)
+            inner = json.loads(stdout.strip().splitlines()[-1])
+            result[f"workers_{workers}"] = {
+                "wall_s": round(wall, 2),
+                "render_s": round(inner["render_s"], 2),
+                "x_realtime": round(audio_s / wall, 1),
+                "peak_rss_mb": round(peak_kb / 1024, 1),
+            }
+        best = result["render_command"]
+        result["targets_met"] = {
+            f"x_realtime>={TARGET_X:g}": best["x_realtime"] >= TARGET_X,
+            f"peak_rss_mb<{TARGET_MB:g}": best["peak_rss_mb"] < TARGET_MB,
+        }
+        print(json.dumps(result, indent=2))
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+        if not args.keep and args.dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    assert TreeMemory  # imported for run_measured's use
+    sys.exit(main())
