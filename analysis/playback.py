@@ -912,14 +912,14 @@ class Mixer:
             else:
                 self._invalidate()
 
+    # The calls below only post a command: no lock, so they never wait for a renderer build.
     def switch(self, side: str | None = None) -> None:
         """Make ``side`` ("A"/"B"; default: the other one) audible from the next block."""
-        with self._lock:
-            side = side or ("B" if self.side == "A" else "A")
-            if side not in SIDES:
-                raise ValueError(f"side must be A or B, got {side!r}")
-            self.side = side
-            self._post("side", SIDES.index(side), self._frames_out)
+        side = side or ("B" if self.side == "A" else "A")
+        if side not in SIDES:
+            raise ValueError(f"side must be A or B, got {side!r}")
+        self.side = side
+        self._post("side", SIDES.index(side), self._frames_out)
 
     def set_side_gain_db(self, offset_b_db: float, offset_a_db: float = 0.0) -> None:
         """Gains of the sides (loudness matching), ramped over the crossfade."""
@@ -931,14 +931,12 @@ class Mixer:
         return np.array([1.0 if f in heard else 0.0 for f in self.files], np.float32)
 
     def set_mute(self, stem: str, muted: bool) -> None:
-        with self._lock:
-            (self.muted.add if muted else self.muted.discard)(stem)
-            self._post("stems", self._stem_gains())
+        (self.muted.add if muted else self.muted.discard)(stem)
+        self._post("stems", self._stem_gains())
 
     def set_solo(self, stem: str, soloed: bool) -> None:
-        with self._lock:
-            (self.soloed.add if soloed else self.soloed.discard)(stem)
-            self._post("stems", self._stem_gains())
+        (self.soloed.add if soloed else self.soloed.discard)(stem)
+        self._post("stems", self._stem_gains())
 
     def audible(self) -> set[str]:
         return audible_stems(self.files, self.muted, self.soloed)
