@@ -12,28 +12,15 @@ from collections.abc import Callable
 from types import ModuleType
 
 from analysis.analyze import Analysis
-from analysis.suggest import balance
+from analysis.suggest import balance, dynamics, lowend, masking, reference, stereo
 from analysis.suggest.features import Features
 from analysis.suggest.model import Suggestion
 
-FAMILIES: tuple[ModuleType, ...] = (balance,)
-
-
-def _optional_families() -> tuple[ModuleType, ...]:
-    found: list[ModuleType] = []
-    import importlib
-
-    for name in ("masking", "lowend", "stereo", "dynamics", "reference"):
-        try:
-            found.append(importlib.import_module(f"analysis.suggest.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"analysis.suggest.{name}":
-                raise
-    return tuple(found)
+FAMILIES: tuple[ModuleType, ...] = (balance, masking, lowend, stereo, dynamics, reference)
 
 
 def families() -> tuple[ModuleType, ...]:
-    return FAMILIES + _optional_families()
+    return FAMILIES
 
 
 def _targets() -> dict[str, Callable[[Suggestion, Features], float]]:
