@@ -521,3 +521,51 @@ def test_portaudio_chatter_never_reaches_the_terminal(capfd: pytest.CaptureFixtu
     assert "ALSA" not in captured.err
     assert "\x1b[2;3Hscreen" in captured.err  # written back
     assert lines and lines[0].startswith("ALSA lib")
+
+
+# ------------------------------------------------------------------ player without a server ---
+
+
+def test_blind_trials_through_the_player(session: Session, tmp_path: Path) -> None:
+    from analysis.review import Review
+
+    review = Review.open(tmp_path / "review.json", tmp_path, ["Bass.wav", "Keys.wav", "Pad.wav"])
+    audition = make_audition(session, environ=NO_SSH, loader=fake_sd)
+    assert isinstance(audition, Player)
+    try:
+        audition.set_versions([], [UP], "as is", "keys up")
+        audition.set_match_loudness(False)
+        blind = audition.start_blind("gain-keys", review=review, seed=5)
+        assert audition.match_loudness  # matching is forced on
+        audition.set_match_loudness(False)
+        assert audition.match_loudness  # and stays on
+        assert audition.shown_labels == ("?", "?")
+        picks = []
+        for _ in range(6):
+            shown = audition.side
+            assert audition.mixer.side == blind.real_side(shown)
+            picks.append(audition.choose())
+            assert audition.mixer.side == blind.real_side(audition.side)  # next trial's order
+        assert {p.real_side for p in picks} == {"A", "B"}
+        tally = review.data["blind"]["gain-keys"]
+        assert tally["trials"] == 6 and tally["labels"] == ["as is", "keys up"]
+        audition.stop_blind()
+        assert audition.mixer.side == audition.side
+    finally:
+        audition.close()
+
+
+def test_player_rejects_bad_parameters_at_once(session: Session) -> None:
+    audition = make_audition(session, environ=NO_SSH, loader=fake_sd)
+    try:
+        bad = Change("compressor", ("Bass.wav",), {"ratio": 0.5})
+        with pytest.raises(ValueError):
+            audition.set_versions([], [bad], "A", "B")
+        audition.set_versions([], [UP], "as is", "keys up")
+        for gain in (1.0, 2.0, 3.0):  # a burst while scrolling: only the last one is built
+            audition.set_versions([], [Change("gain", ("Bass.wav",), {"gain_db": gain})], "a", "b")
+        assert audition.wait_idle()
+        assert audition.mixer.versions[1][0].params == {"gain_db": 3.0}
+        assert audition.last_error is None
+    finally:
+        audition.close()
