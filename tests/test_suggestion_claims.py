@@ -85,5 +85,5 @@ def test_flawed_kick_bass_conflict_is_found(flawed: Analysis) -> None:
 
 def test_suggestions_are_deterministic(clean: Analysis) -> None:
     first = [s.as_dict() for s in suggest(clean)]
-    again = [s.as_dict() for s in suggest(analyze(DEMO, workers=1))]
+    again = [s.as_dict() for s in suggest(analyze(DEMO, workers=1, use_cache=False))]
     assert first == again
