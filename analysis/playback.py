@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -150,13 +151,15 @@ def render_versions(
     *,
     audible: set[str] | None = None,
     block_frames: int = OFFLINE_BLOCK_FRAMES,
+    pause_s: float = 0.0,
 ) -> Iterator[tuple[np.ndarray, ...]]:
     """Yield, block by block, the mix of each version over ``[start_frame, start_frame + frames)``.
 
     This is the offline render the player must equal: fresh chains (``chains_for``) moved to
     ``start_frame``, stems read from there at the session rate, processed, summed in session
     order in float32. ``audible``: the stems to include (default all). Stems whose changes are
-    the same in every version are read and processed once.
+    the same in every version are read and processed once. ``pause_s``: sleep after each stem of
+    each block, for background work that must leave the audio callback room (the GIL).
     """
     stems = session.mix_stems
     units = build_units(session, stems, versions)
@@ -184,6 +187,8 @@ def render_versions(
                         chain = units.chains[unit]
                         done[unit] = raw if chain is None else chain.process(raw)
                     mixes[side] += done[unit]
+                if pause_s > 0:
+                    time.sleep(pause_s)
             remaining -= n
             yield tuple(mixes)
     finally:
@@ -232,15 +237,16 @@ def measure_versions(
     b: Sequence[Change],
     span_s: tuple[float, float],
     audible: set[str] | None = None,
+    pause_s: float = 0.0,
 ) -> Match:
     """Integrated loudness (BS.1770, gated) of both versions over ``span_s``, with the real
-    processors, in one offline pass."""
+    processors, in one offline pass (``pause_s``: see ``render_versions``)."""
     rate = session.sample_rate
     start = max(0, round(span_s[0] * rate))
     end = min(session.frames, round(span_s[1] * rate))
     meters = (LoudnessMeter(rate, 2), LoudnessMeter(rate, 2))
     for block_a, block_b in render_versions(
-        session, [a, b], start, max(0, end - start), audible=audible
+        session, [a, b], start, max(0, end - start), audible=audible, pause_s=pause_s
     ):
         meters[0].update(block_a)
         meters[1].update(block_b)
@@ -252,9 +258,10 @@ def measure_versions(
 class LoudnessMatcher:
     """Loudness matches cached per (versions, passage, audible stems); safe to call from threads."""
 
-    def __init__(self, session: Session, max_entries: int = 256) -> None:
+    def __init__(self, session: Session, max_entries: int = 256, pause_s: float = 0.0) -> None:
         self.session = session
         self.max_entries = max_entries
+        self.pause_s = pause_s
         self._cache: dict[tuple[Any, ...], Match] = {}
         self._lock = threading.Lock()
 
@@ -284,7 +291,7 @@ class LoudnessMatcher:
         found = self.cached(key)
         if found is not None:
             return found
-        result = measure_versions(self.session, a, b, span_s, audible)
+        result = measure_versions(self.session, a, b, span_s, audible, self.pause_s)
         with self._lock:
             if len(self._cache) >= self.max_entries:
                 self._cache.pop(next(iter(self._cache)))

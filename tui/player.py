@@ -65,6 +65,8 @@ from tui.audition import Audition, Levels, NoAudio
 LOAD_HISTORY = 4096
 """Callback loads kept (share of the block duration), about 90 s at 1024 frames."""
 MATCH_POLL_S = 0.2
+MATCH_PAUSE_S = 0.001
+"""The matcher sleeps this long after each stem it renders, so the callback gets the GIL."""
 FORWARD_HELP = (
     "forward your own machine's PulseAudio: on your machine run "
     "`pactl load-module module-native-protocol-tcp auth-ip-acl=127.0.0.1`, connect with "
@@ -405,7 +407,7 @@ class Player(_Versions):
         self.loads = np.zeros(LOAD_HISTORY)  # callback work / block duration, ring
         self.load_count = 0
         self.mixer = mixer or Mixer(session, block_frames=block_frames)
-        self.matcher = LoudnessMatcher(session)
+        self.matcher = LoudnessMatcher(session, pause_s=MATCH_PAUSE_S)
         self.sections = section_spans(session)
         self._closing = False
         self._started = False
@@ -731,6 +733,8 @@ def make_audition(
     """
     env = os.environ if environ is None else environ
     try:
+        if env.get("MIXREVIEW_AUDIO", "").lower() in ("off", "0", "no"):
+            return ClipsOnly(session, "audio is switched off (MIXREVIEW_AUDIO=off)")
         why = ssh_without_audio(env)
         if why is not None:
             return ClipsOnly(session, why)
