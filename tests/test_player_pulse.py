@@ -278,11 +278,10 @@ def test_heard_is_what_the_mixer_rendered_and_the_switch_is_clean(
     captured = capfd.readouterr()
     assert "ALSA" not in captured.err and "PortAudio" not in captured.err, captured.err
     latency_ms = (rec.time_of(offset + start) - asked) * 1000
-    with capfd.disabled():
-        print(f"\nplay() to sound in the monitor: {latency_ms:.0f} ms (stream latency "
-              f"{player.stream_latency_s * 1000:.0f} ms); A/B switch applied "
-              f"{event.landed_at - event.asked_at} frames after it was asked; "
-              f"{span - start} frames heard = rendered")  # fmt: skip
+    print(f"\nplay() to sound in the monitor: {latency_ms:.0f} ms (stream latency "
+          f"{player.stream_latency_s * 1000:.0f} ms); A/B switch applied "
+          f"{event.landed_at - event.asked_at} frames after it was asked; "
+          f"{span - start} frames heard = rendered")  # fmt: skip
 
 
 def test_matched_sides_read_the_same_on_the_server(session: Session, pulse: Any) -> None:
@@ -569,3 +568,19 @@ def test_player_rejects_bad_parameters_at_once(session: Session) -> None:
         assert audition.last_error is None
     finally:
         audition.close()
+
+
+def test_alsa_underrun_messages_are_silenced(pulse: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    player_mod.silence_alsa()
+
+    def slow(outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        time.sleep(0.05)  # misses every deadline: ALSA reports underruns
+        outdata.fill(0)
+
+    stream = pulse.OutputStream(samplerate=SR, channels=2, dtype="float32", device="pulse",
+                                blocksize=BLOCK, callback=slow, latency="low")  # fmt: skip
+    stream.start()
+    time.sleep(0.5)
+    stream.stop()
+    stream.close()
+    assert "ALSA" not in capfd.readouterr().err
