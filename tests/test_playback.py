@@ -138,6 +138,22 @@ def test_offline_render_is_the_sum_of_the_processed_stems(session: Session) -> N
     np.testing.assert_allclose(render_mix(session, VERSION, 0, frames), total, atol=1e-6)
 
 
+def test_blocks_equal_the_export_renderer(session: Session, tmp_path: Path) -> None:
+    """The exports' renderer (analysis.render) and the player produce the same samples."""
+    from analysis.render import MIX_NAMES, render
+
+    render(session, {"chosen": VERSION}, tmp_path, write_versions=["chosen"], stems=False,
+           subtype="FLOAT", workers=1)  # fmt: skip
+    exported, rate = sf.read(str(tmp_path / MIX_NAMES["chosen"]), dtype="float32")
+    assert rate == SR and len(exported) == session.frames
+    mixer = mixer_for(session, VERSION, [])
+    mixer.play()
+    blocks = session.frames // BLOCK
+    out = play(mixer, blocks)
+    xf = mixer.crossfade_frames
+    np.testing.assert_allclose(out[xf:], exported[xf : blocks * BLOCK], rtol=0, atol=2e-6)
+
+
 def test_stems_the_same_on_both_sides_are_processed_once(session: Session) -> None:
     units = build_units(session, session.mix_stems, [[EQ, GAIN], [EQ, GAIN, COMP]])
     assert len(units.chains) == len(session.mix_stems) + 1
