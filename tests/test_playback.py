@@ -154,6 +154,24 @@ def test_blocks_equal_the_export_renderer(session: Session, tmp_path: Path) -> N
     np.testing.assert_allclose(out[xf:], exported[xf : blocks * BLOCK], rtol=0, atol=2e-6)
 
 
+def test_a_stem_at_another_rate_plays_like_the_render(tmp_path: Path) -> None:
+    folder = tmp_path / "rates"
+    folder.mkdir()
+    stems = _stems(2.0)
+    sf.write(str(folder / "Bass.wav"), stems["Bass.wav"], SR, subtype="PCM_24")
+    t = np.arange(round(2.0 * 44100)) / 44100
+    keys = (0.2 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    sf.write(str(folder / "Keys.wav"), keys, 44100, subtype="PCM_24")  # resampled on the fly
+    session = load_session(folder)
+    mixer = mixer_for(session, [], [COMP])
+    mixer.switch("B")
+    mixer.play()
+    out = play(mixer, 80)
+    ref = render_mix(session, [COMP], 0, 80 * BLOCK)
+    xf = mixer.crossfade_frames
+    np.testing.assert_allclose(out[xf:], ref[xf:], rtol=0, atol=2e-6)
+
+
 def test_stems_the_same_on_both_sides_are_processed_once(session: Session) -> None:
     units = build_units(session, session.mix_stems, [[EQ, GAIN], [EQ, GAIN, COMP]])
     assert len(units.chains) == len(session.mix_stems) + 1
