@@ -419,6 +419,7 @@ class Player(_Versions):
         self._match_thread = threading.Thread(
             target=self._match_loop, name="mixreview-match", daemon=True
         )
+        failure: Exception | None = None
         with quiet_stderr() as lines:
             try:
                 self._stream = sd.OutputStream(
@@ -427,8 +428,10 @@ class Player(_Versions):
                     callback=self._callback, finished_callback=self._finished,
                 )  # fmt: skip
             except Exception as exc:
-                self._control.close()
-                raise _OpenFailed(_describe(exc, lines)) from exc
+                failure = exc
+        if failure is not None:  # (the libraries' lines are in ``lines`` only now)
+            self._control.close()
+            raise _OpenFailed(_describe(failure, lines)) from failure
         self.stream_latency_s = float(getattr(self._stream, "latency", 0.0) or 0.0)
         self._match_thread.start()
 
@@ -458,12 +461,15 @@ class Player(_Versions):
     def _start_stream(self) -> None:
         if self._started or self._stream is None:
             return
+        failure: Exception | None = None
         with quiet_stderr() as lines:
             try:
                 self._stream.start()
             except Exception as exc:
-                self._fail(f"the audio output could not start: {_describe(exc, lines)}")
-                return
+                failure = exc
+        if failure is not None:
+            self._fail(f"the audio output could not start: {_describe(failure, lines)}")
+            return
         self._started = True
 
     def play(self) -> None:
