@@ -1,0 +1,1 @@
+"""The review app's screens: help, notes, manual changes, confirmation, checks, export."""

@@ -1,0 +1,1 @@
+"""The review app's widgets: stems with meters, the queue, the detail page, the transport."""

@@ -1,0 +1,448 @@
+"""The detail panel: the case for the selected suggestion, or the facts about the selected stem.
+
+For a suggestion: what it is, its status, why (the engine's words), the evidence numbers, where in
+the song it applies, and a small plot that makes the case visible: the two stems' band spectra for
+a masking conflict, the loudness curve for a section gain, before vs predicted for the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from analysis.analyze import Analysis, StemReport
+from analysis.checks import Check
+from analysis.review import Review
+from analysis.suggest.features import CENTERS_HZ, Features
+from analysis.timeline import format_time
+from tui.keymap import bindings
+from tui.widgets import plots
+from tui.widgets.labels import STATUS_STYLE, kind_label, status_text
+from tui.widgets.params import gain_of
+from tui.widgets.queue import Item, stems_label
+
+SEVERITY_STYLE = {"error": "bold $error", "warning": "bold $warning", "info": "$foreground 70%"}
+UNITS = (
+    ("_lufs", "LUFS"), ("_dbtp", "dBTP"), ("_dbfs", "dBFS"), ("_db", "dB"), ("_lu", "LU"),
+    ("_hz", "Hz"), ("_ms", "ms"), ("_s", "s"),
+)  # fmt: skip
+
+
+@dataclass
+class DetailContext:
+    """What the detail panel draws from."""
+
+    analysis: Analysis
+    features: Callable[[], Features | None]
+    names: Mapping[str, str]
+    review: Review
+    open_counts: Mapping[str, int]
+
+
+def _label(key: str) -> tuple[str, str]:
+    for suffix, unit in UNITS:
+        if key.endswith(suffix):
+            return key[: -len(suffix)].replace("_", " "), unit
+    return key.replace("_", " "), ""
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) for v in value)
+    ):
+        return f"{_value(float(value[0]))}..{_value(float(value[1]))}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value[:6]) + (" ..." if len(value) > 6 else "")
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in list(value.items())[:6])
+    return str(value)
+
+
+def evidence_line(evidence: Mapping[str, Any], names: Mapping[str, str]) -> Content:
+    """'relative -12.83 LU · role window -7..-1 LU · active 17 s'."""
+    parts: list[Content] = []
+    for key, value in evidence.items():
+        if key == "impact":
+            continue
+        label, unit = _label(key)
+        text = names.get(value, value) if isinstance(value, str) else _value(value)
+        parts.append(
+            Content.assemble((label + " ", "$foreground 70%"), (f"{text} {unit}".strip(), "bold"))
+        )
+    return Content(" · ").join(parts)
+
+
+def _heading(text: str) -> Content:
+    return Content(text).stylize("bold $accent")
+
+
+def _paragraph(label: str, text: str | Content) -> Content:
+    body = text if isinstance(text, Content) else Content(text)
+    return Content.assemble((f"{label}  ", "bold"), body)
+
+
+class DetailPanel(VerticalScroll, can_focus=True, inherit_bindings=False):
+    """A scrollable page; the app tells it what to show, it redraws on resize."""
+
+    BINDINGS = bindings("list")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.body = Static("", id="detail-body", markup=False)
+        self.context: DetailContext | None = None
+        self.subject: tuple[str, Any] = ("none", None)
+        self.plain = ""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self.body
+
+    # -- keys: the list keys scroll the page ---------------------------------------------------
+    def action_cursor(self, direction: int) -> None:
+        self.scroll_relative(y=direction, animate=False)
+
+    def action_first(self) -> None:
+        self.scroll_home(animate=False)
+
+    def action_last(self) -> None:
+        self.scroll_end(animate=False)
+
+    def action_page(self, direction: int) -> None:
+        self.scroll_relative(y=direction * max(1, self.size.height - 1), animate=False)
+
+    # -- content -------------------------------------------------------------------------------
+    def show(self, kind: str, subject: Any) -> None:
+        """Show ``("item", Item)``, ``("stem", file)``, ``("message", text)`` or nothing."""
+        changed = (kind, subject) != self.subject
+        self.subject = (kind, subject)
+        self.redraw()
+        if changed:
+            self.scroll_home(animate=False)
+
+    def redraw(self) -> None:
+        width = max(20, self.scrollable_content_region.width or 40)
+        kind, subject = self.subject
+        ctx = self.context
+        if kind == "message" or ctx is None:
+            content = Content(str(subject or ""))
+        elif kind == "item" and subject is not None:
+            content = item_detail(subject, ctx, width)
+        elif kind == "stem" and subject is not None:
+            content = stem_detail(subject, ctx, width)
+        else:
+            content = Content("Nothing selected.").stylize("$foreground 60%")
+        self.plain = content.plain
+        self.body.update(content)
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+
+# -- a suggestion or manual change ----------------------------------------------------------------
+
+
+def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
+    names = ctx.names
+    all_stems = len(ctx.analysis.session.mix_stems)
+    lines: list[Content] = []
+    title = f"{kind_label(item.kind)} · {stems_label(item, names, all_stems)}"
+    lines.append(Content(title).stylize("bold"))
+    if item.suggestion is not None:
+        s = item.suggestion
+        lines.append(
+            Content.assemble(
+                (status_text(item.status, item.amount, True), "bold " + STATUS_STYLE[item.status]),
+                (f" · {s.severity} importance · {s.category}", "$foreground 70%"),
+            )
+        )
+    else:
+        state = "on" if item.status == "manual" else "off"
+        lines.append(
+            Content.assemble(
+                ("+ your change", "bold " + STATUS_STYLE["manual"]),
+                (f" · {state} · amount {item.amount * 100:.0f}%", "$foreground 70%"),
+            )
+        )
+    lines.append(_params_line(item))
+    lines.append(Content(""))
+    if item.suggestion is not None:
+        lines.append(_paragraph("Why", item.suggestion.why))
+        evidence = evidence_line(item.suggestion.evidence, names)
+        if evidence.plain:
+            lines.append(_paragraph("Evidence", evidence))
+    lines.append(Content(""))
+    lines += _where(item, ctx, width)
+    plot = _plot(item, ctx, width)
+    if plot:
+        lines.append(Content(""))
+        lines += plot
+    if item.note:
+        lines += [Content(""), _paragraph("Note", item.note)]
+    checks = [c for f in item.stems[:3] for c in _stem_checks(ctx.analysis, f)]
+    if checks and len(item.stems) <= 3:
+        lines += [Content(""), _heading("Checks on these stems")]
+        lines += [_check_line(c, names) for c in checks]
+    return Content("\n").join(lines)
+
+
+def _params_line(item: Item) -> Content:
+    text = item.params_text
+    if item.suggestion is None:
+        return _paragraph("Change", text)
+    from analysis.suggest.describe import describe_params
+
+    original = describe_params(item.kind, item.suggestion.params)
+    if original != text:
+        return Content.assemble(
+            ("Change  ", "bold"), (text, "bold " + STATUS_STYLE["adjusted"]),
+            (f"  (assistant: {original})", "$foreground 70%"),
+        )  # fmt: skip
+    return _paragraph("Change", text)
+
+
+def _where(item: Item, ctx: DetailContext, width: int) -> list[Content]:
+    analysis = ctx.analysis
+    duration = analysis.session.duration_s
+    span = item.section_span_s
+    label = item.section or ""
+    if span is None:
+        span = worst_span(item.suggestion.evidence if item.suggestion else {}, duration)
+        label = "worst passage" if span else ""
+    line = plots.timeline(analysis.sections, duration, width)
+    heading = "Where" + ("" if span else ": the whole song")
+    out = [_heading(heading), line]
+    if span:
+        out.append(plots.span_marks(span, duration, width, label))
+    return out
+
+
+def worst_span(evidence: Mapping[str, Any], duration_s: float) -> tuple[float, float] | None:
+    """A passage named in the evidence (``worst_span_s``, ``*_span_s``, ``ranges_s``...)."""
+    for key, value in evidence.items():
+        if not key.endswith("_s") or not isinstance(value, list | tuple) or not value:
+            continue
+        first = value[0]
+        if isinstance(first, list | tuple) and len(first) == 2:
+            first = tuple(first)
+        elif len(value) == 2 and all(isinstance(v, int | float) for v in value):
+            first = tuple(value)
+        else:
+            continue
+        start, end = float(first[0]), float(first[1])
+        if 0 <= start < end <= duration_s + 0.5:
+            return start, min(end, duration_s)
+    return None
+
+
+def _plot(item: Item, ctx: DetailContext, width: int) -> list[Content]:
+    features = ctx.features()
+    names = ctx.names
+    out: list[Content] = []
+    s = item.suggestion
+    stem = item.stems[0] if item.stems else None
+    if features is not None and stem in features.stems:
+        freq = _freq_of(item)
+        if item.kind == "unmask" and s is not None:
+            against = s.evidence.get("against")
+            curves = [(names.get(stem, stem), features.stems[stem].spectrum_db, "$warning")]
+            if isinstance(against, str) and against in features.stems:
+                spectrum = features.stems[against].spectrum_db
+                curves.append((names.get(against, against), spectrum, "$success"))
+            out += [_heading("Band spectra while playing")]
+            out += plots.spectra(curves, CENTERS_HZ, width, mark_hz=freq)
+        elif freq is not None and len(item.stems) == 1:
+            curves = [(names.get(stem, stem), features.stems[stem].spectrum_db, "$warning")]
+            out += [_heading("Band spectrum while playing")]
+            out += plots.spectra(curves, CENTERS_HZ, width, mark_hz=freq)
+        elif item.kind == "section_gain" and len(item.stems) == 1:
+            out += _section_curve(item, ctx, features, width)
+    if s is not None and s.target is not None:
+        target = s.target
+        title = _label(target.metric)[0]
+        out += [_heading(f"Before and predicted: {title}")]
+        out += plots.before_after(target.before, target.predicted, target.goal, target.unit, width)
+        yours = _yours(item)
+        if yours is not None:
+            estimate = target.before + (target.predicted - target.before) * yours
+            out += plots.before_after(target.before, estimate, target.goal, target.unit, width,
+                                      after_label="yours ≈")[1:2]  # fmt: skip
+    return out
+
+
+def _yours(item: Item) -> float | None:
+    """How much of the assistant's gain the user's version applies (None: not a gain, or same)."""
+    s = item.suggestion
+    if s is None or (item.status not in ("adjusted",)):
+        return None
+    mine, theirs = gain_of(item.kind, item.params), gain_of(item.kind, s.params)
+    if mine is None or not theirs:
+        return None
+    return mine * item.amount / theirs
+
+
+def _freq_of(item: Item) -> float | None:
+    p = item.params
+    if "freq_hz" in p:
+        return float(p["freq_hz"])
+    bands = p.get("bands")
+    if isinstance(bands, list) and bands and "freq_hz" in bands[0]:
+        return float(bands[0]["freq_hz"])
+    return None
+
+
+def _section_curve(item: Item, ctx: DetailContext, features: Features, width: int) -> list[Content]:
+    stem = item.stems[0]
+    report = ctx.analysis.stem_report(stem)
+    if report.measurement is None:
+        return []
+    before = np.asarray(report.measurement.loudness.short_term_lufs, np.float64)
+    after = before.copy()
+    segments = item.params.get("segments") or [item.params]
+    for seg in segments:
+        try:
+            a, b, g = float(seg["start_s"]), float(seg["end_s"]), float(seg["gain_db"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        after[int(a * 10) : int(b * 10)] += g * item.amount
+    duration = ctx.analysis.session.duration_s
+    label_w = 10
+    out = [_heading("Short-term loudness over the song")]
+    out += plots.curve(
+        [("before", before, "$warning"), ("after", after, "$success")], duration, width
+    )
+    out.append(
+        Content.assemble(
+            (" " * label_w, ""),
+            plots.span_marks(item.section_span_s, duration, max(8, width - label_w), item.section),
+        )
+    )
+    return out
+
+
+# -- a stem -------------------------------------------------------------------------------------
+
+
+def _stem_checks(analysis: Analysis, file: str) -> list[Check]:
+    try:
+        return list(analysis.stem_report(file).checks)
+    except KeyError:
+        return []
+
+
+def _check_line(check: Check, names: Mapping[str, str]) -> Content:
+    where = names.get(check.file or "", check.file or "")
+    return Content("\n").join(
+        [
+            Content.assemble(
+                (f"[{check.severity}] ", SEVERITY_STYLE.get(check.severity, "")),
+                (f"{where}: " if where else "", "bold"),
+                check.message,
+            ),
+            Content.assemble(("   fix: ", "$foreground 70%"), check.fix),
+        ]
+    )
+
+
+def check_lines(checks: Sequence[tuple[str, Check]], names: Mapping[str, str]) -> Content:
+    """Every check with its fix, for the checks screen: (file or '', check)."""
+    lines: list[Content] = []
+    for file, check in checks:
+        where = names.get(file, file) if file else "session"
+        lines.append(
+            Content.assemble(
+                (f"[{check.severity}] ", SEVERITY_STYLE.get(check.severity, "")),
+                (f"{where}: ", "bold"),
+                check.message,
+            )
+        )
+        lines.append(Content.assemble(("   fix: ", "$foreground 70%"), check.fix))
+        lines.append(Content(""))
+    return Content("\n").join(lines)
+
+
+def _format(report: StemReport) -> str:
+    stem = report.stem
+    if not stem.readable:
+        return stem.error or "unreadable"
+    channels = {1: "mono", 2: "stereo"}.get(stem.channels, f"{stem.channels} channels")
+    bits = stem.subtype.replace("PCM_", "") + ("-bit" if stem.subtype.startswith("PCM_") else "")
+    return (
+        f"{stem.sample_rate / 1000:g} kHz · {bits} · {channels} · {format_time(stem.duration_s)}"
+        f" · {stem.format}"
+    )
+
+
+def stem_detail(file: str, ctx: DetailContext, width: int) -> Content:
+    try:
+        report = ctx.analysis.stem_report(file)
+    except KeyError:
+        return Content(f"{file}: not in this session")
+    names = ctx.names
+    stem = report.stem
+    lines = [
+        Content(f"{names.get(file, file)}").stylize("bold"),
+        Content(f"{file} · role {stem.role} ({stem.role_source})").stylize("$foreground 70%"),
+        Content(_format(report)),
+        Content(""),
+    ]
+    if report.error:
+        lines.append(Content(f"Not measured: {report.error}").stylize("$error"))
+    if report.measurement is not None:
+        metrics = report.measurement.metrics()
+        lines.append(_heading("Measured"))
+        shown = []
+        for key, value in metrics.items():
+            if value is None or key == "dc_offset":
+                continue
+            label, unit = _label(key)
+            shown.append(f"{label} {value:.1f} {unit}".strip())
+        lines += [Content(text) for text in _flow(shown, width)]
+    count = ctx.open_counts.get(file, 0)
+    lines += [Content(""), Content(f"Open suggestions: {count}")]
+    checks = list(report.checks)
+    lines += [Content(""), _heading(f"Checks ({len(checks)})")]
+    if checks:
+        lines += [_check_line(c, {}) for c in checks]
+    else:
+        lines.append(Content("none: this stem is well prepared").stylize("$foreground 70%"))
+    manual = [m for m in ctx.review.manual if file in m["stems"]]
+    if manual:
+        from analysis.suggest.describe import describe_params
+
+        lines += [Content(""), _heading("Your changes")]
+        for m in manual:
+            state = "" if m.get("enabled", True) else " (off)"
+            lines.append(Content(f"+ {kind_label(m['kind'])}: "
+                                 f"{describe_params(m['kind'], m['params'])}{state}"))  # fmt: skip
+    note = ctx.review.data.get("stem_notes", {}).get(file, "")
+    if note:
+        lines += [Content(""), _paragraph("Note", note)]
+    return Content("\n").join(lines)
+
+
+def _flow(parts: Sequence[str], width: int) -> list[str]:
+    """Join short texts with ' · ' into lines no wider than ``width``."""
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current} · {part}" if current else part
+        if len(candidate) > width and current:
+            lines.append(current)
+            current = part
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
