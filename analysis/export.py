@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,6 @@ class ExportResult:
     seconds: float = 0.0
     review_file: Path | None = None
     workers: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def files(self) -> list[Path]:
@@ -389,6 +388,8 @@ def export_session(
     review, review_file, messages = load_review(
         session, Path(review_path) if review_path is not None else None
     )
+    out_path = Path(out).expanduser() if out is not None else session.path / DEFAULT_OUT_NAME
+    check_out_folder(out_path, session, force)
     if analysis is None:
         measuring = (lambda d, t, key: progress(d, t, "measuring")) if progress else None
         analysis = analyze(session, progress=measuring)
@@ -396,8 +397,6 @@ def export_session(
         suggestions = suggest(analysis)
     suggestions = list(suggestions)
     changes = version_changes(review, suggestions)
-    out_path = Path(out).expanduser() if out is not None else session.path / DEFAULT_OUT_NAME
-    check_out_folder(out_path, session, force)
     staging = make_staging(out_path, estimate_bytes(session, write_versions, stems, subtype))
     try:
         result = render(

@@ -370,6 +370,11 @@ def build_notes(
     changes = [suggestion_entry(s, review) for s in suggestions]
     manual = [manual_entry(m) for m in (review.manual if review else [])]
     all_changes = changes + manual
+    mixed = {s.file for s in session.mix_stems}
+    for change in all_changes:
+        if not set(change["stems"]) & mixed:  # a manual change on a stem that is gone
+            change["applied"] = False
+            change["stem_missing"] = True
     stem_notes = dict(review.data.get("stem_notes", {})) if review else {}
     stems = []
     for info in _stem_info(analysis, render):
@@ -603,6 +608,10 @@ def _changes_section(notes: Mapping[str, Any], named: Mapping[str, str]) -> list
         out.append("")
     if unchanged:
         out += [f"No change of their own: {', '.join(unchanged)}.", ""]
+    missing = [c for c in shown if c.get("stem_missing")]
+    if missing:
+        out += ["### On stems that are not in the session (not applied)", ""]
+        out += [_change_line(c, named, show_stem=True) for c in missing] + [""]
     pending = [c for c in changes if c["status"] == "pending"]
     if pending:
         out += ["### Not reviewed (not applied)", ""]

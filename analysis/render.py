@@ -8,10 +8,11 @@ very samples the file holds, so the notes carry the measurements of the files wi
 read.
 
 Two cores: the stems are split into two fixed groups, balanced by their processing cost. A worker
-process per group reads, processes and writes its stems and sends its partial sums of the three
-versions; the parent adds the two partials (always group 0 plus group 1), writes the mixes and
-meters them. With one worker the parent computes both groups itself and adds them the same way, so
-the files are byte-identical whatever the number of workers.
+process reads, processes and writes the stems of group 1 and sends its partial sums of the three
+versions, while the parent does the same for group 0, adds the two partials (always group 0 plus
+group 1), writes the mixes and meters them. With one process the parent computes both groups
+itself and adds them the same way, so the files are byte-identical whatever the number of
+processes.
 
 Files are written under a temporary name (``<name>.partial``) inside the folder given (the
 export's staging folder) and renamed when complete and synced. WAV files are written here rather
@@ -24,6 +25,7 @@ No dither, no limiting, no master-bus processing.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
 import signal
@@ -243,16 +245,34 @@ def _per_stem(changes: Sequence[Change], file: str) -> list[Change]:
     return [c for c in changes if file in c.stems]
 
 
+# Processing cost in milliseconds per second of stereo audio at 48 kHz (measured on one core).
+STEM_COST_MS = 0.7  # read, quantize and write the processed stem, add into three sums
+KIND_COST_MS = {
+    "compressor": 1.9, "eq": 0.8, "unmask": 1.2, "highpass": 1.2, "lowpass": 1.2,
+    "mono_bass": 1.4, "section_gain": 0.3, "width": 0.25, "pan": 0.25, "polarity": 0.1,
+}  # fmt: skip
+EQ_BAND_COST_MS = 0.4
+SCOPE_COST_MS = 0.3  # a change confined to a section: crossfade curves on top
+MIXES_COST_MS = 17.5  # the three mixes: meters, quantize, write (done by the parent: group 0)
+
+
 def _cost(changes: Sequence[Change]) -> float:
-    """Relative processing cost of a stem's chain (read + write = 2)."""
-    heavy = {"eq": 1.5, "unmask": 1.5, "highpass": 1.5, "mono_bass": 1.5, "compressor": 2.5}
-    return sum(heavy.get(c.kind, 0.2) for c in changes)
+    """Estimated processing cost of a run of changes (ms per second of audio)."""
+    total = 0.0
+    for change in changes:
+        total += KIND_COST_MS.get(change.kind, 0.05)
+        if change.kind == "eq":
+            total += EQ_BAND_COST_MS * len(change.params.get("bands") or [change.params])
+        if change.section_span_s is not None:
+            total += SCOPE_COST_MS
+    return total
 
 
 def stem_groups(
     stems: Sequence[Stem], changes: Mapping[str, Sequence[Change]], groups: int = GROUPS
 ) -> list[list[int]]:
-    """Split stem indices into ``groups`` fixed groups of similar processing cost.
+    """Split stem indices into ``groups`` fixed groups of similar processing cost; group 0 is
+    rendered by the process that also writes and meters the mixes, and gets less.
 
     Depends only on the stems and the changes (never on the number of workers or the options),
     so the sums, and with them the mixes, are the same bytes however the work is spread.
@@ -264,9 +284,9 @@ def stem_groups(
         common = 0
         while common < min(len(chosen), len(assistant)) and chosen[common] == assistant[common]:
             common += 1
-        costs.append(2.0 + _cost(chosen) + _cost(assistant[common:]))
+        costs.append(STEM_COST_MS + _cost(chosen) + _cost(assistant[common:]))
     order = sorted(range(len(stems)), key=lambda i: (-costs[i], i))
-    loads = [0.0] * groups
+    loads = [MIXES_COST_MS] + [0.0] * (groups - 1)
     members: list[list[int]] = [[] for _ in range(groups)]
     for index in order:
         target = min(range(groups), key=lambda g: (loads[g], g))
@@ -657,63 +677,73 @@ def _raise_worker_error(message: tuple) -> None:
     raise RenderError(f"rendering failed ({kind}: {text}). Details:\n{trace}")
 
 
+def _release_free_memory() -> None:
+    """Give freed heap back to the system before forking (glibc keeps it otherwise), so the
+    worker does not start with the parent's high-water mark resident."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 class _WorkerSource:
-    """One worker process per group, each streaming its partial sums through a pipe."""
+    """Group 0 rendered here, group 1 by a worker process streaming its partial sums through a
+    pipe: both cores busy, two processes in all. Each block, this process renders its own part
+    while the worker renders the other."""
 
     def __init__(self, job: _Job) -> None:
         from analysis.measure import _pool_context
 
+        _release_free_memory()
         context = _pool_context()
-        self.procs: list = []
-        self.conns: list = []
-        self.buffer = np.empty((len(job.groups), len(VERSIONS), BLOCK_FRAMES, 2), np.float32)
+        self.local: GroupRenderer | None = None
+        self._finished = False
+        parent_end, child_end = context.Pipe(duplex=False)
+        self.conn = parent_end
+        self.proc = context.Process(target=_worker, args=(child_end, job, 1), daemon=True)
         try:
-            for group in range(len(job.groups)):
-                parent_end, child_end = context.Pipe(duplex=False)
-                proc = context.Process(target=_worker, args=(child_end, job, group), daemon=True)
-                proc.start()
-                child_end.close()
-                self.procs.append(proc)
-                self.conns.append(parent_end)
+            self.proc.start()
+            child_end.close()
+            self.local = job.renderer(0)  # opened after the fork: the worker shares no files
         except BaseException:
+            child_end.close()
             self.close()
             raise
+        self.buffer = np.empty((len(VERSIONS), BLOCK_FRAMES, 2), np.float32)
 
     def next_block(self, frames: int) -> list[np.ndarray]:
-        partials = []
-        for index, (conn, proc) in enumerate(zip(self.conns, self.procs, strict=True)):
-            message = _receive(conn, proc)
-            if message[0] != "block" or message[1] != frames:
-                _raise_worker_error(message)
-            if frames == BLOCK_FRAMES:
-                view = self.buffer[index]
-            else:
-                view = np.empty((len(VERSIONS), frames, 2), np.float32)
-            try:
-                conn.recv_bytes_into(memoryview(view).cast("B"))
-            except EOFError:
-                _raise_worker_error(_receive(conn, proc))
-            partials.append(view)
-        return partials
+        assert self.local is not None
+        mine = self.local.next_block(frames)
+        message = _receive(self.conn, self.proc)
+        if message[0] != "block" or message[1] != frames:
+            _raise_worker_error(message)
+        if frames == BLOCK_FRAMES:
+            theirs = self.buffer
+        else:
+            theirs = np.empty((len(VERSIONS), frames, 2), np.float32)
+        try:
+            self.conn.recv_bytes_into(memoryview(theirs).cast("B"))
+        except (EOFError, OSError):
+            _raise_worker_error(_receive(self.conn, self.proc))
+        return [mine, theirs]
 
     def finish(self) -> dict[str, int]:
-        clipped: dict[str, int] = {}
-        for conn, proc in zip(self.conns, self.procs, strict=True):
-            message = _receive(conn, proc)
-            if message[0] != "done":
-                _raise_worker_error(message)
-            clipped.update(message[1])
-        for proc in self.procs:
-            proc.join()
+        assert self.local is not None
+        message = _receive(self.conn, self.proc)
+        if message[0] != "done":
+            _raise_worker_error(message)
+        clipped = self.local.finish()
+        self._finished = True
+        clipped.update(message[1])
+        self.proc.join()
         return clipped
 
     def close(self) -> None:
-        for proc in self.procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()
-        for conn in self.conns:
-            conn.close()
+        if self.local is not None and not self._finished:
+            self.local.abort()
+        if self.proc.is_alive():
+            self.proc.terminate()
+        if self.proc.pid is not None:
+            self.proc.join()
+        self.conn.close()
 
 
 def _receive(conn, proc) -> tuple:

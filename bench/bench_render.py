@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_analyze import TreeMemory, generate, run_measured
+from bench_analyze import generate, run_measured
 
 TARGET_X = 100.0
 TARGET_MB = 512.0
@@ -62,6 +63,28 @@ def write_review(folder: Path) -> dict[str, int]:
     return counts
 
 
+def measured(cmd: list[str], repeat: int) -> dict[str, float | str]:
+    """The fastest of ``repeat`` runs: wall time, CPU time of the process tree, peak RSS.
+
+    Other programs on the machine slow a run down; the CPU time (user + system of the command
+    and its workers) is what the work itself costs, and the load average says how busy the
+    machine was.
+    """
+    best: dict[str, float | str] | None = None
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, peak_kb, stdout = run_measured(cmd)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        run = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+               "peak_rss_mb": round(peak_kb / 1024, 1), "load_1min": os.getloadavg()[0],
+               "stdout": stdout}  # fmt: skip
+        if best is None or wall < best["wall_s"]:
+            best = run
+    assert best is not None
+    return best
+
+
 def child(folder: Path, out: Path, workers: int) -> None:
     """Render in this process tree (run as a child so its memory is measured alone)."""
     from analysis.export import export_session
@@ -77,6 +100,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per setting (the fastest)")
     parser.add_argument(
         "--child", nargs=3, metavar=("SESSION", "OUT", "WORKERS"), help=argparse.SUPPRESS
     )
@@ -102,24 +126,23 @@ def main() -> int:
         }  # fmt: skip
         cli = [sys.executable, "-m", "analysis.cli", "render", str(folder), "--out", str(out),
                "--force", "--quiet"]  # fmt: skip
-        wall, peak_kb, stdout = run_measured(cli)
+        run = measured(cli, args.repeat)
         written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        summary = str(run.pop("stdout")).strip().splitlines()[-2]
         result["render_command"] = {
-            "wall_s": round(wall, 2),
-            "x_realtime": round(audio_s / wall, 1),
-            "peak_rss_mb": round(peak_kb / 1024, 1),
+            **run,
+            "x_realtime": round(audio_s / float(run["wall_s"]), 1),
             "written_mb": round(written / 1e6, 1),
-            "summary": stdout.strip().splitlines()[-2],
+            "summary": summary,
         }
         for workers in (1, 2):
             cmd = [sys.executable, __file__, "--child", str(folder), str(out), str(workers)]
-            wall, peak_kb, stdout = run_measured(cmd)
-            inner = json.loads(stdout.strip().splitlines()[-1])
+            run = measured(cmd, args.repeat)
+            inner = json.loads(str(run.pop("stdout")).strip().splitlines()[-1])
             result[f"workers_{workers}"] = {
-                "wall_s": round(wall, 2),
+                **run,
                 "render_s": round(inner["render_s"], 2),
-                "x_realtime": round(audio_s / wall, 1),
-                "peak_rss_mb": round(peak_kb / 1024, 1),
+                "x_realtime": round(audio_s / float(run["wall_s"]), 1),
             }
         best = result["render_command"]
         result["targets_met"] = {
@@ -135,5 +158,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    assert TreeMemory  # imported for run_measured's use
     sys.exit(main())
