@@ -110,6 +110,7 @@ def test_orphaned_decisions_are_reported(demo: dict, tmp_path: Path) -> None:
     )
     review.accept(gone)
     review.set_note(gone, "was important")
+    lost = review.add_manual("gain", "Gone.wav", {"gain_db": -3.0})
     result = run_export(demo, tmp_path / "out", review_path=review_file, stems=False)
     orphans = result.notes["orphans"]
     assert [o["id"] for o in orphans] == [gone.id]
@@ -117,6 +118,10 @@ def test_orphaned_decisions_are_reported(demo: dict, tmp_path: Path) -> None:
     assert any("no longer exist" in m for m in result.messages)
     text = result.notes_md.read_text()
     assert "## Decisions on suggestions that no longer exist" in text and "was important" in text
+    missing = changes_by_id(result.notes)[lost]
+    assert missing["stem_missing"] and not missing["applied"]
+    assert "### On stems that are not in the session (not applied)" in text
+    assert "**manual** gain on Gone.wav: -3.0 dB" in text
     # not applied: the chosen mix is the original
     assert result.mixes["chosen"].read_bytes() == result.mixes["original"].read_bytes()
 
