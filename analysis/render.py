@@ -30,6 +30,7 @@ import errno
 import os
 import signal
 import struct
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -53,8 +54,9 @@ SUBTYPES = ("PCM_24", "PCM_16", "FLOAT")
 PARTIAL_SUFFIX = ".partial"
 BLOCK_FRAMES = READ_BLOCK_FRAMES
 GROUPS = 2
-PARALLEL_MIN_AUDIO_S = 120.0
-"""Below this much stem audio (stems x length) worker processes cost more than they save."""
+PARALLEL_MIN_S = 2.0
+PARALLEL_MIN_THREADED_S = 6.0
+"""Estimated single-process render time below which a worker process costs more than it saves."""
 WAV_MAX_BYTES = 0xFFFFFFFF - 64
 
 Progress = Callable[[int, int, str], None]
@@ -268,6 +270,19 @@ def _cost(changes: Sequence[Change]) -> float:
     return total
 
 
+def stem_costs(stems: Sequence[Stem], changes: Mapping[str, Sequence[Change]]) -> list[float]:
+    """Estimated cost of each stem (ms per second of audio): read, process both versions, write."""
+    costs = []
+    for stem in stems:
+        chosen = _strip_order(changes["chosen"], stem.file)
+        assistant = _strip_order(changes["assistant"], stem.file)
+        common = 0
+        while common < min(len(chosen), len(assistant)) and chosen[common] == assistant[common]:
+            common += 1
+        costs.append(STEM_COST_MS + _cost(chosen) + _cost(assistant[common:]))
+    return costs
+
+
 def stem_groups(
     stems: Sequence[Stem], changes: Mapping[str, Sequence[Change]], groups: int = GROUPS
 ) -> list[list[int]]:
@@ -277,14 +292,7 @@ def stem_groups(
     Depends only on the stems and the changes (never on the number of workers or the options),
     so the sums, and with them the mixes, are the same bytes however the work is spread.
     """
-    costs = []
-    for stem in stems:
-        chosen = _strip_order(changes["chosen"], stem.file)
-        assistant = _strip_order(changes["assistant"], stem.file)
-        common = 0
-        while common < min(len(chosen), len(assistant)) and chosen[common] == assistant[common]:
-            common += 1
-        costs.append(STEM_COST_MS + _cost(chosen) + _cost(assistant[common:]))
+    costs = stem_costs(stems, changes)
     order = sorted(range(len(stems)), key=lambda i: (-costs[i], i))
     loads = [MIXES_COST_MS] + [0.0] * (groups - 1)
     members: list[list[int]] = [[] for _ in range(groups)]
@@ -487,11 +495,16 @@ class RenderResult:
         return [*self.mixes.values(), *self.stems.values()]
 
 
-def default_workers(session: Session) -> int:
-    audio_s = session.duration_s * len(session.mix_stems)
-    if audio_s < PARALLEL_MIN_AUDIO_S:
+def default_workers(session: Session, changes: Mapping[str, Sequence[Change]]) -> int:
+    """Two processes when the estimated work is worth starting one (on a machine with two
+    cores). Starting a worker costs ~0.1 s with fork and ~0.8 s with forkserver (used when this
+    process runs threads, as the app does)."""
+    if (os.cpu_count() or 1) < 2:
         return 1
-    return max(1, min(GROUPS, os.cpu_count() or 1))
+    cost_ms = MIXES_COST_MS + sum(stem_costs(session.mix_stems, changes))
+    estimated_s = cost_ms * session.duration_s / 1000.0
+    threads = threading.active_count() > 1
+    return GROUPS if estimated_s > (PARALLEL_MIN_THREADED_S if threads else PARALLEL_MIN_S) else 1
 
 
 def render(
@@ -522,7 +535,9 @@ def render(
         raise RenderError("the session has no stem that can be mixed: nothing to render.")
     names = stem_output_names(session.mix_stems) if stems else None
     groups = stem_groups(session.mix_stems, changes)
-    workers = default_workers(session) if workers is None else max(1, min(workers, GROUPS))
+    if workers is None:
+        workers = default_workers(session, changes)
+    workers = max(1, min(workers, GROUPS))
     job = _Job(session, groups, changes, folder, names, subtype)
     outputs = [folder / MIX_NAMES[v] for v in write_versions] + [
         folder / name for name in (names or {}).values()

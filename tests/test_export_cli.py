@@ -117,13 +117,25 @@ def test_missing_session(tmp_path: Path, capsys) -> None:
     assert code == 2 and "does not exist" in stderr
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(c) for c in task.read_text().split()]
+    return found
+
+
 def test_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
-    """SIGINT to the whole process group (as a terminal sends it) in the middle of a render."""
+    """SIGINT to the whole process group (as a terminal sends it) while the worker process
+    renders: exit 130, no staging folder, no new export, the earlier export untouched."""
     folder = tmp_path / "song"
     folder.mkdir()
-    for index in range(4):
-        data = stereo(tone(110 * (index + 1), 60.0, 0.1))
-        write(folder / f"Synth_{index}.wav", data)
+    files = [f"Synth_{index}.wav" for index in range(4)]
+    for index, name in enumerate(files):
+        write(folder / name, stereo(tone(110 * (index + 1), 90.0, 0.1)))
+    review = Review.open(folder / ".mixreview" / "review.json", folder, files)
+    for name in files:  # enough work for two processes
+        review.add_manual("compressor", name, {"threshold_db": -30.0, "ratio": 4.0,
+                                               "attack_ms": 5.0, "release_ms": 100.0})  # fmt: skip
     earlier = folder / "mixreview-export"
     earlier.mkdir()
     (earlier / "notes.json").write_text('{"schema": "mixreview.notes/1"}')
@@ -133,19 +145,22 @@ def test_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 30
-    staging = []
+    staging: list[Path] = []
+    workers: list[int] = []
     while time.monotonic() < deadline and proc.poll() is None:
         staging = [p for p in folder.iterdir() if p.name.startswith(".mixreview-export.partial")]
-        if staging and any(staging[0].rglob("*.partial")):
+        workers = children(proc.pid)
+        if staging and workers and any(staging[0].rglob("*.partial")):
             break
         time.sleep(0.01)
-    assert staging, "the render never started"
+    assert staging and workers, "the render never started in two processes"
     time.sleep(0.3)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert sorted(p.name for p in folder.iterdir() if p.name != ".mixreview") == [
-        "Synth_0.wav", "Synth_1.wav", "Synth_2.wav", "Synth_3.wav", "mixreview-export"]  # fmt: skip
+        *files, "mixreview-export"]  # fmt: skip
     assert [p.name for p in earlier.iterdir()] == ["notes.json"]
-    assert sf.info(str(folder / "Synth_0.wav")).frames == 60 * SR
+    assert sf.info(str(folder / files[0])).frames == 90 * SR
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
