@@ -27,6 +27,7 @@ from analysis.export import (
     export_session,
 )
 from analysis.render import (
+    BLOCK_FRAMES,
     MIX_NAMES,
     VERSIONS,
     RenderError,
@@ -381,16 +382,15 @@ def test_a_change_that_cannot_be_rendered_fails_before_any_file(demo: dict, tmp_
 
 
 # -- failures leave nothing partial ------------------------------------------------------------
-def fail_after(monkeypatch: pytest.MonkeyPatch, writes: int, exc: BaseException) -> None:
-    """Make every WavWriter raise ``exc`` after ``writes`` block writes (in this process)."""
+def fail_after(monkeypatch: pytest.MonkeyPatch, blocks: int, exc: BaseException) -> None:
+    """Make every WavWriter raise ``exc`` when it has written ``blocks`` blocks: the disk fills
+    up in the middle of the render, in this process and in a forked worker alike."""
     original = WavWriter.write
-    count = {"n": 0}
 
-    def write(self: WavWriter, *args: object) -> None:
-        count["n"] += 1
-        if count["n"] > writes:
+    def write(self: WavWriter, quantized: np.ndarray, clipped: int = 0) -> None:
+        if self.frames_written >= blocks * BLOCK_FRAMES:
             raise exc
-        original(self, *args)
+        original(self, quantized, clipped)
 
     monkeypatch.setattr(WavWriter, "write", write)
 
@@ -406,9 +406,7 @@ def test_full_disk_mid_render_leaves_nothing_and_the_earlier_export_intact(
     out = tmp_path / "export"
     run_export(demo, out)
     before_files, before = listing(tmp_path), digests(out)
-    # 13 writes a block in one process (10 stems, 3 mixes), 5 a block in each worker: either
-    # way the disk fills up in the middle of the render
-    fail_after(monkeypatch, 22, OSError(errno.ENOSPC, "No space left on device"))
+    fail_after(monkeypatch, 3, OSError(errno.ENOSPC, "No space left on device"))  # of 5 blocks
     for force in (False, True):
         with pytest.raises(DiskFullError, match="disk is full") as info:
             run_export(demo, out, workers=workers, force=force)
