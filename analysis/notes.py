@@ -231,10 +231,16 @@ def _adjustments(suggestion: Suggestion, amount: float, params: Mapping[str, Any
     """What the reviewer changed relative to the suggestion, in words."""
     out: list[str] = []
     if amount != 1.0:
-        out.append(f"amount {amount * 100:.0f}% (suggested 100%)")
+        out.append(f"amount 100% -> {amount * 100:.0f}%")
     for key in sorted(set(suggestion.params) | set(params)):
         before, after = suggestion.params.get(key), params.get(key)
-        if before != after:
+        if before == after:
+            continue
+        if isinstance(before, Mapping | list) or isinstance(after, Mapping | list):
+            old = _describe(suggestion.kind, {key: before}) if before is not None else "unset"
+            new = _describe(suggestion.kind, {key: after}) if after is not None else "unset"
+            out.append(f"{key}: {old} -> {new}")
+        else:
             out.append(f"{key} {_value(before)} -> {_value(after)}")
     return out
 
@@ -493,10 +499,11 @@ def _change_line(
             f"{change['suggested']['description']}"
         )
     elif status == "adjusted":
+        strength = f" at {change['amount'] * 100:.0f}% strength" if change["amount"] != 1.0 else ""
         text = (
-            f"**adjusted** {change['kind']}{where}: {change['description']}"
-            f" (suggested {change['suggested']['description']}; "
-            f"{'; '.join(change['adjustments'])})"
+            f"**adjusted** {change['kind']}{where}: {change['description']}{strength} (the "
+            f"assistant suggested {change['suggested']['description']}; changed: "
+            f"{', '.join(change['adjustments'])})"
         )
         if not change["applied"]:
             text += "; amount 0: not applied"
@@ -648,7 +655,10 @@ def _review_extras(notes: Mapping[str, Any], named: Mapping[str, str]) -> list[s
         out += ["## Stem-preparation checks still open", ""]
         for check in checks:
             where = f"`{check['file']}`: " if check["file"] else ""
-            out.append(f"- [{check['severity']}] {where}{check['message']} Fix: {check['fix']}")
+            message = check["message"]
+            if check["file"] and message.startswith(f"{check['file']}: "):
+                message = message[len(check["file"]) + 2 :]
+            out.append(f"- [{check['severity']}] {where}{message} Fix: {check['fix']}")
         out.append("")
     return out
 

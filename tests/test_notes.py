@@ -50,8 +50,10 @@ def test_decisions_in_notes_json(exported, demo: dict) -> None:
     assert adjusted["amount"] == 0.5
     assert adjusted["params"] == adjusted_params(decided["adjusted"])
     assert adjusted["suggested"]["params"] == decided["adjusted"].params
-    assert "amount 50% (suggested 100%)" in adjusted["adjustments"]
-    assert any(a.startswith("bands ") for a in adjusted["adjustments"])
+    assert adjusted["adjustments"] == [
+        "amount 100% -> 50%",
+        "bands: bell 250 Hz -3.0 dB Q 1.4 -> bell 250 Hz -1.5 dB Q 1.4",
+    ]
     assert adjusted["description"] == "bell 250 Hz -1.5 dB Q 1.4"
     assert adjusted["suggested"]["description"] == "bell 250 Hz -3.0 dB Q 1.4"
 
@@ -85,9 +87,10 @@ def test_decisions_in_notes_md(exported, demo: dict) -> None:
     decided = demo["decided"]
     assert "**accepted** gain" in text and "keep it subtle" in text
     assert (
-        "**adjusted** eq: bell 250 Hz -1.5 dB Q 1.4 (suggested bell 250 Hz -3.0 dB Q 1.4;" in text
-    )
-    assert "amount 50% (suggested 100%)" in text
+        "**adjusted** eq: bell 250 Hz -1.5 dB Q 1.4 at 50% strength (the assistant suggested "
+        "bell 250 Hz -3.0 dB Q 1.4; changed: amount 100% -> 50%, bands: bell 250 Hz -3.0 dB "
+        "Q 1.4 -> bell 250 Hz -1.5 dB Q 1.4)"
+    ) in text
     assert "**rejected, kept as it was** compressor" in text
     assert "the vocal needs its dynamics" in text
     assert "**manual** highpass: high-pass 40 Hz, 12 dB/oct" in text and "rumble" in text
@@ -138,7 +141,8 @@ def test_open_checks_are_listed(tmp_path: Path) -> None:
     assert ("Bass.wav", "bit_depth", "warning") in found
     assert ("Guitar.wav", "clipping", "error") in found
     text = result.notes_md.read_text()
-    assert "## Stem-preparation checks still open" in text and "[error] `Guitar.wav`" in text
+    assert "## Stem-preparation checks still open" in text
+    assert "[error] `Guitar.wav`: " in text and "`Guitar.wav`: Guitar.wav" not in text
 
 
 def test_session_facts(exported, demo: dict) -> None:
