@@ -22,6 +22,7 @@ from analysis.measure import Measurement
 from analysis.meters.bands import BAND_CENTERS_HZ
 from analysis.render import VERSIONS, RenderResult
 from analysis.review import Review, write_json_atomic
+from analysis.session import Stem
 from analysis.suggest.describe import describe_params, hz
 from analysis.suggest.model import Suggestion
 
@@ -39,6 +40,7 @@ TONAL_BANDS: tuple[tuple[str, str, float, float], ...] = (
 """Tonal-balance bands: third-octave bands grouped by centre frequency."""
 LOW_END_HZ = 120.0
 MONO_LOW_END_DB = -20.0  # side this far under mid below 120 Hz reads as a mono low end
+NEGATIVE_CORRELATION = -0.1  # below this the channels partly cancel: worth a word
 STREAMING_LUFS = -14.0
 MASTERING_PEAK_DBTP = -6.0  # peaks commonly asked for by mastering engineers (FACTS.md)
 FORMAT_NAMES = {"PCM_24": "24-bit", "PCM_16": "16-bit", "FLOAT": "32-bit float"}
@@ -153,9 +155,11 @@ def mastering_remarks(metrics: Mapping[str, Any], subtype: str, clipped: int = 0
     integrated = metrics["integrated_lufs"]
     if integrated is not None:
         gap = STREAMING_LUFS - integrated
+        short_term = metrics["short_term_max_lufs"]
         remarks.append(
-            f"integrated {integrated:.1f} LUFS, max short-term "
-            f"{_fmt(metrics['short_term_max_lufs'])} LUFS: {abs(gap):.1f} LU "
+            f"integrated {integrated:.1f} LUFS"
+            + (f", max short-term {short_term:.1f} LUFS" if short_term is not None else "")
+            + f": {abs(gap):.1f} LU "
             f"{'below' if gap >= 0 else 'above'} the {STREAMING_LUFS:.0f} LUFS streaming "
             f"reference; PLR {_fmt(metrics['plr_db'])} dB."
         )
@@ -175,13 +179,14 @@ def mastering_remarks(metrics: Mapping[str, Any], subtype: str, clipped: int = 0
         if side <= MONO_LOW_END_DB:
             remarks.append(f"low end mono below {hz(LOW_END_HZ)}.")
         else:
+            level = f"side {-side:.0f} dB under mid" if side < -1 else "side as loud as mid"
             remarks.append(
-                f"stereo content below {hz(LOW_END_HZ)} (side {-side:.0f} dB under mid): check "
-                "it in mono, and before a vinyl cut."
+                f"stereo content below {hz(LOW_END_HZ)} ({level}): check it in mono, and before "
+                "a vinyl cut."
             )
     corr = metrics["correlation"]
     loss = metrics["mono_fold_loss_lu"]
-    if corr is not None and corr < 0:
+    if corr is not None and corr < NEGATIVE_CORRELATION:
         remarks.append(
             f"negative L/R correlation ({corr:.2f}): parts cancel in mono; check polarity "
             "before mastering."
@@ -341,6 +346,14 @@ def orphan_entries(review: Review | None, suggestions: Sequence[Suggestion]) -> 
 
 
 # -- the whole document ------------------------------------------------------------------------
+def _left_out(stem: Stem) -> str:
+    if stem.error:
+        return stem.error
+    if stem.frames == 0:
+        return "no audio in the file: left out of the mixes"
+    return f"{stem.channels} channels: only mono and stereo stems are mixed; left out"
+
+
 def _stem_info(analysis: Analysis, render: RenderResult) -> list[dict[str, Any]]:
     session = analysis.session
     out = []
@@ -357,7 +370,7 @@ def _stem_info(analysis: Analysis, render: RenderResult) -> list[dict[str, Any]]
             "sample_rate": stem.sample_rate, "channels": stem.channels, "subtype": stem.subtype,
             "duration_s": round(stem.duration_s, 3), "exported": render.stems.get(stem.file),
             "in_mix": stem.mixable,
-            "left_out": None if stem.mixable else (stem.error or "cannot be mixed"),
+            "left_out": None if stem.mixable else _left_out(stem),
             "remarks": remarks,
         })  # fmt: skip
     return out

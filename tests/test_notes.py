@@ -247,3 +247,16 @@ def test_mastering_remarks_in_words() -> None:
     assert mastering_remarks(metrics(true_peak_dbtp=None), "PCM_24") == [
         "the mix is silent: nothing to master."
     ]
+
+
+def test_stems_left_out_are_named(tmp_path: Path) -> None:
+    folder = tmp_path / "song"
+    folder.mkdir()
+    write(folder / "Pad.wav", stereo(tone(440, 2.0, 0.1)))
+    write(folder / "Surround.wav", np.tile(tone(220, 2.0, 0.1)[:, None], (1, 4)))
+    result = export_session(folder, out=tmp_path / "out")
+    stems = {s["file"]: s for s in result.notes["stems"]}
+    assert stems["Surround.wav"]["exported"] is None and not stems["Surround.wav"]["in_mix"]
+    assert stems["Surround.wav"]["left_out"].startswith("4 channels: only mono and stereo")
+    assert list(result.stems) == ["Pad.wav"]
+    assert "4 channels: only mono and stereo stems are mixed" in result.notes_md.read_text()
