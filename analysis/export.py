@@ -418,6 +418,11 @@ def export_session(
             f"{len(orphans)} decision(s) refer to suggestions that no longer exist (the stems "
             "changed); they are listed in notes.md and were not applied."
         )
+    for file, seconds in result.read_errors.items():
+        messages.append(
+            f"{file} is damaged: it could not be read past {seconds:.1f} s and is silent from "
+            "there in this export. Export it again from the DAW."
+        )
     clipped = notes["export"]["clipped_samples"]
     if clipped:
         messages.append(

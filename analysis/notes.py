@@ -365,6 +365,11 @@ def _stem_info(analysis: Analysis, render: RenderResult) -> list[dict[str, Any]]
             remarks.append(f"resampled from {stem.sample_rate} Hz")
         if stem.mixable and stem.frames * session.sample_rate < session.frames * stem.sample_rate:
             remarks.append("shorter than the session: padded with silence")
+        if stem.file in render.read_errors:
+            remarks.append(
+                f"damaged: could not be read past {render.read_errors[stem.file]:.1f} s, silence "
+                "from there in the mixes and the exported stem; export it again from the DAW"
+            )
         out.append({
             "file": stem.file, "name": stem.name, "role": stem.role,
             "sample_rate": stem.sample_rate, "channels": stem.channels, "subtype": stem.subtype,

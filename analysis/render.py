@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
+import soundfile as sf
 
 from analysis.apply import KIND_ORDER, Change, chains_for, processor_for
 from analysis.dsp import Chain
@@ -338,6 +339,7 @@ class GroupRenderer:
         self.chains = {s.file: _split_chains(changes, s.file, session.sample_rate) for s in stems}
         self.readers: list[StemReader] = []
         self.writers: dict[str, WavWriter] = {}
+        self.read_errors: dict[str, float] = {}
         try:
             for stem in stems:
                 self.readers.append(StemReader(stem, session.sample_rate))
@@ -357,7 +359,14 @@ class GroupRenderer:
         sums = np.zeros((len(VERSIONS), frames, 2), np.float32)
         for reader in self.readers:
             file = reader.stem.file
-            raw = reader.read(frames)
+            try:
+                raw = reader.read(frames)
+            except (RuntimeError, sf.LibsndfileError, OSError):
+                # a damaged file: what was decoded plays, silence from there on
+                decoded = reader.position + len(reader._fifo)
+                self.read_errors.setdefault(file, decoded / reader.session_rate)
+                reader._eof = True
+                raw = reader.read(frames)
             shared, chosen_tail, assistant_tail = self.chains[file]
             common = _run(shared, raw)
             chosen = _run(chosen_tail, common)
@@ -474,7 +483,8 @@ class RenderResult:
 
     ``measurements`` holds all three versions, written or not, measured on the samples the files
     hold (or would hold); ``mono_fold_lufs`` is the integrated loudness of (L+R)/2 on both
-    speakers; ``clipped`` counts samples clipped to the integer range per written file.
+    speakers; ``clipped`` counts samples clipped to the integer range per written file;
+    ``read_errors`` gives, per damaged stem, the time (s) from which it read as silence.
     """
 
     folder: Path
@@ -489,6 +499,7 @@ class RenderResult:
     workers: int
     seconds: float
     mix_clipped: dict[str, int] = field(default_factory=dict)
+    read_errors: dict[str, float] = field(default_factory=dict)
 
     @property
     def files(self) -> list[str]:
@@ -554,7 +565,7 @@ def render(
                     done += n
                     if progress:
                         progress(done, session.frames, "rendering")
-                clipped = source.finish()
+                clipped, read_errors = source.finish()
                 measurements, mono = assembler.finish()
             except BaseException:
                 assembler.abort()
@@ -584,6 +595,7 @@ def render(
         workers=workers,
         seconds=time.perf_counter() - started,
         mix_clipped=dict(assembler.clipped),
+        read_errors=dict(sorted(read_errors.items())),
     )
 
 
@@ -639,12 +651,14 @@ class _LocalSource:
     def next_block(self, frames: int) -> list[np.ndarray]:
         return [renderer.next_block(frames) for renderer in self.renderers]
 
-    def finish(self) -> dict[str, int]:
+    def finish(self) -> tuple[dict[str, int], dict[str, float]]:
         clipped: dict[str, int] = {}
+        errors: dict[str, float] = {}
         for renderer in self.renderers:
             clipped.update(renderer.finish())
+            errors.update(renderer.read_errors)
         self._finished = True
-        return clipped
+        return clipped, errors
 
     def close(self) -> None:
         if not getattr(self, "_finished", False):
@@ -666,8 +680,8 @@ def _worker(conn, job: _Job, group: int) -> None:
             conn.send(("block", n))
             conn.send_bytes(memoryview(block).cast("B"))
         clipped = renderer.finish()
-        renderer = None
-        conn.send(("done", clipped))
+        errors, renderer = renderer.read_errors, None
+        conn.send(("done", clipped, errors))
     except BaseException as exc:  # reported to the parent, which raises it
         if renderer is not None:
             renderer.abort()
@@ -740,7 +754,7 @@ class _WorkerSource:
             _raise_worker_error(_receive(self.conn, self.proc))
         return [mine, theirs]
 
-    def finish(self) -> dict[str, int]:
+    def finish(self) -> tuple[dict[str, int], dict[str, float]]:
         assert self.local is not None
         message = _receive(self.conn, self.proc)
         if message[0] != "done":
@@ -748,8 +762,9 @@ class _WorkerSource:
         clipped = self.local.finish()
         self._finished = True
         clipped.update(message[1])
+        errors = {**self.local.read_errors, **message[2]}
         self.proc.join()
-        return clipped
+        return clipped, errors
 
     def close(self) -> None:
         if self.local is not None and not self._finished:

@@ -560,3 +560,24 @@ def test_all_versions_are_measured_even_when_not_written(demo: dict, tmp_path: P
     assert set(result.notes["measurements"]) == set(VERSIONS)
     assert result.notes["measurements"]["assistant"]["file"] is None
     assert list(result.mixes) == ["chosen"]
+
+
+def test_a_damaged_stem_reads_as_silence_from_the_damage(tmp_path: Path) -> None:
+    folder = tmp_path / "song"
+    folder.mkdir()
+    write(folder / "Pad.wav", stereo(tone(440, 4.0, 0.1)))
+    noise = (np.random.default_rng(0).standard_normal((4 * SR, 2)) * 0.1).astype(np.float32)
+    sf.write(str(folder / "Noise.flac"), noise, SR, subtype="PCM_24")
+    data = (folder / "Noise.flac").read_bytes()
+    (folder / "Noise.flac").write_bytes(data[: len(data) // 2])  # cut short: the decoder fails
+    result = export_session(folder, out=tmp_path / "out")
+    damaged_s = result.render.read_errors["Noise.flac"]
+    assert 0.5 < damaged_s < 3.5
+    stem = read_stereo(result.stems["Noise.flac"])
+    cut = round(damaged_s * SR)
+    assert len(stem) == 4 * SR and np.abs(stem[cut:]).max() == 0.0
+    expected = sf.read(str(folder / "Noise.flac"), frames=cut - 1, dtype="float64")[0]
+    assert np.array_equal(stem[: cut - 1], expected)
+    assert any("Noise.flac is damaged" in m for m in result.messages)
+    remarks = {s["file"]: s["remarks"] for s in result.notes["stems"]}["Noise.flac"]
+    assert any(r.startswith("damaged: could not be read past") for r in remarks)
