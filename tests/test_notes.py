@@ -260,3 +260,19 @@ def test_stems_left_out_are_named(tmp_path: Path) -> None:
     assert stems["Surround.wav"]["left_out"].startswith("4 channels: only mono and stereo")
     assert list(result.stems) == ["Pad.wav"]
     assert "4 channels: only mono and stereo stems are mixed" in result.notes_md.read_text()
+
+
+def test_a_silent_session_gives_strict_json_and_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "song"
+    folder.mkdir()
+    write(folder / "Pad.wav", np.zeros((SR, 2), np.float32))
+    write(folder / "Keys.wav", np.zeros((SR, 2), np.float32))
+    result = export_session(folder, out=tmp_path / "out")
+    json.dumps(result.notes, allow_nan=False)  # no NaN or infinity anywhere
+    assert result.notes["mastering"] == ["the mix is silent: nothing to master."]
+    assert result.notes["measurements"]["chosen"]["integrated_lufs"] is None
+    assert "| Integrated loudness (LUFS) | n/a | n/a | n/a |" in result.notes_md.read_text()
+
+
+def test_notes_json_is_strict_json(exported) -> None:
+    json.dumps(json.loads(exported.notes_json.read_text()), allow_nan=False)
