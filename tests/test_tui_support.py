@@ -141,9 +141,10 @@ def new_app(
     tmp_path: Path | None = None,
     audition: FakeAudition | None = None,
     keymap: Path | None = None,
-    meters: bool = True,
+    meters: bool = False,
 ) -> MixReviewApp:
-    """An app with no sound (or the given fake), no user keymap, one measuring process."""
+    """An app with no sound (or the given fake), no user keymap, one measuring process; the
+    meters' timer only where a test is about them (seeking still moves the meters)."""
     factory = (lambda _s: audition) if audition is not None else no_audio
     keys = keymap or (tmp_path or session) / "no-keys.toml"
     return make_app(session, audition_factory=factory, keymap_path=keys, workers=1, meters=meters)
@@ -158,6 +159,16 @@ async def wait_ready(app: MixReviewApp, pilot, timeout_s: float = READY_TIMEOUT_
             raise TimeoutError("the app did not finish loading")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+async def until(pilot, condition, timeout_s: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Pause until ``condition()`` holds (timers run late on a busy machine)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError("the condition did not come true")
+        await pilot.pause(0.02)
 
 
 def screen_text(app: MixReviewApp) -> str:

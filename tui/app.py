@@ -50,6 +50,7 @@ from tui.screens.manual import ManualChange, ManualScreen
 from tui.screens.note import NoteScreen
 from tui.screens.palette import ReviewCommands
 from tui.widgets import queue as queue_mod
+from tui.widgets.checks import ChecksPanel
 from tui.widgets.cursor_list import CursorList
 from tui.widgets.detail import DetailContext, DetailPanel, worst_span
 from tui.widgets.labels import GROUP_MODES, kind_label
@@ -175,6 +176,12 @@ def guarded(method: Callable[..., T]) -> Callable[..., T | None]:
     return wrapper
 
 
+class Pane(Vertical):
+    """A bordered panel; ``z`` enlarges the one holding the focus."""
+
+    ALLOW_MAXIMIZE = True
+
+
 class ReviewScreen(Screen[None]):
     """The main screen: title, stems | (queue / detail), transport, footer."""
 
@@ -187,12 +194,14 @@ class ReviewScreen(Screen[None]):
             yield ProgressBar(total=None, show_eta=False, id="loading-bar")
             yield Static("", id="loading-error")
         with Horizontal(id="main"):
-            with Vertical(id="stems-pane", classes="pane"):
-                header = StemsHeader("", id="stems-header")
-                yield header
-                yield StemsPanel(header, id="stems")
+            with Vertical(id="left-pane"):
+                with Pane(id="stems-pane", classes="pane"):
+                    header = StemsHeader("", id="stems-header")
+                    yield header
+                    yield StemsPanel(header, id="stems")
+                yield ChecksPanel(id="checks")
             with Vertical(id="right-pane"):
-                with Vertical(id="queue-pane", classes="pane"):
+                with Pane(id="queue-pane", classes="pane"):
                     yield FilterInput(placeholder="filter: words to match, Esc clears", id="filter")
                     yield SuggestionList(id="suggestions")
                 yield DetailPanel(id="detail")
@@ -203,9 +212,10 @@ class ReviewScreen(Screen[None]):
         self.query_one("#main").display = False
         self.query_one("#stems-pane").border_title = "1 Stems"
         self.query_one("#queue-pane").border_title = "2 Suggestions"
-        detail = self.query_one("#detail")
-        detail.add_class("pane")
-        detail.border_title = "3 Detail"
+        for panel, title in (("#detail", "3 Detail"), ("#checks", "4 Checks")):
+            widget = self.query_one(panel)
+            widget.add_class("pane")
+            widget.border_title = title
 
 
 class MixReviewApp(App[int]):
@@ -228,6 +238,7 @@ class MixReviewApp(App[int]):
     ) -> None:
         super().__init__()
         prepare_processes()
+        self.main = ReviewScreen()
         self.session_path = Path(session_path)
         self.audition_factory = audition_factory
         self.keymap_file = keymap_path or config_path()
@@ -266,7 +277,12 @@ class MixReviewApp(App[int]):
 
     # -- start ---------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
-        return ReviewScreen()
+        return self.main
+
+    @property
+    def live(self) -> bool:
+        """Loaded and the main screen still there (timers may fire while the app closes)."""
+        return self.ready and self.main.is_attached
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -295,10 +311,10 @@ class MixReviewApp(App[int]):
 
     def on_analysis_progress(self, message: AnalysisProgress) -> None:
         name = "the mix" if message.label.startswith("__") else message.label
-        self.query_one("#loading-label", Static).update(
+        self.main.query_one("#loading-label", Static).update(
             f"Measuring {name} ({message.done}/{message.total})"
         )
-        self.query_one("#loading-bar", ProgressBar).update(
+        self.main.query_one("#loading-bar", ProgressBar).update(
             total=message.total, progress=message.done
         )
 
@@ -313,9 +329,9 @@ class MixReviewApp(App[int]):
             text = f"{type(error).__name__}: {error}"
         if event.worker.group == "analysis":
             self.load_error = text
-            self.query_one("#loading-label", Static).update("Cannot open this session.")
-            self.query_one("#loading-bar").display = False
-            self.query_one("#loading-error", Static).update(f"{text}\n\nq quits.")
+            self.main.query_one("#loading-label", Static).update("Cannot open this session.")
+            self.main.query_one("#loading-bar").display = False
+            self.main.query_one("#loading-error", Static).update(f"{text}\n\nq quits.")
         self.notify(text, title="mixreview", severity="error", timeout=15)
 
     def on_analysis_ready(self, message: AnalysisReady) -> None:
@@ -334,9 +350,9 @@ class MixReviewApp(App[int]):
         self.filter_text = str(ui.get("filter", "") or "")
         self.compare = ui.get("compare") if ui.get("compare") in COMPARE_WORDS else "suggestion"
         self.ready = True
-        self.query_one("#loading").display = False
-        self.query_one("#main").display = True
-        detail = self.query_one(DetailPanel)
+        self.main.query_one("#loading").display = False
+        self.main.query_one("#main").display = True
+        detail = self.main.query_one(DetailPanel)
         detail.context = DetailContext(
             analysis=loaded.analysis,
             features=lambda: self.band_features,
@@ -344,18 +360,22 @@ class MixReviewApp(App[int]):
             review=self.review,
             open_counts={},
         )
-        transport = self.query_one(Transport)
+        checks = self.checks_of_session()
+        checks_panel = self.main.query_one(ChecksPanel)
+        checks_panel.set_checks(checks, self.names)
+        checks_panel.border_title = f"4 Checks ({len(checks)})"
+        transport = self.main.query_one(Transport)
         transport.sections = loaded.analysis.sections
-        filter_input = self.query_one(FilterInput)
+        filter_input = self.main.query_one(FilterInput)
         filter_input.value = self.filter_text
         filter_input.set_class(bool(self.filter_text), "-shown")
         self.refresh_review(select=ui.get("selected"))
-        stems = self.query_one(StemsPanel)
+        stems = self.main.query_one(StemsPanel)
         if ui.get("stem"):
             stems.select_file(str(ui["stem"]))
         self.seek_to(float(ui.get("position_s", 0.0) or 0.0))
         focus = {"stems": "#stems", "detail": "#detail"}.get(ui.get("focus", ""), "#suggestions")
-        self.query_one(focus).focus()
+        self.main.query_one(focus).focus()
         self.show_detail()
         for text in self.review.messages:
             self.notify(text, title="review file", severity="warning", timeout=30)
@@ -372,9 +392,9 @@ class MixReviewApp(App[int]):
             self._meter_timer = self.set_interval(1 / METER_HZ, self.tick)
 
     # -- drawing the review ----------------------------------------------------------------------
-    def refresh_review(self, select: str | None = None) -> None:
+    def refresh_review(self, select: str | None = None, detail: bool = True) -> None:
         """Rebuild the queue, the stems' counts, the title and the detail from the review."""
-        if not self.ready or self.review is None or self.analysis is None:
+        if not self.live or self.review is None or self.analysis is None:
             return
         self.items = queue_mod.items(self.suggestions, self.review)
         all_stems = len(self.analysis.session.mix_stems)
@@ -382,19 +402,22 @@ class MixReviewApp(App[int]):
             self.items, self.group_mode, self.filter_text, self.names,
             self.analysis.sections, all_stems,
         )  # fmt: skip
-        suggestions = self.query_one(SuggestionList)
+        suggestions = self.main.query_one(SuggestionList)
         keep = select or (suggestions.selected.id if suggestions.selected else None)
         suggestions.set_queue(queue, self.names, all_stems)
         suggestions.select(keep, announce=False)
-        pane = self.query_one("#queue-pane")
-        pane.border_title = f"2 Suggestions {queue.shown}/{queue.total}"
         subtitle = f"by {self.group_mode} (o)"
         if self.filter_text:
             subtitle = f"filter “{self.filter_text}” · " + subtitle
-        pane.border_subtitle = subtitle
+        self.set_border(
+            self.main.query_one("#queue-pane"),
+            f"2 Suggestions {queue.shown}/{queue.total}",
+            subtitle,
+        )
         self.update_stems()
         self.update_title()
-        self.show_detail()
+        if detail:
+            self.show_detail()
 
     def open_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -424,8 +447,8 @@ class MixReviewApp(App[int]):
                     soloed=stem.file in self.soloed,
                 )
             )
-        self.query_one(StemsPanel).set_rows(rows)
-        detail = self.query_one(DetailPanel)
+        self.main.query_one(StemsPanel).set_rows(rows)
+        detail = self.main.query_one(DetailPanel)
         if detail.context is not None:
             detail.context.open_counts = counts
 
@@ -448,10 +471,25 @@ class MixReviewApp(App[int]):
         width = self.size.width - 2
         while len(parts) > 1 and len(" │ ".join(parts)) > width:
             parts.pop()
-        self.query_one("#title", Static).update(" │ ".join(parts))
+        self.set_text("#title", " │ ".join(parts))
+
+    def set_text(self, selector: str, text: str) -> None:
+        """Update a one-line Static only when its text changes, without a layout pass."""
+        widget = self.main.query_one(selector, Static)
+        if getattr(widget, "_shown_text", None) != text:
+            widget._shown_text = text  # type: ignore[attr-defined]
+            widget.update(text, layout=False)
+
+    @staticmethod
+    def set_border(widget: Widget, title: str | None = None, subtitle: str | None = None) -> None:
+        """Border texts, touched only when they change (each change repaints the widget)."""
+        if title is not None and widget.border_title != title:
+            widget.border_title = title
+        if subtitle is not None and widget.border_subtitle != subtitle:
+            widget.border_subtitle = subtitle
 
     def on_resize(self) -> None:
-        if self.ready:
+        if self.live:
             self.update_title()
             self.update_transport()
         for footer in self.screen.query(Footer):
@@ -459,16 +497,16 @@ class MixReviewApp(App[int]):
 
     def show_detail(self) -> None:
         """The detail follows the focus: the stem from the stems panel, else the suggestion."""
-        if not self.ready:
+        if not self.live:
             return
-        detail = self.query_one(DetailPanel)
-        stems = self.query_one(StemsPanel)
+        detail = self.main.query_one(DetailPanel)
+        stems = self.main.query_one(StemsPanel)
         if self.focused is stems and stems.selected is not None:
             detail.show("stem", stems.selected.file)
-            self.query_one("#detail").border_title = "3 Stem"
+            self.set_border(detail, "3 Stem")
             return
         item = self.current_item()
-        self.query_one("#detail").border_title = "3 Detail"
+        self.set_border(detail, "3 Detail")
         if item is not None:
             detail.show("item", item)
         elif self.items:
@@ -478,18 +516,18 @@ class MixReviewApp(App[int]):
 
     # -- selection -------------------------------------------------------------------------------
     def current_item(self) -> Item | None:
-        return self.query_one(SuggestionList).selected if self.ready else None
+        return self.main.query_one(SuggestionList).selected if self.live else None
 
     def current_stem(self) -> str | None:
-        if not self.ready:
+        if not self.live:
             return None
-        row = self.query_one(StemsPanel).selected
+        row = self.main.query_one(StemsPanel).selected
         return row.file if row else None
 
     def on_suggestion_list_selected(self, message: SuggestionList.Selected) -> None:
         item = message.item
         if item is not None and len(item.stems) == 1:
-            self.query_one(StemsPanel).select_file(item.stems[0])
+            self.main.query_one(StemsPanel).select_file(item.stems[0])
         self.show_detail()
         self.schedule_versions()
         self.schedule_ui_save()
@@ -505,7 +543,7 @@ class MixReviewApp(App[int]):
 
     def schedule_ui_save(self) -> None:
         """Selection, filter and grouping are saved shortly after they settle."""
-        if not self.ready:
+        if not self.live:
             return
         self.track_selection()
         if self._ui_timer is not None:
@@ -526,11 +564,11 @@ class MixReviewApp(App[int]):
 
     def track_selection(self) -> None:
         """Remember the selection and focus (what ``ui_state`` saves)."""
-        if not self.ready:
+        if not self.live:
             return
-        item = self.query_one(SuggestionList).selected
+        item = self.main.query_one(SuggestionList).selected
         self.selected_id = item.id if item else self.selected_id
-        row = self.query_one(StemsPanel).selected
+        row = self.main.query_one(StemsPanel).selected
         self.selected_stem = row.file if row else None
         focused = self.focused
         if isinstance(focused, StemsPanel):
@@ -562,12 +600,12 @@ class MixReviewApp(App[int]):
         return item
 
     def _changed(self, advance: bool = False, select: str | None = None) -> None:
-        suggestions = self.query_one(SuggestionList)
-        before = suggestions.cursor
-        self.refresh_review(select=select)
-        if advance:
-            suggestions.move_to(before)
-            suggestions.action_cursor(1)
+        suggestions = self.main.query_one(SuggestionList)
+        self.refresh_review(select=select, detail=False)
+        if advance and suggestions._step(1) not in (None, suggestions.cursor):
+            suggestions.action_cursor(1)  # the Selected message shows the next one
+        else:
+            self.show_detail()
         self.schedule_versions()
 
     @guarded
@@ -654,7 +692,7 @@ class MixReviewApp(App[int]):
         self._changed()
 
     def action_note(self) -> None:
-        if not self.ready or self.review is None:
+        if not self.live or self.review is None:
             return
         review = self.review
         if isinstance(self.focused, StemsPanel):
@@ -698,16 +736,12 @@ class MixReviewApp(App[int]):
         file = self.current_stem()
         if file is None or self.analysis is None:
             return
-        item = self.current_item()
-        kind = item.kind if item and item.is_manual and item.kind != "eq" else "gain"
 
         def add(change: ManualChange | None) -> None:
             if change is not None:
                 self._add_manual(file, change)
 
-        self.push_screen(
-            ManualScreen(self.names.get(file, file), self.analysis.sections, kind), add
-        )
+        self.push_screen(ManualScreen(self.names.get(file, file), self.analysis.sections), add)
 
     @guarded
     def _add_manual(self, file: str, change: ManualChange) -> None:
@@ -744,9 +778,9 @@ class MixReviewApp(App[int]):
 
     # -- the queue -------------------------------------------------------------------------------
     def action_filter(self) -> None:
-        if not self.ready:
+        if not self.live:
             return
-        filter_input = self.query_one(FilterInput)
+        filter_input = self.main.query_one(FilterInput)
         filter_input.add_class("-shown")
         filter_input.focus()
 
@@ -757,10 +791,10 @@ class MixReviewApp(App[int]):
             self.schedule_ui_save()
 
     def on_filter_input_done(self, event: FilterInput.Done) -> None:
-        filter_input = self.query_one(FilterInput)
+        filter_input = self.main.query_one(FilterInput)
         if event.cleared or not filter_input.value:
             filter_input.remove_class("-shown")
-        self.query_one(SuggestionList).focus()
+        self.main.query_one(SuggestionList).focus()
 
     def action_group(self) -> None:
         index = GROUP_MODES.index(self.group_mode)
@@ -775,12 +809,17 @@ class MixReviewApp(App[int]):
             self.refresh_review()
             self.schedule_ui_save()
 
-    def action_checks(self) -> None:
+    def checks_of_session(self) -> list[tuple[str, Any]]:
+        """(stem file or '' for the session, check) for every check."""
         if self.analysis is None:
-            return
+            return []
         checks = [("", c) for c in self.analysis.session_checks]
         checks += [(r.stem.file, c) for r in self.analysis.stems for c in r.checks]
-        self.push_screen(ChecksScreen(checks, self.names))
+        return checks
+
+    def action_checks(self) -> None:
+        if self.analysis is not None:
+            self.push_screen(ChecksScreen(self.checks_of_session(), self.names))
 
     # -- listening -------------------------------------------------------------------------------
     def _no_audio(self) -> bool:
@@ -801,14 +840,14 @@ class MixReviewApp(App[int]):
 
     @guarded
     def action_play(self) -> None:
-        if not self.ready or self._no_audio():
+        if not self.live or self._no_audio():
             return
         self.audition.toggle()
         self.update_transport()
 
     @guarded
     def action_ab(self) -> None:
-        if not self.ready:
+        if not self.live:
             return
         self.audition.switch()
         self.update_transport()
@@ -816,7 +855,7 @@ class MixReviewApp(App[int]):
 
     @guarded
     def action_loop(self) -> None:
-        if not self.ready or self.analysis is None:
+        if not self.live or self.analysis is None:
             return
         span = self.loop_span()
         if span is None:
@@ -911,7 +950,7 @@ class MixReviewApp(App[int]):
 
     @guarded
     def action_clips(self) -> None:
-        if not self.ready or self.analysis is None:
+        if not self.live or self.analysis is None:
             return
         if not self.clips_possible():
             self.notify(
@@ -971,7 +1010,7 @@ class MixReviewApp(App[int]):
         if self._versions_timer is not None:
             self._versions_timer.stop()
             self._versions_timer = None
-        if not self.ready or self.review is None:
+        if not self.live or self.review is None:
             return
         try:
             a, b, label_a, label_b = self.versions()
@@ -1016,21 +1055,21 @@ class MixReviewApp(App[int]):
 
     def tick(self, force: bool = False) -> None:
         """20-30 times a second: meters and the transport; nothing is drawn if nothing moved."""
-        if not self.ready:
+        if not self.live:
             return
         audition = self.audition
         position = audition.position_s
         if not force and not audition.playing and position == self._position_drawn:
             return
         self._position_drawn = position
-        self.query_one(StemsPanel).set_readings(self.readings(position))
-        self.query_one(Transport).update_state(position_s=position, playing=audition.playing)
+        self.main.query_one(StemsPanel).set_readings(self.readings(position))
+        self.main.query_one(Transport).update_state(position_s=position, playing=audition.playing)
 
     def update_transport(self) -> None:
-        if not self.ready or self.analysis is None:
+        if not self.live or self.analysis is None:
             return
         a = self.audition
-        self.query_one(Transport).update_state(
+        self.main.query_one(Transport).update_state(
             position_s=a.position_s,
             duration_s=self.analysis.session.duration_s,
             playing=a.playing,
@@ -1049,20 +1088,15 @@ class MixReviewApp(App[int]):
 
     # -- panels and app ----------------------------------------------------------------------------
     def action_focus(self, name: str) -> None:
-        if self.ready:
-            self.query_one(f"#{name}").focus()
+        if self.live:
+            self.main.query_one(f"#{name}").focus()
 
     def action_zoom(self) -> None:
         screen = self.screen
         if screen.maximized is not None:
             screen.minimize()
         elif self.focused is not None:
-            target: Widget = self.focused
-            if isinstance(target, SuggestionList | FilterInput):
-                target = self.query_one("#queue-pane")
-            elif isinstance(target, StemsPanel):
-                target = self.query_one("#stems-pane")
-            screen.maximize(target, container=False)
+            screen.maximize(self.focused)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.user_keymap, str(self.keymap_file), self.keymap_problems))
@@ -1114,7 +1148,7 @@ class MixReviewApp(App[int]):
         return commands
 
     def action_clear_filter(self) -> None:
-        filter_input = self.query_one(FilterInput)
+        filter_input = self.main.query_one(FilterInput)
         filter_input.value = ""
         filter_input.remove_class("-shown")
         self.filter_text = ""

@@ -103,6 +103,7 @@ KEYS: tuple[Key, ...] = (
         "Go to the suggestions panel",
     ),
     Key("focus_detail", "3", "focus('detail')", "detail", "Panels", "Go to the detail panel"),
+    Key("focus_checks", "4", "focus('checks')", "checks", "Panels", "Go to the checks panel"),
     Key("zoom", "z", "zoom", "zoom", "Panels", "Enlarge the focused panel (again: back)"),
     Key("export", "e", "export", "export", "App", "Export the mixes, stems and notes"),
     Key("help", "?,f1", "help", "help", "App", "This help", show=True),

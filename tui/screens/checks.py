@@ -12,9 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from analysis.checks import Check
+from tui.widgets.checks import ordered
 from tui.widgets.detail import check_lines
-
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 class ChecksScreen(ModalScreen[None]):
@@ -28,7 +27,7 @@ class ChecksScreen(ModalScreen[None]):
 
     def __init__(self, checks: Sequence[tuple[str, Check]], names: Mapping[str, str]) -> None:
         super().__init__()
-        self.checks = sorted(checks, key=lambda fc: (SEVERITY_RANK.get(fc[1].severity, 3), fc[0]))
+        self.checks = ordered(checks)
         self.names = names
 
     def compose(self) -> ComposeResult:

@@ -109,7 +109,9 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
         """Draw every row again (new data, new theme, new width)."""
         self._cache.clear()
         self._drawn.clear()
-        self.virtual_size = Size(self.content_width, self.row_count)
+        size = Size(self.content_width, self.row_count)
+        if self.virtual_size != size:
+            self.virtual_size = size  # a layout pass: only when the number of rows changes
         self.refresh()
 
     def notify_style_update(self) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from textual.containers import VerticalScroll
+from textual import events
 from textual.content import Content
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.visual import Visual
+from textual.widget import Widget
 
 from analysis.analyze import Analysis, StemReport
 from analysis.checks import Check
@@ -94,45 +96,129 @@ def _paragraph(label: str, text: str | Content) -> Content:
     return Content.assemble((f"{label}  ", "bold"), body)
 
 
-class DetailPanel(VerticalScroll, can_focus=True, inherit_bindings=False):
-    """A scrollable page; the app tells it what to show, it redraws on resize."""
+class ScrollPage(Widget, can_focus=True):
+    """A page of text drawn with the Line API that scrolls itself.
 
-    BINDINGS = bindings("list")
+    It keeps its own offset instead of being a scroll container, so new text and scrolling cost
+    a repaint of this widget only, never a layout pass of the screen (the app's keystrokes stay
+    fast while the meters run). The border's subtitle says where in the page the view is.
+    """
+
+    BINDINGS: ClassVar = bindings("list")
+    ALLOW_MAXIMIZE = True
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.body = Static("", id="detail-body", markup=False)
-        self.context: DetailContext | None = None
-        self.subject: tuple[str, Any] = ("none", None)
-        self.plain = ""
+        self.content = Content("")
+        self.offset_y = 0
+        self._strips: list[Strip] = []
+        self._wrapped_for: tuple[int, int] | None = None
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield self.body
+    @property
+    def plain(self) -> str:
+        return self.content.plain
 
-    # -- keys: the list keys scroll the page ---------------------------------------------------
+    @property
+    def line_count(self) -> int:
+        self._wrap()
+        return len(self._strips)
+
+    @property
+    def max_offset(self) -> int:
+        return max(0, self.line_count - self.content_region.height)
+
+    def set_content(self, content: Content, home: bool = False) -> None:
+        self.content = content
+        self._wrapped_for = None
+        if home:
+            self.offset_y = 0
+        self.scroll_to_line(self.offset_y)
+
+    def _wrap(self) -> None:
+        width = self.content_region.width
+        key = (width, id(self.content))
+        if self._wrapped_for == key:
+            return
+        self._wrapped_for = key
+        if width < 8:  # not laid out yet (or hidden): wrapping now would be wasted work
+            self._strips = []
+            return
+        self._strips = Visual.to_strips(self, self.content, width, None, self.visual_style)
+
+    def scroll_to_line(self, line: int) -> None:
+        self.offset_y = min(max(0, line), self.max_offset)
+        self._show_position()
+        self.refresh()
+
+    def _show_position(self) -> None:
+        height = self.content_region.height
+        total = self.line_count
+        if total <= height or height <= 0:
+            text = ""
+        else:
+            last = min(total, self.offset_y + height)
+            more = " ↓" if last < total else ""
+            text = f"{self.offset_y + 1}-{last} of {total}{more}"
+        if self.border_subtitle != text:
+            self.border_subtitle = text
+
+    def render_line(self, y: int) -> Strip:
+        self._wrap()
+        index = y + self.offset_y
+        width = max(1, self.content_region.width)
+        style = self.visual_style.rich_style
+        if 0 <= index < len(self._strips):
+            return self._strips[index].adjust_cell_length(width, style)
+        return Strip.blank(width, style)
+
+    def on_resize(self) -> None:
+        self._wrapped_for = None
+        self.scroll_to_line(self.offset_y)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._wrapped_for = None
+
     def action_cursor(self, direction: int) -> None:
-        self.scroll_relative(y=direction, animate=False)
+        self.scroll_to_line(self.offset_y + direction)
 
     def action_first(self) -> None:
-        self.scroll_home(animate=False)
+        self.scroll_to_line(0)
 
     def action_last(self) -> None:
-        self.scroll_end(animate=False)
+        self.scroll_to_line(self.max_offset)
 
     def action_page(self, direction: int) -> None:
-        self.scroll_relative(y=direction * max(1, self.size.height - 1), animate=False)
+        self.scroll_to_line(self.offset_y + direction * max(1, self.content_region.height - 1))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_to_line(self.offset_y + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_to_line(self.offset_y - 3)
+
+
+class DetailPanel(ScrollPage):
+    """The app tells it what to show; it redraws on resize."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.context: DetailContext | None = None
+        self.subject: tuple[str, Any] = ("none", None)
+        self._width_drawn = 0
 
     # -- content -------------------------------------------------------------------------------
     def show(self, kind: str, subject: Any) -> None:
         """Show ``("item", Item)``, ``("stem", file)``, ``("message", text)`` or nothing."""
         changed = (kind, subject) != self.subject
         self.subject = (kind, subject)
-        self.redraw()
-        if changed:
-            self.scroll_home(animate=False)
+        self.redraw(home=changed)
 
-    def redraw(self) -> None:
-        width = max(20, self.scrollable_content_region.width or 40)
+    def redraw(self, home: bool = False) -> None:
+        width = max(20, self.content_region.width or 40)
+        self._width_drawn = width
         kind, subject = self.subject
         ctx = self.context
         if kind == "message" or ctx is None:
@@ -143,11 +229,12 @@ class DetailPanel(VerticalScroll, can_focus=True, inherit_bindings=False):
             content = stem_detail(subject, ctx, width)
         else:
             content = Content("Nothing selected.").stylize("$foreground 60%")
-        self.plain = content.plain
-        self.body.update(content)
+        self.set_content(content, home=home)
 
     def on_resize(self) -> None:
-        self.redraw()
+        if self.content_region.width != self._width_drawn:
+            self.redraw()  # the plots are drawn for the width
+        super().on_resize()
 
 
 # -- a suggestion or manual change ----------------------------------------------------------------
@@ -360,10 +447,12 @@ def check_lines(checks: Sequence[tuple[str, Check]], names: Mapping[str, str]) -
     lines: list[Content] = []
     for file, check in checks:
         where = names.get(file, file) if file else "session"
+        if file and check.message.startswith(file):
+            where = ""  # the message names the file already
         lines.append(
             Content.assemble(
                 (f"[{check.severity}] ", SEVERITY_STYLE.get(check.severity, "")),
-                (f"{where}: ", "bold"),
+                (f"{where}: " if where else "", "bold"),
                 check.message,
             )
         )

@@ -8,6 +8,7 @@ compares a row's *drawn* cells with the previous frame and repaints only rows th
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -157,10 +158,14 @@ def _tick_cells(scale: Scale, width: int) -> set[int]:
     return {min(width - 1, int(scale.fraction(edge) * width)) for edge in (scale.amber, scale.red)}
 
 
+@functools.lru_cache(maxsize=4096)
 def bar(
     filled: int, hold_cell: int | None, scale: Scale, width: int, styles: MeterStyles
 ) -> list[Segment]:
-    """A bar of ``width`` cells with ``filled`` eighths, zone colours and a peak-hold marker."""
+    """A bar of ``width`` cells with ``filled`` eighths, zone colours and a peak-hold marker.
+
+    Cached: a meter takes few distinct shapes, and it is drawn 25 times a second per stem.
+    (The list is shared: callers must not change it.)"""
     full, part = divmod(max(0, min(filled, width * 8)), 8)
     ticks = _tick_cells(scale, width)
     segments: list[Segment] = []
@@ -189,13 +194,21 @@ def correlation(corr: float | None, width: int, mono: bool, styles: MeterStyles)
 
     Red below 0 (out of phase: the part thins out in mono), amber below 0.3, green above.
     """
+    at = None if corr is None else corr_cell(corr, width)
+    zone = None if corr is None else ("red" if corr < 0 else "amber" if corr < 0.3 else "green")
+    return _correlation(at, zone, width, mono, styles)
+
+
+@functools.lru_cache(maxsize=1024)
+def _correlation(
+    at: int | None, zone: str | None, width: int, mono: bool, styles: MeterStyles
+) -> list[Segment]:
     if mono:
         return [Segment("mono".center(width)[:width], styles.dim)]
-    if corr is None:
+    if at is None or zone is None:
         return [Segment("-" + TRACK * (width - 2) + "+", styles.track)]
-    at = corr_cell(corr, width)
     middle = corr_cell(0.0, width)
-    style = styles.red if corr < 0 else styles.amber if corr < 0.3 else styles.green
+    style = getattr(styles, zone)
     segments = []
     for index in range(width):
         if index == at:

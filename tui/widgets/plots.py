@@ -57,7 +57,10 @@ def timeline(
     content = Content("".join(line)).stylize(style)
     if playhead_s is not None:
         at = _x(playhead_s, duration_s, width)
-        content = Content.assemble(content[:at], ("●", "bold $accent"), content[at + 1 :])
+        if line[at] in "─│":
+            content = Content.assemble(content[:at], ("●", "bold $accent"), content[at + 1 :])
+        else:  # on a section's name: keep the letter, show the playhead in reverse
+            content = content.stylize("reverse bold", at, at + 1)
     return content
 
 

@@ -234,8 +234,8 @@ class StemsPanel(CursorList):
             segments.append(Segment(truncate("not measured", rest), st.dim))
         else:
             hold = cell(r.hold_db, PEAK_SCALE, lay.peak_w)
-            segments += bar(eighths(r.peak_db, PEAK_SCALE, lay.peak_w), hold, PEAK_SCALE,
-                            lay.peak_w, st.meters)  # fmt: skip
+            segments.extend(bar(eighths(r.peak_db, PEAK_SCALE, lay.peak_w), hold, PEAK_SCALE,
+                                lay.peak_w, st.meters))  # fmt: skip
             if lay.numbers:
                 segments.append(Segment(" " + number(r.peak_db), st.dim))
             segments.append(space)

@@ -40,8 +40,12 @@ class SuggestionList(CursorList):
     def set_queue(self, queue: Queue, names: Mapping[str, str], all_stems: int) -> None:
         """Show new rows, keeping the cursor on the same item when it is still there."""
         keep = self.selected.id if self.selected else None
+        reshaped = len(queue.rows) != len(self.queue.rows) or names != self.names
         self.queue, self.names, self.all_stems = queue, names, all_stems
-        self.invalidate()
+        if reshaped:
+            self.invalidate()
+        else:
+            self.refresh_changed()  # rows are values: only the ones that changed are drawn
         self.select(keep, announce=False)
 
     @property
