@@ -51,9 +51,11 @@ def test_bars_use_eighth_blocks_and_fill_to_the_value() -> None:
     assert eighths(float("-inf"), PEAK_SCALE, 10) == 0
     half = (PEAK_SCALE.lo + PEAK_SCALE.hi) / 2
     assert eighths(half, PEAK_SCALE, 10) == 40
-    text = "".join(s.text for s in bar(43, None, PEAK_SCALE, 10, STYLES))
-    assert len(text) == 10
-    assert text.startswith("█████▍")  # 5 full cells and 3 eighths
+    for _ in range(2):  # the second time from the cache, whole
+        text = "".join(s.text for s in bar(43, None, PEAK_SCALE, 10, STYLES))
+        assert len(text) == 10
+        assert text.startswith("█████▍")  # 5 full cells and 3 eighths
+        assert len("".join(s.text for s in correlation(0.5, 9, False, STYLES))) == 9
 
 
 def test_bar_marks_zones_and_peak_hold() -> None:

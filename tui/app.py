@@ -159,6 +159,16 @@ class AnalysisReady(Message):
         self.loaded = loaded
 
 
+class ClipsWritten(Message):
+    """The A/B passage was written as two clips."""
+
+    def __init__(
+        self, a: Path, b: Path, folder: Path, span: tuple[float, float], command: str
+    ) -> None:
+        super().__init__()
+        self.a, self.b, self.folder, self.span, self.command = a, b, folder, span, command
+
+
 def guarded(method: Callable[..., T]) -> Callable[..., T | None]:
     """Run an action; a failure (a review that cannot be saved, a bad parameter) becomes a
     message in the UI instead of a traceback."""
@@ -332,7 +342,10 @@ class MixReviewApp(App[int]):
             self.main.query_one("#loading-label", Static).update("Cannot open this session.")
             self.main.query_one("#loading-bar").display = False
             self.main.query_one("#loading-error", Static).update(f"{text}\n\nq quits.")
-        self.notify(text, title="mixreview", severity="error", timeout=15)
+        title = {"analysis": "cannot open the session", "clips": "A/B clips"}.get(
+            event.worker.group or "", "mixreview"
+        )
+        self.notify(text, title=title, severity="error", timeout=15)
 
     def on_analysis_ready(self, message: AnalysisReady) -> None:
         loaded = message.loaded
@@ -881,7 +894,9 @@ class MixReviewApp(App[int]):
             if item.section_span_s:
                 return (float(item.section_span_s[0]), float(item.section_span_s[1]))
             if item.suggestion is not None:
-                span = worst_span(item.suggestion.evidence, duration)
+                span, _label = worst_span(
+                    item.suggestion.evidence, duration, self.analysis.sections
+                )
                 if span:
                     return span
         position = self.audition.position_s
@@ -964,15 +979,27 @@ class MixReviewApp(App[int]):
         span = self.audition.loop_s or self.loop_span()
         assert span is not None
         out = state_dir(self.analysis.session.path) / "clips"
-        a, b = self.audition.write_clips(out, (float(span[0]), float(span[1])))
+        self.notify(f"Writing the A/B clips of {format_time(span[0])}-{format_time(span[1])} ...",
+                    timeout=3)  # fmt: skip
+        self.write_clips(out, (float(span[0]), float(span[1])))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clips")
+    def write_clips(self, out: Path, span: tuple[float, float]) -> None:
+        """Rendering the passage takes a moment: off the UI thread."""
+        a, b = self.audition.write_clips(out, span)
         clips = getattr(self.audition, "last_clips", None)
         command = getattr(clips, "command", None)
         if not command:
             where = f"{getpass.getuser()}@{socket.gethostname()}"
             command = f"scp {where}:{a} {where}:{b} . && play {a.name} {b.name}"
+        self.post_message(ClipsWritten(a, b, out, span, command))
+
+    def on_clips_written(self, message: ClipsWritten) -> None:
+        span = message.span
         self.notify(
-            f"Wrote {a.name} and {b.name} in {out} ({format_time(span[0])}-"
-            f"{format_time(span[1])}). On your own machine: {command}",
+            f"Wrote {message.a.name} and {message.b.name} in {message.folder} "
+            f"({format_time(span[0])}-{format_time(span[1])}). On your own machine: "
+            f"{message.command}",
             title="A/B clips",
             timeout=30,
         )

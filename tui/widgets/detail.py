@@ -22,6 +22,7 @@ from textual.widget import Widget
 from analysis.analyze import Analysis, StemReport
 from analysis.checks import Check
 from analysis.review import Review
+from analysis.sections import Section
 from analysis.suggest.features import CENTERS_HZ, Features
 from analysis.timeline import format_time
 from tui.keymap import bindings
@@ -67,9 +68,11 @@ def _value(value: Any) -> str:
     ):
         return f"{_value(float(value[0]))}..{_value(float(value[1]))}"
     if isinstance(value, list | tuple):
+        if any(isinstance(v, dict | list | tuple) for v in value):
+            return f"{len(value)} entries"  # a table: too much for one line
         return ", ".join(_value(v) for v in value[:6]) + (" ..." if len(value) > 6 else "")
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_value(v)}" for k, v in list(value.items())[:6])
+        return ", ".join(f"{k} {_value(v)}" for k, v in list(value.items())[:4])
     return str(value)
 
 
@@ -305,8 +308,8 @@ def _where(item: Item, ctx: DetailContext, width: int) -> list[Content]:
     span = item.section_span_s
     label = item.section or ""
     if span is None:
-        span = worst_span(item.suggestion.evidence if item.suggestion else {}, duration)
-        label = "worst passage" if span else ""
+        evidence = item.suggestion.evidence if item.suggestion else {}
+        span, label = worst_span(evidence, duration, analysis.sections)
     line = plots.timeline(analysis.sections, duration, width)
     heading = "Where" + ("" if span else ": the whole song")
     out = [_heading(heading), line]
@@ -315,8 +318,11 @@ def _where(item: Item, ctx: DetailContext, width: int) -> list[Content]:
     return out
 
 
-def worst_span(evidence: Mapping[str, Any], duration_s: float) -> tuple[float, float] | None:
-    """A passage named in the evidence (``worst_span_s``, ``*_span_s``, ``ranges_s``...)."""
+def worst_span(
+    evidence: Mapping[str, Any], duration_s: float, sections: Sequence[Section] = ()
+) -> tuple[tuple[float, float] | None, str]:
+    """The passage the evidence points at, and a label for it: a span (``worst_span_s``,
+    ``*_span_s``, ``ranges_s``...) or the first of the sections it names (``worst_sections``)."""
     for key, value in evidence.items():
         if not key.endswith("_s") or not isinstance(value, list | tuple) or not value:
             continue
@@ -329,8 +335,17 @@ def worst_span(evidence: Mapping[str, Any], duration_s: float) -> tuple[float, f
             continue
         start, end = float(first[0]), float(first[1])
         if 0 <= start < end <= duration_s + 0.5:
-            return start, min(end, duration_s)
-    return None
+            return (start, min(end, duration_s)), "worst passage"
+    by_name = {s.name: s for s in sections}
+    for key, value in evidence.items():
+        if "section" not in key:
+            continue
+        names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        for name in names:
+            if isinstance(name, str) and name in by_name:
+                section = by_name[name]
+                return (section.start_s, section.end_s), f"worst in {name}"
+    return None, ""
 
 
 def _plot(item: Item, ctx: DetailContext, width: int) -> list[Content]:

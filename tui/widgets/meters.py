@@ -181,7 +181,7 @@ def bar(
             segments.append(Segment(TICK, styles.track))
         else:
             segments.append(Segment(TRACK, styles.track))
-    return Segment.simplify(segments)
+    return list(Segment.simplify(segments))
 
 
 def corr_cell(corr: float, width: int) -> int:
@@ -221,7 +221,7 @@ def _correlation(
             segments.append(Segment(TICK, styles.track))
         else:
             segments.append(Segment(TRACK, styles.track))
-    return Segment.simplify(segments)
+    return list(Segment.simplify(segments))
 
 
 def number(value: float, width: int = 5) -> str:

@@ -126,7 +126,7 @@ def columns(values: np.ndarray, floor: float, top: float, height: int, style: st
 
 
 def _labelled(label: str, label_w: int, body: Content) -> Content:
-    return Content.assemble((label[:label_w].ljust(label_w), "$foreground 70%"), body)
+    return Content.assemble((label[: label_w - 1].ljust(label_w), "$foreground 70%"), body)
 
 
 def spectra(
@@ -141,8 +141,10 @@ def spectra(
 
     ``curves`` are (label, spectrum dB per band, style).
     """
-    label_w = min(10, max(4, max((len(c[0]) for c in curves), default=4) + 1))
-    cols = max(4, min(len(centers_hz), width - label_w))
+    label_w = min(11, max(4, max((len(c[0]) for c in curves), default=4) + 1))
+    bands = len(centers_hz)
+    per_band = max(1, min(3, (width - label_w) // bands))  # wider panels: wider columns
+    cols = max(4, min(bands * per_band, width - label_w))
     finite = [np.nanmax(np.where(np.isfinite(c[1]), c[1], np.nan)) for c in curves]
     finite = [v for v in finite if np.isfinite(v)]
     top = max(finite) if finite else 0.0
@@ -219,6 +221,13 @@ def parse_goal(goal: str) -> tuple[float | None, float | None]:
     return None, None
 
 
+def number(value: float, unit: str) -> str:
+    """'-12.8 LU', '75%' (a share), '+4.8 dBTP'."""
+    if unit in ("share", "fraction", "ratio"):
+        return f"{value * 100:.0f}%"
+    return f"{value:+.1f} {unit}".rstrip()
+
+
 def before_after(
     before: float,
     predicted: float,
@@ -248,7 +257,7 @@ def before_after(
         return Content.assemble(
             (label.ljust(label_w), "$foreground 70%"),
             body,
-            (f" {value:+.1f} {unit}".rstrip().rjust(number_w), "bold"),
+            (f" {number(value, unit)}".rjust(number_w), "bold"),
         )
 
     lines = [bar("before", before, "$warning"), bar(after_label, predicted, "$success")]
@@ -257,12 +266,16 @@ def before_after(
         chars = [" "] * (cols + 1)
         if a == b:
             chars[a] = "▲"
-            text = f"goal {low:+.1f}"
+            text = f"goal {number(low, unit)}"
         else:
             chars[a], chars[b] = "└", "┘"
             for i in range(a + 1, b):
                 chars[i] = "─"
-            text = f"goal {low:+.0f}..{high:+.0f}"
+            text = (
+                f"goal {low * 100:.0f}-{high * 100:.0f}%"
+                if unit in ("share", "fraction", "ratio")
+                else f"goal {low:+.0f}..{high:+.0f}"
+            )
         lines.append(
             Content.assemble(
                 ("".ljust(label_w), ""),
