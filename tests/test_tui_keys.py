@@ -363,6 +363,9 @@ async def test_audio_keys_without_audio_say_why(session: Path, tmp_path: Path):
         await pilot.press("b")
         assert app.audition.side == "B"
         assert "hearing B (with)" in screen_text(app)
+        await pilot.press("B")
+        assert any("Blind A/B needs sound: audio player not available" in n
+                   for n in notifications(app))  # fmt: skip
         await pilot.press("w")
         assert any("Cannot write clips" in n and "mixreview render" in n
                    for n in notifications(app))  # fmt: skip
@@ -396,6 +399,27 @@ async def test_ab_builds_without_and_with(session: Path, tmp_path: Path):
         assert (fake.label_a, fake.label_b) == ("without", "with")
         await pilot.press("L")
         assert fake.match_loudness is False and "match off" in screen_text(app)
+
+
+async def test_blind_ab_hides_the_sides_and_keeps_a_tally(session: Path, tmp_path: Path):
+    fake = FakeAudition()
+    app = new_app(session, tmp_path, audition=fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(app, pilot)
+        item = selected(app)
+        await pilot.press("p")
+        assert any("No blind A/B running" in n for n in notifications(app))
+        await pilot.press("B")
+        assert fake.blind is not None and fake.blind.key == item.id
+        text = screen_text(app)
+        assert "BLIND trial 1" in text and "hearing A (?)" in text
+        await pilot.press("b", "p", "p")
+        tally = saved(session)["blind"][item.id]
+        assert tally["trials"] == 2 and sum(tally["wins"].values()) == 2
+        assert set(tally["wins"]) <= {"without", "with"}
+        await pilot.press("B")
+        assert fake.blind is None and any("stopped after 2 trials" in n for n in notifications(app))
+        assert "BLIND" not in screen_text(app)
 
 
 async def test_loop_mute_solo_seek_and_clips(session: Path, tmp_path: Path):

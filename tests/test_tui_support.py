@@ -120,6 +120,27 @@ class FakeAudition:
             loudness_lufs={f: self.level_db - 8 for f in files},
         )
 
+    # blind trials, as the real player runs them (analysis.blind)
+    blind = None
+
+    def start_blind(self, key: str, review=None, seed: int | None = 7):  # type: ignore[no-untyped-def]
+        from analysis.blind import Blind
+
+        record = review.record_blind if review is not None else None
+        self.blind = Blind(key, self.label_a, self.label_b, seed=seed, record=record)
+        return self.blind
+
+    def choose(self, side: str | None = None):  # type: ignore[no-untyped-def]
+        assert self.blind is not None
+        return self.blind.choose(side or self.side)
+
+    def stop_blind(self) -> None:
+        self.blind = None
+
+    @property
+    def shown_labels(self) -> tuple[str, str]:
+        return ("?", "?") if self.blind is not None else (self.label_a, self.label_b)
+
     def write_clips(self, out_dir: Path, span_s: tuple[float, float]) -> tuple[Path, Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
         a, b = out_dir / "A.flac", out_dir / "B.flac"

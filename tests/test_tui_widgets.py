@@ -293,3 +293,28 @@ def test_transport_line_says_what_is_heard() -> None:
     assert transport.update_state(position_s=7.52) is False  # same tenth: nothing to draw
     assert transport.update_state(position_s=7.7) is True
     assert not math.isnan(transport.state.position_s)
+
+
+def test_meter_readings_at_the_playhead() -> None:
+    """Peak falls 20 dB/s after a hit, holds 2 s; loudness and correlation from the series."""
+    from types import SimpleNamespace
+
+    from tui.widgets.meters import StemSeries
+
+    peak = np.full(50, -80.0)
+    peak[10] = -3.0  # one hit at 1.0 s
+    ll = np.full(50, 1.0)
+    measurement = SimpleNamespace(
+        true_peak=SimpleNamespace(peak_series_dbtp=peak),
+        loudness=SimpleNamespace(short_term_lufs=np.linspace(-40, -10, 50)),
+        stereo=SimpleNamespace(ll_series=ll, rr_series=ll, lr_series=ll * 0.5),
+    )
+    series = StemSeries(measurement)  # type: ignore[arg-type]
+    at_hit = series.reading(1.0)
+    assert at_hit.peak_db == pytest.approx(-3.0) and at_hit.hold_db == pytest.approx(-3.0)
+    later = series.reading(1.5)  # 0.5 s later: 10 dB lower, the hold stays
+    assert later.peak_db == pytest.approx(-13.0) and later.hold_db == pytest.approx(-3.0)
+    assert series.reading(3.5).hold_db == pytest.approx(-80.0)  # the hold lasts 2 s
+    assert later.corr == pytest.approx(0.5)
+    assert series.reading(4.9).lufs == pytest.approx(-10.0)
+    assert StemSeries(None).reading(1.0).corr is None

@@ -928,6 +928,47 @@ class MixReviewApp(App[int]):
         state = "on" if self.audition.match_loudness else "off"
         self.notify(f"Loudness matching {state}.", timeout=2)
 
+    def blind_running(self) -> bool:
+        return getattr(self.audition, "blind", None) is not None
+
+    @guarded
+    def action_blind(self) -> None:
+        """Start blind trials of what A/B compares now, or stop them and show the tally."""
+        if not self.live or self.review is None:
+            return
+        audition: Any = self.audition
+        if not hasattr(audition, "start_blind"):
+            reason = self.audition.reason or "this player cannot hide the sides"
+            self.notify(f"Blind A/B needs sound: {reason}.", severity="warning", timeout=6)
+            return
+        if self.blind_running():
+            blind = audition.blind
+            audition.stop_blind()
+            wins = ", ".join(f"{label} {count}" for label, count in _tally(blind.picks).items())
+            self.notify(f"Blind A/B stopped after {len(blind.picks)} trials: {wins or 'no picks'}.",
+                        timeout=8)  # fmt: skip
+        else:
+            self.apply_versions()
+            item = self.current_item()
+            key = item.id if self.compare == "suggestion" and item is not None else self.compare
+            audition.start_blind(key, review=self.review)
+            self.notify(
+                "Blind A/B: the sides are hidden and matched. b switches, p picks the one you "
+                "prefer (the next trial may swap them), B stops.",
+                timeout=8,
+            )
+        self.update_transport()
+
+    @guarded
+    def action_pick(self) -> None:
+        if not self.blind_running():
+            self.notify("No blind A/B running: B starts one.", timeout=3)
+            return
+        pick = self.audition.choose()  # type: ignore[attr-defined]
+        self.notify(f"Trial {pick.trial + 1}: you preferred {pick.shown}, which was "
+                    f"{pick.label!r}. Next trial.", timeout=5)  # fmt: skip
+        self.update_transport()
+
     def _toggle(self, which: set[str], setter: Callable[[str, bool], None], word: str) -> None:
         file = self.current_stem()
         if file is None:
@@ -1096,14 +1137,19 @@ class MixReviewApp(App[int]):
         if not self.live or self.analysis is None:
             return
         a = self.audition
+        label_a, label_b = getattr(a, "shown_labels", (a.label_a, a.label_b))
+        compare = COMPARE_WORDS.get(self.compare, "")
+        if self.blind_running():
+            trial = getattr(getattr(a, "blind", None), "trial", 0) + 1
+            compare = f"BLIND trial {trial} (p picks, B stops) · {compare}"
         self.main.query_one(Transport).update_state(
             position_s=a.position_s,
             duration_s=self.analysis.session.duration_s,
             playing=a.playing,
             side=a.side,
-            label_a=a.label_a,
-            label_b=a.label_b,
-            compare=COMPARE_WORDS.get(self.compare, ""),
+            label_a=label_a,
+            label_b=label_b,
+            compare=compare,
             loop_s=tuple(a.loop_s) if a.loop_s else None,
             match_loudness=a.match_loudness,
             offset_db=a.offset_db,
@@ -1181,6 +1227,13 @@ class MixReviewApp(App[int]):
         self.filter_text = ""
         self.refresh_review()
         self.schedule_ui_save()
+
+
+def _tally(picks: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for pick in picks:
+        counts[pick.label] = counts.get(pick.label, 0) + 1
+    return counts
 
 
 def make_app(

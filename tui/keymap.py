@@ -83,6 +83,11 @@ KEYS: tuple[Key, ...] = (
         "What A/B compares: this suggestion, original/chosen, chosen/assistant, ...",
     ),
     Key("match", "L", "match", "match", "Listen", "Loudness matching of A and B on/off"),
+    Key(
+        "blind", "B", "blind", "blind", "Listen",
+        "Blind A/B: hide which side is which (again: stop and show the tally)",
+    ),
+    Key("pick", "p", "pick", "pick", "Listen", "In a blind A/B: prefer the side you hear"),
     Key("mute", "m", "mute", "mute", "Listen", "Mute the stem"),
     Key("solo", "s", "solo", "solo", "Listen", "Solo the stem"),
     Key("seek_back", "left", "seek(-5)", "-5 s", "Listen", "Back 5 s"),

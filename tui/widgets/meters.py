@@ -26,6 +26,8 @@ HOLD = "▕"
 HOP_S = 0.1  # the measured series are on a 100 ms grid
 HOLD_WINDOW_S = 2.0  # peak hold: the highest peak of the last 2 s
 CORR_WINDOW_S = 1.0
+RELEASE_DB_PER_S = 20.0  # how fast the peak bar falls after a peak (digital PPM-like)
+RELEASE_FRAMES = 15  # look back 1.5 s: a 30 dB fall
 SILENCE_DB = -200.0
 
 
@@ -100,9 +102,13 @@ class StemSeries:
         i = self._index(self.peak, position_s)
         first = max(0, i - int(HOLD_WINDOW_S / HOP_S) + 1)
         hold = float(self.peak[first : i + 1].max())
+        # a peak meter's ballistics: instant attack, falling RELEASE_DB_PER_S after a peak
+        recent = self.peak[max(0, i - RELEASE_FRAMES + 1) : i + 1]
+        fall = RELEASE_DB_PER_S * HOP_S * np.arange(len(recent) - 1, -1, -1)
+        peak = float((recent - fall).max())
         j = self._index(self.lufs, position_s)
         corr, width = self._stereo(position_s)
-        return Reading(_finite(self.peak[i]), _finite(hold), _finite(self.lufs[j]), corr, width)
+        return Reading(_finite(peak), _finite(hold), _finite(self.lufs[j]), corr, width)
 
     def _stereo(self, position_s: float) -> tuple[float | None, float | None]:
         if self.ll is None or self.rr is None or self.lr is None:
