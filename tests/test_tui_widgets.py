@@ -318,3 +318,9 @@ def test_meter_readings_at_the_playhead() -> None:
     assert later.corr == pytest.approx(0.5)
     assert series.reading(4.9).lufs == pytest.approx(-10.0)
     assert StemSeries(None).reading(1.0).corr is None
+
+
+def test_the_app_doc_lists_every_key() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "app.md").read_text()
+    missing = [k.id for k in KEYS if f"`{k.id}`" not in doc]
+    assert missing == []

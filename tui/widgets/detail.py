@@ -419,7 +419,7 @@ def _section_curve(item: Item, ctx: DetailContext, features: Features, width: in
             continue
         after[int(a * 10) : int(b * 10)] += g * item.amount
     duration = ctx.analysis.session.duration_s
-    label_w = 10
+    label_w = plots.CURVE_LABEL_W
     out = [_heading("Short-term loudness over the song")]
     out += plots.curve(
         [("before", before, "$warning"), ("after", after, "$success")], duration, width

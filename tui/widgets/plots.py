@@ -18,6 +18,7 @@ from analysis.suggest.describe import hz
 from analysis.timeline import format_time
 
 COLUMNS = " ▁▂▃▄▅▆▇█"
+CURVE_LABEL_W = 10
 BAR = "█"
 EMPTY = "░"
 
@@ -185,8 +186,10 @@ def curve(
     height: int = 3,
     range_db: float = 30.0,
 ) -> list[Content]:
-    """Loudness over the song (e.g. before and predicted), one chart each on one scale."""
-    label_w = min(10, max(4, max((len(s[0]) for s in series), default=4) + 1))
+    """Loudness over the song (e.g. before and predicted), one chart each on one scale.
+
+    The chart starts after a CURVE_LABEL_W label column, so marks can be drawn under it."""
+    label_w = CURVE_LABEL_W
     cols = max(8, width - label_w)
     reduced = [(label, _resample_max(values, cols), style) for label, values, style in series]
     tops = [np.nanmax(r[1][np.isfinite(r[1])]) for r in reduced if np.isfinite(r[1]).any()]
