@@ -284,6 +284,7 @@ class MixReviewApp(App[int]):
         self.selected_id: str | None = None
         self.selected_stem: str | None = None
         self.focus_name = "suggestions"
+        self._said_no_audio = False
 
     # -- start ---------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -660,9 +661,6 @@ class MixReviewApp(App[int]):
             ids = {m["id"] for m in manual_before} ^ {m["id"] for m in self.review.manual}
             touched = sorted(ids) or [m["id"] for m in self.review.manual]
         self._changed(select=touched[0] if touched else None)
-        what = self.by_id.get(touched[0]) if touched else None
-        label = f" ({kind_label(what.kind)})" if what else ""
-        self.notify(("Undone" if undo else "Redone") + label, timeout=2)
 
     @guarded
     def action_undo(self) -> None:
@@ -743,7 +741,6 @@ class MixReviewApp(App[int]):
     def _save_note(self, write: Callable[[], None]) -> None:
         write()
         self._changed()
-        self.notify("Note saved.", timeout=2)
 
     def action_manual(self) -> None:
         file = self.current_stem()
@@ -763,8 +760,6 @@ class MixReviewApp(App[int]):
             change.kind, file, change.params, change.section_span_s, change.note
         )
         self._changed(select=manual_id)
-        self.notify(f"Added your {kind_label(change.kind)} on {self.names.get(file, file)}.",
-                    timeout=3)  # fmt: skip
 
     def action_remove(self) -> None:
         item = self._need_item()
@@ -814,7 +809,6 @@ class MixReviewApp(App[int]):
         self.group_mode = GROUP_MODES[(index + 1) % len(GROUP_MODES)]
         self.refresh_review()
         self.schedule_ui_save()
-        self.notify(f"Grouped by {self.group_mode}.", timeout=2)
 
     def action_set_group(self, mode: str) -> None:
         if mode in GROUP_MODES:
@@ -835,10 +829,14 @@ class MixReviewApp(App[int]):
             self.push_screen(ChecksScreen(self.checks_of_session(), self.names))
 
     # -- listening -------------------------------------------------------------------------------
-    def _no_audio(self) -> bool:
-        """True (and says why) when nothing can play here."""
+    def _no_audio(self, once: bool = False) -> bool:
+        """True (and says why) when nothing can play here. ``once``: only the first time (the
+        transport line keeps showing the reason)."""
         if self.audition.available:
             return False
+        if once and self._said_no_audio:
+            return True
+        self._said_no_audio = True
         text = f"No sound: {self.audition.reason}."
         if self.clips_possible():
             text += " Press w to write the A/B passage as two clips to play elsewhere."
@@ -864,7 +862,7 @@ class MixReviewApp(App[int]):
             return
         self.audition.switch()
         self.update_transport()
-        self._no_audio()
+        self._no_audio(once=True)
 
     @guarded
     def action_loop(self) -> None:
@@ -875,13 +873,11 @@ class MixReviewApp(App[int]):
             return
         if self.audition.loop_s is not None and tuple(self.audition.loop_s) == tuple(span):
             self.audition.set_loop(None)
-            self.notify("Loop off.", timeout=2)
         else:
             self.audition.set_loop(span)
             self.seek_to(span[0])
-            self.notify(f"Looping {format_time(span[0])}-{format_time(span[1])}.", timeout=2)
         self.update_transport()
-        self._no_audio()
+        self._no_audio(once=True)
 
     def loop_span(self) -> tuple[float, float] | None:
         """The selected suggestion's section, or the worst passage its evidence names, or the
@@ -916,7 +912,6 @@ class MixReviewApp(App[int]):
         self.compare = compare
         self.apply_versions()
         self.schedule_ui_save()
-        self.notify(f"A/B: {COMPARE_WORDS[compare]}.", timeout=2)
 
     def action_compare_with(self, compare: str) -> None:
         self.set_compare(compare)
@@ -925,8 +920,6 @@ class MixReviewApp(App[int]):
     def action_match(self) -> None:
         self.audition.set_match_loudness(not self.audition.match_loudness)
         self.update_transport()
-        state = "on" if self.audition.match_loudness else "off"
-        self.notify(f"Loudness matching {state}.", timeout=2)
 
     def blind_running(self) -> bool:
         return getattr(self.audition, "blind", None) is not None
@@ -969,7 +962,8 @@ class MixReviewApp(App[int]):
                     f"{pick.label!r}. Next trial.", timeout=5)  # fmt: skip
         self.update_transport()
 
-    def _toggle(self, which: set[str], setter: Callable[[str, bool], None], word: str) -> None:
+    def _toggle(self, which: set[str], setter: Callable[[str, bool], None]) -> None:
+        """Mute or solo the stem under the stems cursor (it follows the selected suggestion)."""
         file = self.current_stem()
         if file is None:
             return
@@ -978,15 +972,14 @@ class MixReviewApp(App[int]):
         setter(file, on)
         self.update_stems()
         self.update_transport()
-        self.notify(f"{self.names.get(file, file)} {word}{'' if on else ' off'}.", timeout=2)
 
     @guarded
     def action_mute(self) -> None:
-        self._toggle(self.muted, self.audition.set_mute, "muted")
+        self._toggle(self.muted, self.audition.set_mute)
 
     @guarded
     def action_solo(self) -> None:
-        self._toggle(self.soloed, self.audition.set_solo, "solo")
+        self._toggle(self.soloed, self.audition.set_solo)
 
     @guarded
     def action_seek(self, delta_s: float) -> None:
