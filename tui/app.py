@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import getpass
 import socket
 import sys
@@ -311,6 +312,8 @@ class MixReviewApp(App[int]):
         suggestions = suggest(analysis)
         try:
             features: Features | None = Features.build(analysis)
+            for stem in features.stems.values():
+                _ = stem.spectrum_db  # computed here, not on the UI thread when first shown
         except (ValueError, KeyError):
             features = None
         session = analysis.session
@@ -404,6 +407,10 @@ class MixReviewApp(App[int]):
         self.apply_versions()
         if self.meters_enabled:
             self._meter_timer = self.set_interval(1 / METER_HZ, self.tick)
+        # What is loaded now lives as long as the app: keep the collector from walking it
+        # again and again (full collections would otherwise stall keystrokes by 100 ms).
+        gc.collect()
+        gc.freeze()
 
     # -- drawing the review ----------------------------------------------------------------------
     def refresh_review(self, select: str | None = None, detail: bool = True) -> None:
