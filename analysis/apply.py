@@ -10,13 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from analysis.dsp import Chain, Processor, build_processor
 from analysis.dsp.scope import SectionScope
-from analysis.measure import Measurement, MeterBank
+from analysis.measure import Measurement, MeterBank, mix_pass
 from analysis.session import Session
-from analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
 
 # Channel-strip order: fix the signal, shape it, control it, set its level, place it.
 KIND_ORDER = (
@@ -94,24 +91,5 @@ def measure_processed(
     chains = chains_for(changes, session)
     wanted = set(chains) if files is None else set(files)
     banks = {f: MeterBank(session.sample_rate, 2) for f in wanted}
-    mix_bank = MeterBank(session.sample_rate, 2)
-    readers = [StemReader(stem, session.sample_rate) for stem in session.mix_stems]
-    try:
-        remaining = session.frames
-        while remaining > 0:
-            n = min(READ_BLOCK_FRAMES, remaining)
-            total = np.zeros((n, 2), np.float32)
-            for reader in readers:
-                block = reader.read(n)
-                chain = chains.get(reader.stem.file)
-                if chain is not None:
-                    block = chain.process(block)
-                if reader.stem.file in banks:
-                    banks[reader.stem.file].update(block)
-                total += block
-            mix_bank.update(total)
-            remaining -= n
-    finally:
-        for reader in readers:
-            reader.close()
-    return {f: bank.result() for f, bank in banks.items()}, mix_bank.result()
+    mix = mix_pass(session, chains, banks)
+    return {f: bank.result() for f, bank in banks.items()}, mix

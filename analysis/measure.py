@@ -11,9 +11,10 @@ import multiprocessing
 import multiprocessing.context
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -143,8 +144,18 @@ def measure_stem(stem: Stem) -> StemOutcome:
     return StemOutcome(stem.file, bank.result())
 
 
-def measure_mix(session: Session) -> Measurement:
-    """One pass over the unity-gain stereo sum of all mixable stems at the session rate."""
+def mix_pass(
+    session: Session,
+    chains: Mapping[str, Any] | None = None,
+    stem_banks: Mapping[str, MeterBank] | None = None,
+) -> Measurement:
+    """One pass over the stereo sum of all mixable stems at the session rate.
+
+    Each stem block goes through its chain (any object with ``process``) when it has one and
+    feeds its bank in ``stem_banks`` when it has one; the sum feeds the mix meters returned.
+    """
+    chains = chains or {}
+    stem_banks = stem_banks or {}
     bank = MeterBank(session.sample_rate, 2)
     readers = [StemReader(stem, session.sample_rate) for stem in session.mix_stems]
     try:
@@ -153,16 +164,24 @@ def measure_mix(session: Session) -> Measurement:
             n = min(READ_BLOCK_FRAMES, remaining)
             total = np.zeros((n, 2), np.float32)
             for reader in readers:
-                try:
-                    total += reader.read(n)
-                except (RuntimeError, sf.LibsndfileError, OSError):
-                    reader._eof = True  # a truncated file reads as silence from here
+                block = reader.read(n)
+                chain = chains.get(reader.stem.file)
+                if chain is not None:
+                    block = chain.process(block)
+                if reader.stem.file in stem_banks:
+                    stem_banks[reader.stem.file].update(block)
+                total += block
             bank.update(total)
             remaining -= n
     finally:
         for reader in readers:
             reader.close()
     return bank.result()
+
+
+def measure_mix(session: Session) -> Measurement:
+    """The unity-gain mix of all mixable stems (the original mix)."""
+    return mix_pass(session)
 
 
 def _worker_init() -> None:

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-import soundfile as sf
 
 from analysis.apply import KIND_ORDER, Change, chains_for, processor_for
 from analysis.dsp import Chain
@@ -359,14 +358,9 @@ class GroupRenderer:
         sums = np.zeros((len(VERSIONS), frames, 2), np.float32)
         for reader in self.readers:
             file = reader.stem.file
-            try:
-                raw = reader.read(frames)
-            except (RuntimeError, sf.LibsndfileError, OSError):
-                # a damaged file: what was decoded plays, silence from there on
-                decoded = reader.position + len(reader._fifo)
-                self.read_errors.setdefault(file, decoded / reader.session_rate)
-                reader._eof = True
-                raw = reader.read(frames)
+            raw = reader.read(frames)  # a damaged file: what was decoded, then silence
+            if reader.damaged_at_s is not None:
+                self.read_errors.setdefault(file, reader.damaged_at_s)
             shared, chosen_tail, assistant_tail = self.chains[file]
             common = _run(shared, raw)
             chosen = _run(chosen_tail, common)

@@ -34,6 +34,7 @@ class StemReader:
         self._fifo = np.zeros((0, 2), np.float32)
         self._eof = False
         self.position = 0
+        self.damaged_at_s: float | None = None  # where decoding failed, if it did
 
     def close(self) -> None:
         self._file.close()
@@ -45,7 +46,14 @@ class StemReader:
         self.close()
 
     def _read_file(self, frames: int) -> np.ndarray:
-        data = self._file.read(frames, dtype="float32", always_2d=True)
+        try:
+            data = self._file.read(frames, dtype="float32", always_2d=True)
+        except (RuntimeError, sf.LibsndfileError, OSError):
+            # a truncated or damaged file reads as silence from where decoding failed
+            if self.damaged_at_s is None:
+                decoded = self.position + len(self._fifo)
+                self.damaged_at_s = decoded / self.session_rate
+            data = np.zeros((0, self._file.channels), np.float32)
         if len(data) < frames:
             self._eof = True
         if not np.isfinite(data).all():

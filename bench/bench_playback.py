@@ -28,13 +28,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.apply import Change
 from analysis.playback import LoudnessMatcher, Mixer, build_units
 from analysis.session import load_session
+from bench.bench_analyze import generate as generate_minutes
 
 SR = 48000
 BLOCK = 1024
@@ -42,25 +42,8 @@ NAMES = ("Kick", "Snare", "Hats", "Bass", "Keys", "Pad", "Lead_Synth", "Lead_Voc
 
 
 def generate(folder: Path, stems: int, seconds: float) -> None:
-    """Tones and noise with a slow envelope, different per stem, written block by block."""
-    folder.mkdir(parents=True, exist_ok=True)
-    frames = int(seconds * SR)
-    block = SR * 10
-    for index in range(stems):
-        path = folder / f"{NAMES[index % len(NAMES)]}_{index + 1:02d}.wav"
-        if path.exists() and sf.info(str(path)).frames == frames:
-            continue
-        rng = np.random.default_rng(index)
-        freq = 55.0 * 2 ** (index / 5)
-        with sf.SoundFile(str(path), "w", SR, 2, subtype="PCM_24") as out:
-            for start in range(0, frames, block):
-                n = min(block, frames - start)
-                t = (start + np.arange(n)) / SR
-                env = 0.5 + 0.5 * np.sin(2 * np.pi * t / (7 + index))
-                tone = np.sin(2 * np.pi * freq * t) * env
-                noise = rng.standard_normal((n, 2)) * 0.05
-                data = 0.1 * np.column_stack([tone, 0.8 * tone]) + noise * env[:, None]
-                out.write(data.astype(np.float32))
+    """The analysis benchmark's stems (tones and noise, different per stem), ``seconds`` long."""
+    generate_minutes(folder, stems, seconds / 60.0)
 
 
 def changes_for(files: list[str], amount: float = 1.0) -> list[Change]:
