@@ -222,7 +222,10 @@ async def test_meters_read_the_measured_levels_at_the_playhead(tmp_path: Path) -
         assert "0:10.0" in screen_text(app)
 
 
-async def test_meters_move_with_the_player(tmp_path: Path) -> None:
+async def test_meters_move_with_the_player(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "HOLD_S", 60.0)  # a loaded machine must not outlast the hold
     session = session_copy(tmp_path)
     fake = FakeAudition()
     app = new_app(session, tmp_path, audition=fake, meters=True)
