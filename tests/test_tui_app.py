@@ -242,7 +242,9 @@ async def test_meters_move_with_the_player(tmp_path: Path, monkeypatch: pytest.M
         await until(pilot, lambda: stems.readings["Kick.flac"].peak_db == -30.0)
         assert stems.readings["Kick.flac"].peak_db == pytest.approx(-30.0)
         assert stems.readings["Kick.flac"].hold_db == pytest.approx(-12.0)  # the peak holds
-        # only the rows whose meters moved were drawn again
+        # only the rows whose meters moved were drawn again (drawing follows the reading)
+        await until(pilot, lambda: stems.repaints > before)
+        await pilot.pause(0.1)
         assert 0 < stems.repaints - before <= 2 * len(stems.rows)
         assert "▶" in screen_text(app)
         await pilot.press("space")
