@@ -213,6 +213,7 @@ async def test_meters_read_the_measured_levels_at_the_playhead(tmp_path: Path) -
         assert moved[vocal].lufs > at_start[vocal].lufs  # the vocal comes in after the intro
         expected = app.series[vocal].reading(10.0)
         assert moved[vocal] == expected
+        await until(pilot, lambda: stems.repaints > before)
         repainted = stems.repaints - before
         assert 0 < repainted <= len(stems.rows)
         # nothing moves: no row is drawn again
