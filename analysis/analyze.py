@@ -25,6 +25,7 @@ from analysis.reference import Comparison, ReferenceReport, compare, specs_from
 from analysis.sections import Section, session_sections
 from analysis.session import Session, Stem, load_session
 from analysis.state import state_dir
+from analysis.user_references import load_user_references
 
 Progress = Callable[[int, int, str], None]
 
@@ -114,7 +115,7 @@ def analyze(
         cached[MIX_KEY] = mix is not None
         if mix is None:
             tasks.insert(0, (MIX_KEY, session))  # the longest task starts first
-    specs = specs_from(references, session.manifest.references)
+    specs = specs_from(references, session.manifest.references, load_user_references(session.path))
     for index, spec in enumerate(specs):
         tasks.append((f"{REFERENCE_PREFIX}{index}", (spec, session.duration_s)))
     results = run_tasks(tasks, workers or default_workers(), progress)

@@ -290,10 +290,14 @@ def compare(mix: Measurement, references: Sequence[ReferenceReport]) -> Comparis
 
 
 def specs_from(
-    paths: Sequence[str | os.PathLike[str]], manifest_refs: Sequence[Path]
+    paths: Sequence[str | os.PathLike[str]],
+    manifest_refs: Sequence[Path],
+    added: Sequence[ReferenceSpec] = (),
 ) -> list[ReferenceSpec]:
-    """References from the command line (``FILE`` or ``FILE:WEIGHT``) and the manifest."""
+    """References from the manifest, those ``added`` in the app, and the command line's
+    (``FILE`` or ``FILE:WEIGHT``); a file named twice counts once (the first time)."""
     specs = [ReferenceSpec(Path(p)) for p in manifest_refs]
+    specs += added
     for raw in paths:
         text = str(raw)
         weight = 1.0
