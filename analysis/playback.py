@@ -95,9 +95,14 @@ class _Units:
 
 
 def build_units(
-    session: Session, stems: Sequence[Stem], versions: Sequence[Sequence[Change]]
+    session: Session,
+    stems: Sequence[Stem],
+    versions: Sequence[Sequence[Change]],
+    present: np.ndarray | None = None,
 ) -> _Units:
-    """Chains for every version, one unit per distinct (stem, changes) pair.
+    """Chains for every version, one unit per distinct (stem, changes) pair. ``present``
+    (sides, stems) says which stems sound on which side (default: all everywhere); an absent
+    stem has unit -1 on that side.
 
     Raises ValueError (from the processor factory) when a change has bad parameters.
     """
@@ -108,6 +113,9 @@ def build_units(
     for index, stem in enumerate(stems):
         seen: list[tuple[list[Change], int]] = []
         for side, version in enumerate(versions):
+            if present is not None and not present[side, index]:
+                side_units[side, index] = -1
+                continue
             mine = _stem_changes(version, stem.file)
             unit = next((u for other, u in seen if other == mine), None)
             if unit is None:
@@ -118,8 +126,22 @@ def build_units(
             side_units[side, index] = unit
     sides = np.zeros((len(versions), len(chains)), np.float32)
     for side in range(len(versions)):
-        sides[side, side_units[side]] = 1.0
+        sides[side, side_units[side][side_units[side] >= 0]] = 1.0
     return _Units(np.array(unit_stem, np.int64), chains, sides, side_units)
+
+
+def reference_source(
+    session: Session, versions: Sequence[Sequence[Change]], reference: Stem | None
+) -> tuple[list[Stem], list[list[Change]], np.ndarray | None]:
+    """Stems, versions and presence for a comparison; with a ``reference``, side B is the
+    reference track alone (at its own level) and side A the mix of version A."""
+    stems = list(session.mix_stems)
+    if reference is None:
+        return stems, [list(v) for v in versions], None
+    present = np.zeros((2, len(stems) + 1), bool)
+    present[0, :-1] = True
+    present[1, -1] = True
+    return [*stems, reference], [list(versions[0]), list(versions[0])], present
 
 
 def versions_key(changes: Iterable[Change]) -> str:
@@ -152,6 +174,7 @@ def render_versions(
     audible: set[str] | None = None,
     block_frames: int = OFFLINE_BLOCK_FRAMES,
     pause_s: float = 0.0,
+    reference: Stem | None = None,
 ) -> Iterator[tuple[np.ndarray, ...]]:
     """Yield, block by block, the mix of each version over ``[start_frame, start_frame + frames)``.
 
@@ -160,14 +183,19 @@ def render_versions(
     order in float32. ``audible``: the stems to include (default all). Stems whose changes are
     the same in every version are read and processed once. ``pause_s``: sleep after each stem of
     each block, for background work that must leave the audio callback room (the GIL).
+    ``reference``: the second side is this reference track instead (see ``reference_source``).
     """
-    stems = session.mix_stems
-    units = build_units(session, stems, versions)
+    stems, versions, present = reference_source(session, versions, reference)
+    units = build_units(session, stems, versions, present)
     for chain in units.chains:
         if chain is not None:
             chain.reset()
             chain.seek(int(start_frame))
-    keep = [index for index, stem in enumerate(stems) if audible is None or stem.file in audible]
+    keep = [
+        index
+        for index, stem in enumerate(stems)
+        if audible is None or stem.file in audible or stem is reference
+    ]
     readers: dict[int, StemReader] = {}
     try:
         for index in keep:
@@ -183,6 +211,8 @@ def render_versions(
                 done: dict[int, np.ndarray] = {}
                 for side in range(len(versions)):
                     unit = int(units.side_units[side, index])
+                    if unit < 0:
+                        continue
                     if unit not in done:
                         chain = units.chains[unit]
                         done[unit] = raw if chain is None else chain.process(raw)
@@ -238,16 +268,18 @@ def measure_versions(
     span_s: tuple[float, float],
     audible: set[str] | None = None,
     pause_s: float = 0.0,
+    reference: Stem | None = None,
 ) -> Match:
     """Integrated loudness (BS.1770, gated) of both versions over ``span_s``, with the real
-    processors, in one offline pass (``pause_s``: see ``render_versions``)."""
+    processors, in one offline pass (``pause_s``, ``reference``: see ``render_versions``)."""
     rate = session.sample_rate
     start = max(0, round(span_s[0] * rate))
     end = min(session.frames, round(span_s[1] * rate))
     meters = (LoudnessMeter(rate, 2), LoudnessMeter(rate, 2))
     for block_a, block_b in render_versions(
-        session, [a, b], start, max(0, end - start), audible=audible, pause_s=pause_s
-    ):
+        session, [a, b], start, max(0, end - start), audible=audible, pause_s=pause_s,
+        reference=reference,
+    ):  # fmt: skip
         meters[0].update(block_a)
         meters[1].update(block_b)
     la = meters[0].result().integrated_lufs
@@ -271,9 +303,12 @@ class LoudnessMatcher:
         b: Sequence[Change],
         span_s: tuple[float, float],
         audible: set[str] | None,
+        reference: Stem | None = None,
     ) -> tuple[Any, ...]:
         spans = (round(span_s[0], 3), round(span_s[1], 3))
         heard = tuple(sorted(audible)) if audible is not None else None
+        if reference is not None:
+            return (versions_key(a), f"reference:{reference.path}", spans, heard)
         return (versions_key(a), versions_key(b), spans, heard)
 
     def cached(self, key: tuple[Any, ...]) -> Match | None:
@@ -286,12 +321,13 @@ class LoudnessMatcher:
         b: Sequence[Change],
         span_s: tuple[float, float],
         audible: set[str] | None = None,
+        reference: Stem | None = None,
     ) -> Match:
-        key = self.key(a, b, span_s, audible)
+        key = self.key(a, b, span_s, audible, reference)
         found = self.cached(key)
         if found is not None:
             return found
-        result = measure_versions(self.session, a, b, span_s, audible, self.pause_s)
+        result = measure_versions(self.session, a, b, span_s, audible, self.pause_s, reference)
         with self._lock:
             if len(self._cache) >= self.max_entries:
                 self._cache.pop(next(iter(self._cache)))
@@ -769,6 +805,7 @@ class Mixer:
         self.crossfade_frames = max(1, round(crossfade_ms / 1000.0 * self.sample_rate))
         self.versions: tuple[list[Change], list[Change]] = ([], [])
         self.labels = ("A", "B")
+        self.reference: Stem | None = None  # side B is this reference track when set
         self.taps = MeterTaps(self.files, self.sample_rate, block_frames)
         self.switches: deque[SwitchEvent] = deque(maxlen=64)
         # Transport as callers see it.
@@ -796,7 +833,7 @@ class Mixer:
         self._transport = _Ramp(np.zeros(1), xf, "cosine")
         self._side_w = _Ramp(np.array([1.0, 0.0]), xf, "linear")
         self._side_gain = _Ramp(np.ones(2), xf, "linear")
-        self._stem_gain = _Ramp(np.ones(len(self.stems)), xf, "linear")
+        self._stem_gain = _Ramp(np.ones(len(self.stems) + 1), xf, "linear")  # last: reference
         self._kzi = np.zeros((2, 2, 2))
         self._ksos = k_weighting_sos(self.sample_rate)
         self._meter_peaks = np.zeros(len(self.stems) + 1)
@@ -829,9 +866,10 @@ class Mixer:
 
     def _new_renderer(self, start: int) -> _Renderer:
         """Fresh chains and readers from ``start`` (renderers never share processor state)."""
-        units = build_units(self.session, self.stems, self.versions)
+        stems, versions, present = reference_source(self.session, self.versions, self.reference)
+        units = build_units(self.session, stems, versions, present)
         return _Renderer(
-            self.session, self.stems, units, start, self.loop, self.chunk_frames,
+            self.session, stems, units, start, self.loop, self.chunk_frames,
             self.crossfade_frames, SIDES.index(self.side),
         )  # fmt: skip
 
@@ -846,14 +884,21 @@ class Mixer:
         self._post("drop")
 
     def set_versions(
-        self, a: Sequence[Change], b: Sequence[Change], label_a: str = "A", label_b: str = "B"
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        label_a: str = "A",
+        label_b: str = "B",
+        reference: Stem | None = None,
     ) -> None:
-        """The two versions to compare. Raises ValueError for a change with bad parameters
-        (and keeps the previous versions)."""
+        """The two versions to compare; with a ``reference`` (a Stem of the reference file),
+        side B plays that track instead of version ``b``. Raises ValueError for a change with
+        bad parameters (and keeps the previous versions)."""
         with self._lock:
             build_units(self.session, self.stems, [list(a), list(b)])
             self.versions = (list(a), list(b))
             self.labels = (label_a, label_b)
+            self.reference = reference
             if self.playing:
                 self._restart(self._clamp(self._position), "linear", True)
             else:
@@ -935,7 +980,7 @@ class Mixer:
 
     def _stem_gains(self) -> np.ndarray:
         heard = audible_stems(self.files, self.muted, self.soloed)
-        return np.array([1.0 if f in heard else 0.0 for f in self.files], np.float32)
+        return np.array([*(1.0 if f in heard else 0.0 for f in self.files), 1.0], np.float32)
 
     def set_mute(self, stem: str, muted: bool) -> None:
         (self.muted.add if muted else self.muted.discard)(stem)
@@ -1150,19 +1195,24 @@ class Mixer:
     def _meter_span(self, renderer: _Renderer, x: np.ndarray, n: int) -> None:
         """Add the peaks and K-weighted energies of the audible side's stems over ``n`` frames."""
         side = SIDES.index(self.side)
-        units = renderer.units.side_units[side]
+        units = renderer.units.side_units[side][: len(self.stems)]  # not the reference
+        rows_at: slice | np.ndarray = slice(0, len(units))
+        if units.size and units.min() < 0:  # stems silent on this side read nothing
+            rows_at = np.flatnonzero(units >= 0)
+            units = units[rows_at]
         if not len(units):
             return
-        scale = self._stem_gain.now() * float(self._side_gain.now()[side])
+        scale = self._stem_gain.now()[rows_at] * float(self._side_gain.now()[side])
         scale = scale * float(self._transport.now()[0])
         picked = x[units].reshape(len(units), n, 2)
         peaks = np.abs(picked).max(axis=(1, 2)) * scale
-        np.maximum(self._meter_peaks[:-1], peaks, out=self._meter_peaks[:-1])
+        self._meter_peaks[rows_at] = np.maximum(self._meter_peaks[rows_at], peaks)
         rows = picked.transpose(0, 2, 1).astype(np.float64)
         weighted, renderer.kzi[:, units] = signal.sosfilt(
             self._ksos, rows, axis=-1, zi=renderer.kzi[:, units]
         )
-        self._meter_energy[:-1] += np.einsum("scn,scn->s", weighted, weighted) * scale * scale
+        energy = np.einsum("scn,scn->s", weighted, weighted) * scale * scale
+        self._meter_energy[rows_at] += energy
 
     def _push_meters(self, frames: int, out: np.ndarray) -> None:
         self._meter_peaks[-1] = float(np.abs(out).max()) if len(out) else 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ RANGES_HZ: dict[str, tuple[float, float]] = {
     "air": (6000.0, 16000.0),
 }
 LOW_MONO_HZ = 120.0
+REFERENCE_FILE_PREFIX = "(reference) "
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,17 @@ def _probe(path: Path) -> Stem | str:
         sample_rate=int(info.samplerate), channels=int(info.channels), frames=int(info.frames),
         subtype=str(info.subtype), format=str(info.format),
     )  # fmt: skip
+
+
+def reference_stem(path: Path) -> Stem:
+    """The reference file as a source for playback (stereo at the session rate through
+    ``StemReader``); its ``file`` never names a stem. Raises ValueError saying what is wrong."""
+    probed = _probe(Path(path))
+    if isinstance(probed, str):
+        raise ValueError(probed)
+    if probed.frames == 0:
+        raise ValueError(f"{probed.file} has no audio.")
+    return replace(probed, file=f"{REFERENCE_FILE_PREFIX}{probed.file}")
 
 
 def measure_reference(spec: ReferenceSpec, mix_duration_s: float | None = None) -> ReferenceReport:
