@@ -30,7 +30,7 @@ import soundfile as sf
 from analysis.apply import Change
 from analysis.meters.loudness import LoudnessMeter
 from analysis.playback import match_offset_db, render_versions
-from analysis.session import Session
+from analysis.session import Session, Stem
 
 FADE_MS = 20.0
 SILENCE_S = 0.5
@@ -131,9 +131,11 @@ def write_clips(
     fade_ms: float = FADE_MS,
     silence_s: float = SILENCE_S,
     environ: Mapping[str, str] | None = None,
+    reference: Stem | None = None,
 ) -> ClipSet:
     """Render ``span_s`` of both versions and write them as two matched FLAC clips in
-    ``out_dir`` (created if missing). Clips are at most MAX_CLIP_S long.
+    ``out_dir`` (created if missing). Clips are at most MAX_CLIP_S long. With a ``reference``,
+    clip B is that track over the same passage (and version ``b`` is not used).
 
     Raises ValueError for an empty span, OSError when the folder cannot be written.
     """
@@ -144,7 +146,9 @@ def write_clips(
         raise ValueError(f"nothing to write between {span_s[0]:g} s and {span_s[1]:g} s")
     sides: list[list[np.ndarray]] = [[], []]
     meters = (LoudnessMeter(rate, 2), LoudnessMeter(rate, 2))
-    for blocks in render_versions(session, [a, b], start, end - start, audible=audible):
+    for blocks in render_versions(
+        session, [a, b], start, end - start, audible=audible, reference=reference
+    ):
         for side, block in enumerate(blocks):
             sides[side].append(block)
             meters[side].update(block)

@@ -13,7 +13,9 @@ from analysis.apply import Change
 from analysis.clips import fetch_and_play, remote_host, write_clips
 from analysis.meters.loudness import LoudnessMeter
 from analysis.playback import render_mix
+from analysis.reference import reference_stem
 from analysis.session import Session, load_session
+from analysis.stem_reader import StemReader
 
 SR = 48000
 
@@ -121,3 +123,25 @@ def test_fetch_and_play_commands(tmp_path: Path) -> None:
     assert "'\"'\"'" in fetch  # the quote in the name is escaped for the shell
     assert play == "play 'it'\"'\"'s A.flac' B.flac"
     assert remote_host({}).split("@")[-1]  # without SSH: this machine's name
+
+
+def test_mix_against_a_reference_track(session: Session, tmp_path: Path) -> None:
+    """With a reference, clip B is the reference over the same passage, matched to the mix."""
+    t = np.arange(5 * 44100) / 44100
+    master = 0.5 * np.sin(2 * np.pi * 330 * t) * (0.8 + 0.2 * np.sin(2 * np.pi * 3 * t))
+    path = tmp_path / "Master.wav"
+    sf.write(str(path), np.stack([master, master], 1).astype(np.float32), 44100)
+    reference = reference_stem(path)
+    out = write_clips(session, [EQ], [EQ], (1.0, 3.0), tmp_path / "clips",
+                      label_a="chosen", label_b="Master.wav", reference=reference)  # fmt: skip
+    assert out.path_b.name == "ab_0001.0-0003.0s_B_master-wav.flac"
+    a, _ = sf.read(str(out.path_a), dtype="float32")
+    b, _ = sf.read(str(out.path_b), dtype="float32")
+    body = 2 * SR
+    assert out.offset_db < -3.0  # the master is louder: turned down
+    assert abs(lufs(a[:body]) - lufs(b[:body])) < 0.5
+    with StemReader(reference, SR) as reader:
+        reader.seek(SR)
+        expected = reader.read(body) * 10 ** (out.offset_db / 20)
+    middle = slice(SR // 10, body - SR // 10)
+    np.testing.assert_allclose(b[middle], expected[middle], atol=2e-5)

@@ -26,6 +26,7 @@ from scipy import signal
 from analysis.apply import Change
 from analysis.meters.loudness import LoudnessMeter
 from analysis.playback import Mixer, render_mix
+from analysis.reference import reference_stem
 from analysis.session import Session, load_session
 from tui import player as player_mod
 from tui.player import ClipsOnly, Player, make_audition, quiet_stderr, ssh_without_audio
@@ -284,12 +285,30 @@ def test_heard_is_what_the_mixer_rendered_and_the_switch_is_clean(
           f"{span - start} frames heard = rendered")  # fmt: skip
 
 
-def test_matched_sides_read_the_same_on_the_server(session: Session, pulse: Any) -> None:
+@pytest.fixture(scope="module")
+def master(session: Session) -> Any:
+    """A reference track: the session's own mix, brighter and 9 dB louder, at 44.1 kHz."""
+    mix = render_mix(session, [], 0, session.frames)
+    sos = signal.butter(2, 2000, "highpass", fs=SR, output="sos")
+    louder = (mix + signal.sosfilt(sos, mix, axis=0)) * 10 ** (9 / 20)
+    at_44k = signal.resample_poly(louder, 147, 160, axis=0).astype(np.float32)
+    path = session.path.parent / "Master.wav"
+    sf.write(str(path), at_44k, 44100, subtype="FLOAT")
+    return reference_stem(path)
+
+
+@pytest.mark.parametrize("against", ["version", "reference"])
+def test_matched_sides_read_the_same_on_the_server(
+    session: Session, pulse: Any, master: Any, against: str
+) -> None:
     player = open_player(session, pulse)
     loop = (1.0, 2.5)
     length = round((loop[1] - loop[0]) * SR)
     try:
-        player.set_versions([], [UP], "as is", "keys up")
+        if against == "reference":
+            player.set_versions([UP], [UP], "chosen", "master", reference=master)
+        else:
+            player.set_versions([], [UP], "as is", "keys up")
         player.set_loop(loop)
         assert player.wait_idle()
         assert wait_for(lambda: player.match is not None and not player.match_pending, 10)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from analysis.analyze import analyze
 from analysis.apply import Change
-from analysis.session import APP_DIR
+from analysis.session import APP_DIR, Stem
 from tools.make_flawed_session import make_flawed_session
 from tui.app import MixReviewApp, make_app
 from tui.audition import Levels, NoAudio
@@ -68,6 +68,7 @@ class FakeAudition:
         self._position_s = 0.0
         self.a: list[Change] = []
         self.b: list[Change] = []
+        self.reference: Stem | None = None
         self.muted: set[str] = set()
         self.soloed: set[str] = set()
         self.level_db = -12.0
@@ -80,9 +81,15 @@ class FakeAudition:
         return self._position_s
 
     def set_versions(
-        self, a: Sequence[Change], b: Sequence[Change], label_a: str, label_b: str
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        label_a: str,
+        label_b: str,
+        reference: Stem | None = None,
     ) -> None:
         self.a, self.b, self.label_a, self.label_b = list(a), list(b), label_a, label_b
+        self.reference = reference
         self.calls.append("set_versions")
 
     def play(self) -> None:

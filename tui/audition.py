@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from analysis.apply import Change
+from analysis.session import Stem
 
 
 @dataclass
@@ -40,8 +41,14 @@ class Audition(Protocol):
     def position_s(self) -> float: ...
 
     def set_versions(
-        self, a: Sequence[Change], b: Sequence[Change], label_a: str, label_b: str
-    ) -> None: ...
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        label_a: str,
+        label_b: str,
+        reference: Stem | None = None,
+    ) -> None:
+        """Versions A and B, or version A and a ``reference`` track playing as B."""
 
     def play(self) -> None: ...
 
@@ -85,6 +92,7 @@ class NoAudio:
         self._position_s = 0.0
         self._a: list[Change] = []
         self._b: list[Change] = []
+        self.reference: Stem | None = None
         self.muted: set[str] = set()
         self.soloed: set[str] = set()
 
@@ -93,10 +101,16 @@ class NoAudio:
         return self._position_s
 
     def set_versions(
-        self, a: Sequence[Change], b: Sequence[Change], label_a: str, label_b: str
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        label_a: str,
+        label_b: str,
+        reference: Stem | None = None,
     ) -> None:
         self._a, self._b = list(a), list(b)
         self.label_a, self.label_b = label_a, label_b
+        self.reference = reference
 
     def play(self) -> None:
         self.playing = False

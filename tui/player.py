@@ -57,9 +57,8 @@ from analysis.playback import (
     audible_stems,
     passage_for,
     section_spans,
-    versions_key,
 )
-from analysis.session import Session
+from analysis.session import Session, Stem
 from tui.audition import Audition, Levels, NoAudio
 
 LOAD_HISTORY = 4096
@@ -274,12 +273,13 @@ class _Versions:
     last_clips: ClipSet | None
     _a: list[Change]
     _b: list[Change]
+    reference: Stem | None = None  # side B is this reference track when set
 
     def _clip_set(self, out_dir: Path, span_s: tuple[float, float], audible: set[str]) -> ClipSet:
         clips = write_clips(
             self.session, self._a, self._b, span_s, Path(out_dir),
             label_a=self.label_a, label_b=self.label_b, audible=audible,
-            match=getattr(self, "match_loudness", True),
+            match=getattr(self, "match_loudness", True), reference=self.reference,
         )  # fmt: skip
         self.last_clips = clips
         return clips
@@ -317,12 +317,18 @@ class ClipsOnly(_Versions):
         return self._position_s
 
     def set_versions(
-        self, a: Sequence[Change], b: Sequence[Change], label_a: str, label_b: str
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        label_a: str,
+        label_b: str,
+        reference: Stem | None = None,
     ) -> None:
         chains_for(a, self.session)  # the same ValueError as the player for bad parameters
         chains_for(b, self.session)
         self._a, self._b = list(a), list(b)
         self.label_a, self.label_b = label_a, label_b
+        self.reference = reference
 
     def play(self) -> None:
         self.playing = False
@@ -522,20 +528,30 @@ class Player(_Versions):
         self._wake_matcher()
 
     def set_versions(
-        self, a: Sequence[Change], b: Sequence[Change], label_a: str, label_b: str
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        label_a: str,
+        label_b: str,
+        reference: Stem | None = None,
     ) -> None:
-        """The two versions; raises ValueError at once for a change with bad parameters."""
+        """The two versions (or version A and a ``reference`` track on B); raises ValueError at
+        once for a change with bad parameters."""
         chains_for(a, self.session)
         chains_for(b, self.session)
         self._a, self._b = list(a), list(b)
         self.label_a, self.label_b = label_a, label_b
+        self.reference = reference
         if self.blind is not None:
             self.stop_blind()
-        if self._match_key is None or self._match_key[:2] != (versions_key(a), versions_key(b)):
+        wanted = LoudnessMatcher.key(a, b, (0.0, 0.0), None, reference)[:2]
+        if self._match_key is None or self._match_key[:2] != wanted:
             self.offset_db = 0.0  # not known for these versions yet
             self.mixer.set_side_gain_db(0.0)
         self._control.submit(
-            "versions", lambda: self.mixer.set_versions(a, b, label_a, label_b), replace=True
+            "versions",
+            lambda: self.mixer.set_versions(a, b, label_a, label_b, reference=reference),
+            replace=True,
         )
         self._wake_matcher()
 
@@ -679,23 +695,25 @@ class Player(_Versions):
             self._match_cv.notify_all()
 
     def _wanted_match(self) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
-        if not self.match_loudness or (not self._b and not self._a):
+        if not self.match_loudness or (not self._b and not self._a and self.reference is None):
             return None
         a, b = list(self._a), list(self._b)
         span = passage_for(self.position_s, self.duration_s, self.loop_s, self.sections)
         if span[1] - span[0] < 0.4:
             return None
         audible = self.mixer.audible()
-        return LoudnessMatcher.key(a, b, span, audible), (a, b, span, audible)
+        reference = self.reference
+        key = LoudnessMatcher.key(a, b, span, audible, reference)
+        return key, (a, b, span, audible, reference)
 
     def _match_loop(self) -> None:
         while not self._closing:
             wanted = self._wanted_match()
             if wanted is not None and wanted[0] != self._match_key:
-                key, (a, b, span, audible) = wanted
+                key, (a, b, span, audible, reference) = wanted
                 self.match_pending = True
                 try:
-                    result = self.matcher.match(a, b, span, audible)
+                    result = self.matcher.match(a, b, span, audible, reference)
                 except Exception as exc:  # a file gone: say so, keep going
                     self.last_error = f"loudness match failed: {exc}"
                     result = None
