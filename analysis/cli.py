@@ -154,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--no-stems", action="store_true", help="skip the processed stems")
     render.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="FILE[:WEIGHT]",
+        help="a reference track for the notes to compare with (repeatable; adds to the manifest's)",
+    )
+    render.add_argument(
         "--format",
         choices=("pcm24", "pcm16", "float"),
         default="pcm24",

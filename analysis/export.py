@@ -37,6 +37,7 @@ from analysis.analyze import Analysis, analyze
 from analysis.apply import Change, change_of
 from analysis.errors import MixreviewError
 from analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA, build_notes, write_notes
+from analysis.reference import ReferenceReport, measure_reference, specs_from
 from analysis.render import (
     MIX_NAMES,
     SUBTYPES,
@@ -349,6 +350,18 @@ def _sync_tree(folder: Path) -> None:
 
 
 # -- the export --------------------------------------------------------------------------------
+def with_references(
+    analysis: Analysis, references: Sequence[str | os.PathLike[str]]
+) -> tuple[ReferenceReport, ...]:
+    """The analysis's references plus those of ``references`` it does not hold, measured now."""
+    reports = tuple(analysis.references)
+    held = {r.spec.path.resolve() for r in reports}
+    for spec in specs_from(references, ()):
+        if spec.path.resolve() not in held:
+            reports += (measure_reference(spec, analysis.session.duration_s),)
+    return reports
+
+
 def export_session(
     session_path: str | os.PathLike[str] | Session,
     review_path: str | os.PathLike[str] | None = None,
@@ -362,6 +375,7 @@ def export_session(
     analysis: Analysis | None = None,
     suggestions: Sequence[Suggestion] | None = None,
     workers: int | None = None,
+    references: Sequence[str | os.PathLike[str]] = (),
 ) -> ExportResult:
     """Render the session's mixes and processed stems and write the notes, into a new folder.
 
@@ -371,6 +385,10 @@ def export_session(
     ``progress(done, total, label)``: label ``measuring`` (done/total count measurement tasks,
     only when the analysis is not cached) then ``rendering`` (frames); it may raise to cancel.
     The app passes the ``analysis`` and ``suggestions`` it already has.
+    ``references`` (each ``FILE`` or ``FILE:WEIGHT``) are reference tracks added to the
+    manifest's, measured with the session and compared with each mix in the notes; with an
+    ``analysis`` given, its references are used and any of ``references`` it lacks are measured
+    here for the notes.
 
     Raises a MixreviewError subclass with a message for the user: SessionError,
     ReviewMismatchError, ExportFolderError, DiskFullError, RenderError.
@@ -392,7 +410,10 @@ def export_session(
     check_out_folder(out_path, session, force)
     if analysis is None:
         measuring = (lambda d, t, key: progress(d, t, "measuring")) if progress else None
-        analysis = analyze(session, progress=measuring)
+        analysis = analyze(session, progress=measuring, references=references)
+        reference_reports = analysis.references
+    else:
+        reference_reports = with_references(analysis, references)
     if suggestions is None:
         suggestions = suggest(analysis)
     suggestions = list(suggestions)
@@ -402,7 +423,10 @@ def export_session(
         result = render(
             session, changes, staging, write_versions, stems, subtype, progress, workers
         )
-        notes = build_notes(analysis, suggestions, review, result, review_file if review else None)
+        notes = build_notes(
+            analysis, suggestions, review, result, review_file if review else None,
+            reference_reports,
+        )  # fmt: skip
         for path in write_notes(staging, notes):
             path.chmod(0o666 & ~_umask())  # the JSON writer's temp file is private
         _sync_tree(staging)
@@ -418,6 +442,9 @@ def export_session(
             f"{len(orphans)} decision(s) refer to suggestions that no longer exist (the stems "
             "changed); they are listed in notes.md and were not applied."
         )
+    for track in notes["references"]["tracks"]:
+        if not track["used"]:
+            messages.append(f"reference not used: {track['problem']}")
     for file, seconds in result.read_errors.items():
         messages.append(
             f"{file} is damaged: it could not be read past {seconds:.1f} s and is silent from "
@@ -510,6 +537,7 @@ def run_render_command(args: argparse.Namespace) -> int:
             subtype=getattr(args, "format", "pcm24"),
             force=getattr(args, "force", False),
             progress=_progress_for(bar),
+            references=getattr(args, "reference", None) or (),
         )
     except MixreviewError as exc:
         bar.close()

@@ -60,6 +60,36 @@ def test_options(demo: dict, tmp_path: Path, capsys) -> None:
     assert "mix_original.wav" not in stdout and "stems/" not in stdout
 
 
+def test_reference_flag_reaches_the_notes(demo: dict, tmp_path: Path, capsys) -> None:
+    rng = np.random.default_rng(5)
+    reference = tmp_path / "Ref.wav"
+    write(reference, (rng.standard_normal((12 * SR, 2)) * 0.1).astype(np.float32))
+    darker = tmp_path / "Darker.wav"
+    write(darker, np.cumsum(rng.standard_normal((12 * SR, 2)), axis=0).astype(np.float32) * 1e-3)
+    short = tmp_path / "Short.wav"
+    write(short, (rng.standard_normal((2 * SR, 2)) * 0.1).astype(np.float32))
+    out = tmp_path / "export"
+    code, _, stderr = render(
+        capsys, demo["dir"], "--review", demo["review"], "--out", out, "--versions", "chosen",
+        "--no-stems", "--quiet", "--reference", f"{reference}:2", "--reference", short,
+        "--reference", darker,
+    )  # fmt: skip
+    assert code == 0, stderr
+    notes = json.loads((out / "notes.json").read_text())
+    tracks = notes["references"]["tracks"]
+    assert [(t["file"], t["weight"], t["used"]) for t in tracks] == [
+        ("Ref.wav", 2.0, True), ("Short.wav", 1.0, False), ("Darker.wav", 1.0, True)]  # fmt: skip
+    assert "12 s long, the mix 6 s" in tracks[0]["notes"][0]
+    assert "mixreview: note: reference not used: Short.wav is 2.0 s long" in stderr
+    tone = notes["references"]["differences"]["chosen"]["tone_db"]
+    assert set(tone) == {"sub", "bass", "low-mid", "mid", "presence", "air"}
+    assert tone["air"]["reference_spread"] > 3  # white and brown noise disagree up there
+    text = (out / "notes.md").read_text()
+    assert "## References" in text and "| `Ref.wav` (`" in text
+    assert "Compared with Ref.wav (weight 2), Darker.wav (weight 1) at matched loudness" in text
+    assert "| | before (original) | now (chosen) | references' spread |" in text
+
+
 def test_numbering_and_force(demo: dict, tmp_path: Path, capsys) -> None:
     out = tmp_path / "export"
     args = [demo["dir"], "--review", demo["review"], "--out", out, "--no-stems", "--quiet"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.export import export_session
-from analysis.notes import SCHEMA, TONAL_BANDS, mastering_remarks
+from analysis.notes import NO_REFERENCES, SCHEMA, TONAL_BANDS, mastering_remarks
 from analysis.review import Review
 from analysis.session import load_session
 from tests.conftest import SR, stereo, tone, write
@@ -272,6 +272,14 @@ def test_a_silent_session_gives_strict_json_and_says_so(tmp_path: Path) -> None:
     assert result.notes["mastering"] == ["the mix is silent: nothing to master."]
     assert result.notes["measurements"]["chosen"]["integrated_lufs"] is None
     assert "| Integrated loudness (LUFS) | n/a | n/a | n/a |" in result.notes_md.read_text()
+
+
+def test_no_references_is_said(exported) -> None:
+    assert exported.notes["references"] == {
+        "tracks": [], "differences": {}, "remarks": [NO_REFERENCES]}  # fmt: skip
+    text = exported.notes_md.read_text()
+    section = text[text.index("## References") : text.index("## Session")]
+    assert "No reference tracks were used" in section and "|" not in section
 
 
 def test_notes_json_is_strict_json(exported) -> None:
