@@ -62,10 +62,10 @@ class ReferenceReport:
         return self.measurement is not None and self.problem is None
 
 
-def _probe(path: Path) -> Stem | str:
+def _probe(path: Path, where: str = " in mixreview.toml or on the command line") -> Stem | str:
     """A Stem for a reference file, or the message saying why it cannot be read."""
     if not path.exists():
-        return f"{path} does not exist. Check the path in mixreview.toml or on the command line."
+        return f"{path} does not exist. Check the path{where}."
     if path.stat().st_size == 0:
         return f"{path.name} is empty (0 bytes)."
     try:
@@ -85,7 +85,7 @@ def _probe(path: Path) -> Stem | str:
 def reference_stem(path: Path) -> Stem:
     """The reference file as a source for playback (stereo at the session rate through
     ``StemReader``); its ``file`` never names a stem. Raises ValueError saying what is wrong."""
-    probed = _probe(Path(path))
+    probed = _probe(Path(path), where="")
     if isinstance(probed, str):
         raise ValueError(probed)
     if probed.frames == 0:

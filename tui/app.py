@@ -40,9 +40,11 @@ from analysis.state import state_dir
 from analysis.suggest import suggest
 from analysis.suggest.features import Features
 from analysis.suggest.model import Suggestion
+from analysis.suggest.reference import ASPECTS, follow_aspects
 from analysis.timeline import format_time
 from tui.audition import Audition, NoAudio
 from tui.keymap import KEYS, bindings, clashes, config_path, display, effective, load_keymap
+from tui.references import ReferencesMixin
 from tui.screens.checks import ChecksScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen, find_export_session
@@ -229,7 +231,7 @@ class ReviewScreen(Screen[None]):
             widget.border_title = title
 
 
-class MixReviewApp(App[int]):
+class MixReviewApp(ReferencesMixin, App[int]):
     """Review every suggestion of a session from the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -286,6 +288,7 @@ class MixReviewApp(App[int]):
         self.selected_stem: str | None = None
         self.focus_name = "suggestions"
         self._said_no_audio = False
+        self._init_references()
 
     # -- start ---------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -354,7 +357,12 @@ class MixReviewApp(App[int]):
     def on_analysis_ready(self, message: AnalysisReady) -> None:
         loaded = message.loaded
         self.analysis = loaded.analysis
-        self.suggestions = loaded.suggestions
+        ui = loaded.review.data.get("ui", {})
+        aspects = ui.get("aspects")
+        if isinstance(aspects, list):
+            self.reference_aspects = {a for a in aspects if a in ASPECTS}
+        self.all_suggestions = loaded.suggestions
+        self.suggestions = follow_aspects(loaded.suggestions, self.reference_aspects)
         self.by_id = {s.id: s for s in self.suggestions}
         self.band_features = loaded.features
         self.review = loaded.review
@@ -365,7 +373,8 @@ class MixReviewApp(App[int]):
         ui = self.review.data.get("ui", {})
         self.group_mode = ui.get("group") if ui.get("group") in GROUP_MODES else GROUP_MODES[0]
         self.filter_text = str(ui.get("filter", "") or "")
-        self.compare = ui.get("compare") if ui.get("compare") in COMPARE_WORDS else "suggestion"
+        compare = ui.get("compare")
+        self.compare = compare if compare in self.compare_words() else "suggestion"
         self.ready = True
         self.main.query_one("#loading").display = False
         self.main.query_one("#main").display = True
@@ -581,6 +590,7 @@ class MixReviewApp(App[int]):
             "compare": self.compare,
             "focus": self.focus_name,
             "position_s": round(self.audition.position_s, 2),
+            "aspects": sorted(self.reference_aspects),
         }
 
     def track_selection(self) -> None:
@@ -909,12 +919,17 @@ class MixReviewApp(App[int]):
         return (0.0, duration) if duration > 0 else None
 
     def action_compare(self) -> None:
-        ids = [c[0] for c in COMPARES]
-        self.set_compare(ids[(ids.index(self.compare) + 1) % len(ids)])
+        ids = list(self.compare_words())
+        at = ids.index(self.compare) if self.compare in ids else -1
+        self.set_compare(ids[(at + 1) % len(ids)])
+
+    def compare_words(self) -> dict[str, str]:
+        """What A/B can compare: the fixed pairs, then the chosen mix against each reference."""
+        return {**COMPARE_WORDS, **dict(self.reference_compares())}
 
     @guarded
     def set_compare(self, compare: str) -> None:
-        if compare not in COMPARE_WORDS:
+        if compare not in self.compare_words():
             return
         self.compare = compare
         self.apply_versions()
@@ -1064,6 +1079,9 @@ class MixReviewApp(App[int]):
         assert self.review is not None
         chosen = self.review.changes(self.suggestions, "chosen")
         item = self.current_item()
+        played = self.reference_for(self.compare)
+        if played is not None:
+            return chosen, chosen, "chosen", played[0]
         if self.compare == "suggestion" and item is not None:
             without = [c for c in chosen if c.source_id != item.id]
             return without, [*without, self.change_for(item)], "without", "with"
@@ -1082,7 +1100,11 @@ class MixReviewApp(App[int]):
             return
         try:
             a, b, label_a, label_b = self.versions()
-            self.audition.set_versions(a, b, label_a, label_b)
+            played = self.reference_for(self.compare)
+            if played is not None:
+                self.audition.set_versions(a, b, label_a, label_b, reference=played[1])
+            else:
+                self.audition.set_versions(a, b, label_a, label_b)
             self.last_versions = (a, b, label_a, label_b)
         except (ValueError, KeyError, TypeError, RuntimeError) as exc:
             self.notify(f"Cannot prepare A/B: {exc}", severity="error", timeout=8)
@@ -1138,7 +1160,7 @@ class MixReviewApp(App[int]):
             return
         a = self.audition
         label_a, label_b = getattr(a, "shown_labels", (a.label_a, a.label_b))
-        compare = COMPARE_WORDS.get(self.compare, "")
+        compare = self.compare_words().get(self.compare, "")
         if self.blind_running():
             trial = getattr(getattr(a, "blind", None), "trial", 0) + 1
             compare = f"BLIND trial {trial} (p picks, B stops) · {compare}"
@@ -1215,7 +1237,7 @@ class MixReviewApp(App[int]):
         ]
         commands += [
             (f"A/B: {words}", "what b switches between", f"compare_with('{compare}')")
-            for compare, words in COMPARES
+            for compare, words in [*COMPARES, *self.reference_compares()]
         ]
         commands.append(("Clear the filter", "show every suggestion", "clear_filter"))
         return commands

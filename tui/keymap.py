@@ -88,6 +88,10 @@ KEYS: tuple[Key, ...] = (
         "Blind A/B: hide which side is which (again: stop and show the tally)",
     ),
     Key("pick", "p", "pick", "pick", "Listen", "In a blind A/B: prefer the side you hear"),
+    Key(
+        "references", "R", "references", "references", "Listen",
+        "Reference tracks: add one, play the mix against it, choose the aspects to follow",
+    ),
     Key("mute", "m", "mute", "mute", "Listen", "Mute the stem"),
     Key("solo", "s", "solo", "solo", "Listen", "Solo the stem"),
     Key("seek_back", "left", "seek(-5)", "-5 s", "Listen", "Back 5 s"),

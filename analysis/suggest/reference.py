@@ -7,6 +7,8 @@ a taste call, and the user chooses which aspects to follow (``evidence["aspect"]
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 
 from analysis.dsp import eq_response_db
@@ -277,3 +279,15 @@ TARGETS = {
     **{f"reference_width:{name}": _target_width for name in RANGES_HZ},
     "reference_dynamics": _target_dynamics,
 }
+
+
+def follow_aspects(
+    suggestions: Sequence[Suggestion], aspects: Iterable[str] = ASPECTS
+) -> list[Suggestion]:
+    """The suggestions without the reference directions of the aspects not followed."""
+    keep = set(aspects)
+    return [
+        s
+        for s in suggestions
+        if not s.rule.startswith("reference_") or s.evidence.get("aspect") in keep
+    ]
