@@ -13,11 +13,12 @@ from scipy import signal
 from textual.widgets import Checkbox, Input, OptionList, Static
 
 from analysis.dsp import EQ
+from analysis.meters.loudness import LoudnessMeter
 from analysis.playback import render_mix
 from analysis.review import review_path
 from analysis.session import load_session
 from analysis.state import state_dir
-from analysis.user_references import load_user_references
+from analysis.user_references import add_user_reference, load_user_references
 from tests.test_tui_support import (
     FakeAudition,
     master_session,
@@ -27,6 +28,7 @@ from tests.test_tui_support import (
     until,
     wait_ready,
 )
+from tui.player import ClipsOnly
 from tui.screens.references import ReferencesScreen
 from tui.widgets.suggestions import SuggestionList
 
@@ -141,3 +143,31 @@ async def test_aspects_to_follow_and_forgetting_a_reference(
         assert master_file.exists()
         assert not [s for s in app.all_suggestions if s.rule.startswith("reference_")]
         assert app.compare == "suggestion"
+
+
+async def test_without_sound_the_reference_ab_is_written_as_clips(
+    tmp_path: Path, master_file: Path
+) -> None:
+    session = session_copy(tmp_path)
+    add_user_reference(session, master_file)  # added in an earlier run of the app
+    app = new_app(session, tmp_path)
+    app.audition_factory = lambda s: ClipsOnly(s, "no device here (test)")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        for _ in range(4):  # suggestion, original/chosen, chosen/assistant, original/assistant
+            await pilot.press("v")
+        await pilot.pause(0.2)
+        assert app.compare == f"reference:{master_file.resolve()}"
+        assert "chosen mix vs Master.flac" in screen_text(app)
+        await pilot.press("w")
+        clips = state_dir(session) / "clips"
+        await until(pilot, lambda: len(list(clips.glob("*.flac"))) == 2, timeout_s=30)
+    a = next(clips.glob("*_A_chosen.flac"))
+    b = next(clips.glob("*_B_master-flac.flac"))
+    meter_a, meter_b = LoudnessMeter(48000, 2), LoudnessMeter(48000, 2)
+    data_a, _ = sf.read(str(a), dtype="float32")
+    data_b, _ = sf.read(str(b), dtype="float32")
+    meter_a.update(data_a)
+    meter_b.update(data_b)
+    diff = meter_a.result().integrated_lufs - meter_b.result().integrated_lufs
+    assert abs(diff) < 0.5, diff  # matched, though the master is louder
