@@ -413,6 +413,7 @@ async def test_blind_ab_hides_the_sides_and_keeps_a_tally(session: Path, tmp_pat
         assert fake.blind is not None and fake.blind.key == item.id
         text = screen_text(app)
         assert "BLIND trial 1" in text and "hearing A (?)" in text
+        assert "matched" in text and "match +" not in text and "match -" not in text
         await pilot.press("b", "p", "p")
         tally = saved(session)["blind"][item.id]
         assert tally["trials"] == 2 and sum(tally["wins"].values()) == 2

@@ -1174,7 +1174,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
             compare=compare,
             loop_s=tuple(a.loop_s) if a.loop_s else None,
             match_loudness=a.match_loudness,
-            offset_db=a.offset_db,
+            offset_db=float("nan") if self.blind_running() else a.offset_db,
             available=a.available,
             reason=a.reason,
             solo=tuple(self.names.get(f, f) for f in sorted(self.soloed)),

@@ -9,6 +9,7 @@ Two lines::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -89,7 +90,12 @@ class Transport(Widget):
             parts.append((f"no audio: {s.reason}", "$warning"))
         if s.compare:
             parts.append((s.compare, ""))
-        match = f"match {s.offset_db:+.1f} dB" if s.match_loudness else "match off"
+        if not s.match_loudness:
+            match = "match off"
+        elif math.isnan(s.offset_db):  # blind trials: the offset would hint at the sides
+            match = "matched"
+        else:
+            match = f"match {s.offset_db:+.1f} dB"
         parts.append((match, "$foreground 70%"))
         second = Content("")
         for text, style in parts:
