@@ -70,6 +70,7 @@ MAX_PASSAGE_S = 30.0
 METER_WINDOW_S = 3.0
 PEAK_FALL_DB_PER_S = 24.0
 OFFLINE_BLOCK_FRAMES = 16384
+HISTORY_BLOCKS = 256  # blocks of output remembered for the heard position (5 s at 1024)
 SIDES = ("A", "B")
 
 
@@ -838,6 +839,11 @@ class Mixer:
         self._ksos = k_weighting_sos(self.sample_rate)
         self._meter_peaks = np.zeros(len(self.stems) + 1)
         self._meter_energy = np.zeros(len(self.stems) + 1)
+        # Where each recent block started: output frame and timeline frame (-1: silence), so
+        # the position the listener hears can be found behind the output latency.
+        self._history_out = np.zeros(HISTORY_BLOCKS, np.int64)
+        self._history_at = np.full(HISTORY_BLOCKS, -1, np.int64)
+        self._history_count = 0
 
     # ------------------------------------------------------------------- caller side ---
     @property
@@ -849,6 +855,35 @@ class Mixer:
         if not self.playing:
             return self._requested_position
         return self._position
+
+    def heard_frames(self, latency_frames: int) -> int:
+        """Timeline frame the listener hears now, ``latency_frames`` behind the output (what
+        ``position_frames`` says when not playing, or when the history does not reach back)."""
+        if not self.playing or latency_frames <= 0 or self._pending_position is not None:
+            return self.position_frames
+        target = self._frames_out - int(latency_frames)
+        count = min(self._history_count, HISTORY_BLOCKS)
+        for back in range(1, count + 1):
+            slot = (self._history_count - back) % HISTORY_BLOCKS
+            out, at = int(self._history_out[slot]), int(self._history_at[slot])
+            if out <= target:
+                if at < 0:  # silence was playing: the start is still to be heard
+                    return self.position_frames if back == 1 else self._history_first(slot)
+                return min(at + target - out, self.frames)
+        if count and self._history_count <= HISTORY_BLOCKS:  # nothing reached the ears yet
+            return self._history_first(-1)
+        return self.position_frames
+
+    def _history_first(self, slot: int) -> int:
+        """The timeline frame of the first sounding block after ``slot``."""
+        for step in range(1, min(self._history_count, HISTORY_BLOCKS) + 1):
+            index = (slot + step) % HISTORY_BLOCKS
+            if index >= self._history_count:
+                break
+            at = int(self._history_at[index])
+            if at >= 0:
+                return at
+        return self.position_frames
 
     @property
     def frames_out(self) -> int:
@@ -1075,6 +1110,11 @@ class Mixer:
     def next_block(self, frames: int) -> np.ndarray:
         """The next ``frames`` frames of output, float32 ``(frames, 2)``."""
         self._apply()
+        slot = self._history_count % HISTORY_BLOCKS
+        self._history_out[slot] = self._frames_out
+        sounding = self._renderer is not None and self._running
+        self._history_at[slot] = self._position if sounding else -1
+        self._history_count += 1
         out = np.zeros((frames, 2), np.float32)
         if self._renderer is None or not self._running:
             self._push_meters(frames, out)

@@ -564,3 +564,24 @@ def test_blind_records_in_the_review(tmp_path: Path) -> None:
     assert tally["trials"] == 2
     assert sum(tally["wins"].values()) == 2
     assert tally["labels"] == ["original", "suggested"]
+
+
+def test_heard_position_follows_the_output_latency(session: Session) -> None:
+    mixer = mixer_for(session)
+    latency = 3 * BLOCK + 100
+    assert mixer.heard_frames(latency) == 0  # not playing: where it will start
+    mixer.seek(SR)
+    mixer.play()
+    play(mixer, 2)
+    assert mixer.heard_frames(latency) == SR  # the start is still on its way to the ears
+    play(mixer, 10)
+    assert mixer.position_frames == SR + 12 * BLOCK
+    assert mixer.heard_frames(latency) == SR + 12 * BLOCK - latency
+    # through a loop wrap the heard position is still inside the loop
+    mixer.set_loop((SR, SR + 16 * BLOCK))
+    play(mixer, 40)
+    heard = mixer.heard_frames(latency)
+    assert SR <= heard < SR + 16 * BLOCK
+    mixer.pause()
+    play(mixer, 2)
+    assert mixer.heard_frames(latency) == mixer.position_frames  # paused: exact

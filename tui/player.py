@@ -461,7 +461,8 @@ class Player(_Versions):
         if self._want_position_s is not None and not self._control.idle:
             return self._want_position_s
         self._want_position_s = None
-        return self.mixer.position_frames / self.sample_rate
+        latency = round(self.stream_latency_s * self.sample_rate)
+        return self.mixer.heard_frames(latency) / self.sample_rate  # what reaches the ears
 
     # -- transport ----------------------------------------------------------------------------
     def _start_stream(self) -> None:
