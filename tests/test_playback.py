@@ -48,13 +48,18 @@ def _stems(seconds: float) -> dict[str, np.ndarray]:
     }
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
-    folder = tmp_path_factory.mktemp("mixer") / "song"
+def make_session(parent: Path) -> Session:
+    """The test session: four stems of SECONDS in ``parent/song``."""
+    folder = parent / "song"
     folder.mkdir()
     for name, data in _stems(SECONDS).items():
         sf.write(str(folder / name), data.astype(np.float32), SR, subtype="PCM_24")
     return load_session(folder)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    return make_session(tmp_path_factory.mktemp("mixer"))
 
 
 EQ = Change("eq", ("Bass.wav",), {"bands": [{"type": "peaking", "freq_hz": 110, "gain_db": -6}]})

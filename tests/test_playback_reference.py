@@ -12,9 +12,9 @@ from scipy import signal
 from analysis.meters.loudness import LoudnessMeter
 from analysis.playback import LoudnessMatcher, MeterTaps, Mixer, render_mix, render_versions
 from analysis.reference import reference_stem
-from analysis.session import Session, Stem, load_session
+from analysis.session import Session, Stem
 from analysis.stem_reader import StemReader
-from tests.test_playback import BLOCK, COMP, EQ, SECONDS, SR, _stems, play
+from tests.test_playback import BLOCK, COMP, EQ, SR, make_session, play
 
 REF_SECONDS = 6.0  # shorter than the 8 s session: silence after its end
 
@@ -27,11 +27,7 @@ def lufs(x: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
-    folder = tmp_path_factory.mktemp("mixer") / "song"
-    folder.mkdir()
-    for name, data in _stems(SECONDS).items():
-        sf.write(str(folder / name), data.astype(np.float32), SR, subtype="PCM_24")
-    return load_session(folder)
+    return make_session(tmp_path_factory.mktemp("mixer"))
 
 
 @pytest.fixture(scope="module")
