@@ -12,8 +12,9 @@ and the other core behave as in use) and reports the distribution of the callbac
 (median, p95, p99, max) as a share of the block duration; the target is under 30%. Also reported:
 the preparation of a seek (done in the caller's thread, not the callback) and a loudness match.
 
-Usage: python bench/bench_playback.py [--stems 32] [--seconds 20] [--dir DIR] [--keep] [--fast]
-(--fast: back to back instead of paced).
+Usage: python bench/bench_playback.py [--stems 32] [--seconds 20] [--chunk FRAMES] [--dir DIR]
+[--keep] [--fast] (--chunk: the mixer's processing chunk, default the player's; --fast: back to
+back instead of paced).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.apply import Change
-from analysis.playback import LoudnessMatcher, Mixer, build_units
+from analysis.playback import DEFAULT_CHUNK_FRAMES, LoudnessMatcher, Mixer, build_units
 from analysis.session import load_session
 from bench.bench_analyze import generate as generate_minutes
 
@@ -97,6 +98,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stems", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK_FRAMES)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--fast", action="store_true", help="back to back, not paced")
@@ -118,10 +120,11 @@ def main() -> int:
         ]
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average {load:.2f} on {os.cpu_count()} cores")
-        print(f"callback work at {BLOCK} frames ({BLOCK / SR * 1000:.1f} ms), "
+        print(f"callback work at {BLOCK} frames ({BLOCK / SR * 1000:.1f} ms), processing in "
+              f"chunks of {args.chunk} frames, "
               f"{'back to back' if args.fast else 'paced in real time'}:")  # fmt: skip
         for name, a, b in cases:
-            mixer = Mixer(session, block_frames=BLOCK)
+            mixer = Mixer(session, block_frames=BLOCK, chunk_frames=args.chunk)
             mixer.set_versions(a, b)
             mixer.switch("B")
             mixer.seek(2 * SR)

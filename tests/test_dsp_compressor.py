@@ -104,6 +104,65 @@ def test_vectorised_detector_equals_the_recursion(release_ms: float) -> None:
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
+def detector_case(
+    frames: int, threshold_db: float, ratio: float, knee_db: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A mono test signal (no zeros) and its static gain reduction in dB."""
+    x = make_signal(frames, channels=1, seed=5)[:, 0]
+    x[x == 0] = 1e-9
+    level = 20 * np.log10(np.abs(x.astype(np.float64)))
+    return x, static_gain_reduction_db(level, threshold_db, ratio, knee_db)
+
+
+def applied_gain_db(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return 20 * np.log10(np.abs(x.astype(np.float64)) / np.abs(y))
+
+
+@pytest.mark.parametrize(
+    ("attack_ms", "release_ms"), [(0.01, 0.01), (0.01, 500.0), (50.0, 0.02), (10.0, 10_000.0)]
+)
+def test_detector_equals_the_recursion_in_one_long_block(
+    attack_ms: float, release_ms: float
+) -> None:
+    # One block spans several inner steps; the shortest time constants make those steps short.
+    x, target = detector_case(30_000, -30.0, 5.0, 4.0)
+    comp = Compressor(SAMPLE_RATE, -30.0, 5.0, attack_ms, release_ms, 4.0)
+    y = comp.process(x[:, None])[:, 0]
+    assert np.all(np.isfinite(y))
+    expected = reference_gain_db(target, attack_ms, release_ms)
+    np.testing.assert_allclose(applied_gain_db(x, y), expected, atol=1e-5)
+    assert comp.gain_reduction_db == pytest.approx(expected.max(), abs=1e-5)
+
+
+def test_a_new_ratio_continues_from_the_gain_reduction_reached() -> None:
+    x, first = detector_case(20_000, -30.0, 2.0, 4.0)
+    _, second = detector_case(20_000, -30.0, 8.0, 4.0)
+    comp = Compressor(SAMPLE_RATE, -30.0, 2.0, 2.0, 80.0, 4.0)
+    head = comp.process(x[:12_000, None])
+    comp.ratio = 8.0
+    tail = comp.process(x[12_000:, None])
+    y = np.concatenate([head, tail])[:, 0]
+    target = np.concatenate([first[:12_000], second[12_000:]])
+    np.testing.assert_allclose(
+        applied_gain_db(x, y), reference_gain_db(target, 2.0, 80.0), atol=1e-5
+    )
+
+
+def test_linked_channels_follow_the_louder_one_and_unlinked_ones_are_independent() -> None:
+    x = make_signal(20_000, seed=6)
+    x[x == 0] = 1e-6
+    settings = (-30.0, 4.0, 3.0, 60.0, 6.0, 2.0)
+    louder = np.maximum(np.abs(x[:, 0]), np.abs(x[:, 1]))[:, None]
+    gain = Compressor(SAMPLE_RATE, *settings).process(louder) / louder
+    linked = Compressor(SAMPLE_RATE, *settings, stereo_link=True).process(x)
+    np.testing.assert_allclose(linked, x * gain, rtol=0, atol=1e-7)
+    unlinked = Compressor(SAMPLE_RATE, *settings, stereo_link=False).process(x)
+    for channel in (0, 1):
+        alone = Compressor(SAMPLE_RATE, *settings).process(x[:, channel : channel + 1])
+        np.testing.assert_allclose(unlinked[:, channel], alone[:, 0], rtol=0, atol=1e-7)
+    assert not np.allclose(linked, unlinked, atol=1e-3)
+
+
 def test_amount_halves_the_gain_change_in_db() -> None:
     x = make_signal(20000, seed=2)
     x[x == 0] = 1e-6

@@ -15,30 +15,33 @@ Design - A Tutorial and Analysis", J. Audio Eng. Soc. 60(6), 2012:
 4. gain ``10 ** ((makeup_db - y_L) / 20)``.
 
 Why the decoupled detector: its two stages can be computed without a per-sample Python loop. The
-second stage is a linear one-pole (``scipy.signal.lfilter``). The first stage is a maximum of
-monotone affine maps, which unrolls to ``y1[n] = r[n] + max(0, max_k a_R^(n-k) (x_L[k] - r[k]))``
-where ``r`` is the release one-pole run on ``x_L`` (started from ``y1[-1]``). In the log domain
-the inner maximum is a running maximum, ``np.maximum.accumulate``. The result equals the
-recursion to float64 rounding. As the paper notes, the measured release of this detector is
-about release + attack time.
+second stage is a linear one-pole. The first stage is a maximum of monotone affine maps, which
+unrolls to ``y1[n] = r[n] + max(0, max_k a_R^(n-k) (x_L[k] - r[k]))`` where ``r`` is the release
+one-pole run on ``x_L`` (started from ``y1[-1]``). Both one-poles and that maximum are computed on
+signals scaled by ``a^-n``: a one-pole ``y[n] = a y[n-1] + (1 - a) x[n]`` becomes
+``a^n y[n] = a y[-1] + (1 - a) cumsum(a^-k x[k])``, and the decaying maximum becomes a running
+maximum (``np.fmax.accumulate``). Every term is >= 0, so the sums lose nothing to cancellation;
+inner chunks are short enough that the scale ``a^-n`` stays far below overflow. The result equals
+the recursion to float64 rounding. As the paper notes, the measured release of this detector is
+about release + attack time. Levels and gains are computed in nepers (natural log): one ``log``
+per sample in, one ``exp`` per sample out.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from .base import Param, Processor, real
 
 CHUNK_FRAMES = 8192
-"""Frames per inner step: bounds memory on whole-file blocks and the log-domain offsets."""
-LEVEL_FLOOR = 1e-12
-"""-240 dBFS: the level of silence, so log10 never sees zero."""
+"""Frames per inner step at most: bounds memory on whole-file blocks."""
+MAX_DECAY_NEPERS = 600.0
+"""Largest decay ``-ln(a^n)`` across one inner step: the scaled sums stay below about 1e270."""
 MIN_TIME_MS = 0.01
-TINY = float(np.finfo(np.float64).tiny)
 DB_PER_NEPER = 20.0 / math.log(10.0)
 """20 log10(x) == log(x) * DB_PER_NEPER."""
 MAX_TIME_MS = 10_000.0
@@ -74,6 +77,15 @@ def _static(level_db: np.ndarray, threshold_db: float, slope: float, knee_db: fl
 def one_pole_alpha(time_ms: float, sample_rate: int) -> float:
     """Smoothing coefficient ``exp(-1 / (tau fs))``: a step reaches 1 - 1/e after ``time_ms``."""
     return math.exp(-1.0 / (time_ms / 1000.0 * sample_rate))
+
+
+@functools.lru_cache(maxsize=64)
+def _exp_ramp(rate: float, frames: int) -> np.ndarray:
+    """``exp(rate * k)`` for ``k = 0 .. frames - 1``, read-only: shared by every compressor with
+    the same time constants, so 64 of them cost the cache no more than one."""
+    ramp = np.exp(np.arange(frames) * rate)
+    ramp.flags.writeable = False
+    return ramp
 
 
 class Compressor(Processor):
@@ -116,84 +128,102 @@ class Compressor(Processor):
         self.makeup_db = makeup_db
         self.stereo_link = stereo_link
         self.gain_reduction_db = 0.0
-        self._peak_state: np.ndarray | None = None  # y1[-1] per detector channel, dB
-        self._smooth_state: np.ndarray | None = None  # y_L[-1] per detector channel, dB
+        # Detector state per detector channel, in nepers of gain reduction: y1[-1] and y_L[-1].
+        self._peak_state: list[float] = []
+        self._smooth_state: list[float] = []
 
     def reset(self) -> None:
-        self._peak_state = None
-        self._smooth_state = None
+        self._peak_state = []
+        self._smooth_state = []
         self.gain_reduction_db = 0.0
 
     def _update(self) -> None:
         amount = self.effective_amount
         self._slope = (1.0 - 1.0 / self.ratio) * amount
-        self._makeup_db = self.makeup_db * amount
-        self._alpha_attack = one_pole_alpha(self.attack_ms, self.sample_rate)
+        self._makeup_nepers = self.makeup_db * amount / DB_PER_NEPER
+        # The static curve in nepers above the knee's start: o = ln(max(|x| / m0, 1)).
+        self._knee_nepers = self.knee_db / DB_PER_NEPER
+        knee_start_db = self.threshold_db - self.knee_db / 2.0
+        self._inv_knee_start = 10.0 ** (-knee_start_db / 20.0)
+        # -ln(alpha) per frame of each one-pole, and the scale ramps of the inner steps.
+        release = 1.0 / (self.release_ms / 1000.0 * self.sample_rate)
+        attack = 1.0 / (self.attack_ms / 1000.0 * self.sample_rate)
         self._alpha_release = one_pole_alpha(self.release_ms, self.sample_rate)
-        self._attack_ba = (
-            np.array([1.0 - self._alpha_attack]),
-            np.array([1.0, -self._alpha_attack]),
-        )
-        self._release_ba = (
-            np.array([1.0 - self._alpha_release]),
-            np.array([1.0, -self._alpha_release]),
-        )
-        # -log(alpha_release) per frame: the decay of a held peak, in the log domain.
-        decay_per_frame = 1.0 / (self.release_ms / 1000.0 * self.sample_rate)
-        self._offsets = np.arange(CHUNK_FRAMES) * decay_per_frame
+        self._alpha_attack = one_pole_alpha(self.attack_ms, self.sample_rate)
+        frames = int(MAX_DECAY_NEPERS / max(release, attack))
+        self._step_frames = max(1, min(CHUNK_FRAMES, frames))
+        self._release_up = _exp_ramp(release, self._step_frames)  # a_R^-k
+        self._release_to_attack = _exp_ramp(attack - release, self._step_frames)  # a_A^-k a_R^k
+        self._attack_down = _exp_ramp(-attack, self._step_frames)  # a_A^k
 
     def _process(self, x: np.ndarray) -> np.ndarray:
         out = np.empty_like(x)
-        peak_gr_db = 0.0
-        for start in range(0, x.shape[0], CHUNK_FRAMES):
-            stop = min(start + CHUNK_FRAMES, x.shape[0])
-            out[start:stop], chunk_peak_db = self._process_chunk(x[start:stop])
-            peak_gr_db = max(peak_gr_db, chunk_peak_db)
-        self.gain_reduction_db = peak_gr_db
+        peak_nepers = 0.0
+        for start in range(0, x.shape[0], self._step_frames):
+            stop = min(start + self._step_frames, x.shape[0])
+            peak_nepers = max(peak_nepers, self._process_step(x[start:stop], out[start:stop]))
+        self.gain_reduction_db = peak_nepers * DB_PER_NEPER
         return out
 
-    def _levels_db(self, x: np.ndarray) -> np.ndarray:
-        """Detector input level in dB, rows ``(detector channels, frames)``."""
+    def _targets(self, x: np.ndarray) -> list[np.ndarray]:
+        """The static curve's gain reduction in nepers, one float64 row per detector channel."""
+        magnitude = np.abs(x)
         if x.shape[1] == 1:
-            magnitude = np.abs(x[:, 0])[np.newaxis, :]
+            rows = [magnitude[:, 0]]
         elif self.stereo_link:
-            magnitude = np.maximum(np.abs(x[:, 0]), np.abs(x[:, 1]))[np.newaxis, :]
+            rows = [np.maximum(magnitude[:, 0], magnitude[:, 1])]
         else:
-            magnitude = np.abs(x.T)
-        magnitude = np.maximum(magnitude, LEVEL_FLOOR, dtype=np.float64)
-        return np.log(magnitude, out=magnitude) * DB_PER_NEPER
+            rows = [magnitude[:, 0], magnitude[:, 1]]
+        targets = []
+        for row in rows:
+            # Levels above the knee's start, >= 0 exactly (the floor also keeps log off zero).
+            over = np.multiply(row, self._inv_knee_start, dtype=np.float64)
+            np.maximum(over, 1.0, out=over)
+            np.log(over, out=over)
+            if self._knee_nepers > 0.0:
+                # (over)^2 / (2W) in the knee, then over - W/2 above it: eq. 4 from its start.
+                knee = np.minimum(over, self._knee_nepers)
+                over -= knee
+                knee *= knee
+                knee /= 2.0 * self._knee_nepers
+                over += knee
+            over *= self._slope
+            targets.append(over)
+        return targets
 
-    def _process_chunk(self, x: np.ndarray) -> tuple[np.ndarray, float]:
-        target_db = _static(self._levels_db(x), self.threshold_db, self._slope, self.knee_db)
-        rows = target_db.shape[0]
-        if self._peak_state is None or self._peak_state.shape[0] != rows:
-            self._peak_state = np.zeros(rows)
-            self._smooth_state = np.zeros(rows)
-        assert self._smooth_state is not None
-        peak_db = self._peak_hold(target_db)
-        b, a = self._attack_ba
-        smooth_db, _ = signal.lfilter(
-            b, a, peak_db, axis=-1, zi=self._alpha_attack * self._smooth_state[:, np.newaxis]
-        )
-        self._peak_state = peak_db[:, -1].copy()
-        self._smooth_state = smooth_db[:, -1].copy()
-        # 10 ** (g / 20) as exp(g / DB_PER_NEPER): several times faster than np.power.
-        gain = np.exp((self._makeup_db - smooth_db) / DB_PER_NEPER).astype(np.float32)
-        peak_gr_db = float(smooth_db.max())
-        if rows == 1:
-            return x * gain[0][:, np.newaxis], peak_gr_db
-        return x * gain.T, peak_gr_db
-
-    def _peak_hold(self, target_db: np.ndarray) -> np.ndarray:
-        """First detector stage, ``y1[n] = max(x[n], a_R y1[n-1] + (1 - a_R) x[n])``, vectorised."""
-        assert self._peak_state is not None
-        b, a = self._release_ba
-        released, _ = signal.lfilter(
-            b, a, target_db, axis=-1, zi=self._alpha_release * self._peak_state[:, np.newaxis]
-        )
-        # max_k a^(n-k) excess[k] over positive excess, as a running max in the log domain.
-        # Non-positive excess is floored at TINY: its term is then below 1e-300 dB, i.e. nothing.
-        offsets = self._offsets[: target_db.shape[1]]
-        log_excess = np.log(np.maximum(target_db - released, TINY)) + offsets
-        held = np.exp(np.maximum.accumulate(log_excess, axis=-1) - offsets)
-        return released + held
+    def _process_step(self, x: np.ndarray, out: np.ndarray) -> float:
+        """Compress ``x`` (at most ``_step_frames`` frames) into ``out``; the peak reduction."""
+        frames = x.shape[0]
+        targets = self._targets(x)
+        if len(self._peak_state) != len(targets):
+            self._peak_state = [0.0] * len(targets)
+            self._smooth_state = [0.0] * len(targets)
+        alpha_r, alpha_a = self._alpha_release, self._alpha_attack
+        release_up = self._release_up[:frames]
+        gains = []
+        peak_nepers = 0.0
+        for row, target in enumerate(targets):
+            # Stage 1, scaled by a_R^-n: the release one-pole r, then the held excess over it.
+            target *= release_up
+            released = np.cumsum(target)
+            released *= 1.0 - alpha_r
+            released += alpha_r * self._peak_state[row]
+            target -= released
+            np.maximum(target, 0.0, out=target)
+            held = np.fmax.accumulate(target)
+            held += released  # y1 * a_R^-n
+            self._peak_state[row] = float(held[-1]) / float(release_up[-1])
+            # Stage 2, scaled by a_A^-n: the attack one-pole on y1.
+            held *= self._release_to_attack[:frames]
+            smooth = np.cumsum(held, out=released)
+            smooth *= 1.0 - alpha_a
+            smooth += alpha_a * self._smooth_state[row]
+            smooth *= self._attack_down[:frames]  # y_L
+            self._smooth_state[row] = float(smooth[-1])
+            peak_nepers = max(peak_nepers, float(smooth.max()))
+            np.subtract(self._makeup_nepers, smooth, out=smooth)
+            gains.append(np.exp(smooth, out=smooth).astype(np.float32))
+        # Channel by channel: much faster than broadcasting a column over (frames, 2).
+        for channel in range(x.shape[1]):
+            np.multiply(x[:, channel], gains[channel % len(gains)], out=out[:, channel])
+        return peak_nepers

@@ -1,0 +1,89 @@
+"""SosFilter: one section through lfilter, several through sosfilt, the same state in both."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from analysis.dsp.biquad import BUTTERWORTH_Q, highpass_sos, peaking_sos
+from analysis.dsp.sosfilter import SosFilter
+from tests.test_dsp_support import SAMPLE_RATE
+
+SOS = {
+    "one section, 20 Hz high-pass": highpass_sos(20.0, SAMPLE_RATE, BUTTERWORTH_Q, 2),
+    "one section, peaking": peaking_sos(250.0, -3.0, 1.0, SAMPLE_RATE),
+    "four sections": np.vstack(
+        [
+            highpass_sos(40.0, SAMPLE_RATE, BUTTERWORTH_Q, 4),
+            peaking_sos(900.0, 5.0, 2.0, SAMPLE_RATE),
+            peaking_sos(3000.0, -4.0, 0.7, SAMPLE_RATE),
+        ]
+    ),
+}
+
+
+def rows(channels: int, frames: int = 30_000, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((channels, frames)) * 0.3
+
+
+def in_blocks(filt: SosFilter, x: np.ndarray, sizes: list[int]) -> np.ndarray:
+    out, start, i = [], 0, 0
+    while start < x.shape[1]:
+        out.append(filt.filter_rows(x[:, start : start + sizes[i % len(sizes)]]))
+        start += sizes[i % len(sizes)]
+        i += 1
+    return np.concatenate(out, axis=1)
+
+
+@pytest.mark.parametrize("name", sorted(SOS))
+@pytest.mark.parametrize("channels", [1, 2])
+def test_blocks_match_scipy_sosfilt_on_the_whole_stream(name: str, channels: int) -> None:
+    x = rows(channels)
+    expected = signal.sosfilt(SOS[name], x, axis=-1)
+    got = in_blocks(SosFilter(SOS[name]), x, [1, 7, 1000, 4096, 0, 333])
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("sections", [1, 3])
+def test_new_coefficients_keep_the_state(sections: int) -> None:
+    first = np.vstack(
+        [peaking_sos(300.0 * (k + 1), -6.0, 1.0, SAMPLE_RATE) for k in range(sections)]
+    )
+    second = np.vstack(
+        [peaking_sos(500.0 * (k + 1), 4.0, 2.0, SAMPLE_RATE) for k in range(sections)]
+    )
+    x = rows(2)
+    filt = SosFilter(first)
+    head = filt.filter_rows(x[:, :10_000])
+    filt.sos = second
+    tail = filt.filter_rows(x[:, 10_000:])
+    zi = np.zeros((sections, 2, 2))
+    expected_head, zi = signal.sosfilt(first, x[:, :10_000], axis=-1, zi=zi)
+    expected_tail, _ = signal.sosfilt(second, x[:, 10_000:], axis=-1, zi=zi)
+    np.testing.assert_allclose(head, expected_head, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(tail, expected_tail, rtol=0, atol=1e-11)
+
+
+def test_another_number_of_sections_starts_from_silence() -> None:
+    one = SOS["one section, peaking"]
+    four = SOS["four sections"]
+    x = rows(2)
+    filt = SosFilter(one)
+    filt.filter_rows(x[:, :5000])
+    filt.sos = four
+    np.testing.assert_allclose(
+        filt.filter_rows(x[:, 5000:]), signal.sosfilt(four, x[:, 5000:], axis=-1), atol=1e-11
+    )
+    filt.sos = one
+    np.testing.assert_allclose(
+        filt.filter_rows(x[:, :5000]), signal.sosfilt(one, x[:, :5000], axis=-1), atol=1e-11
+    )
+
+
+def test_float32_blocks_in_and_out() -> None:
+    x = rows(2, 5000).T.astype(np.float32)
+    y = SosFilter(SOS["one section, peaking"]).filter_block(x)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    expected = signal.sosfilt(SOS["one section, peaking"], x.astype(np.float64), axis=0)
+    np.testing.assert_allclose(y, expected, rtol=0, atol=1e-6)
