@@ -246,8 +246,8 @@ PLR_GAP_DB = 3.0  # references this much denser (lower PLR) are worth a word
 SPREAD_GAP_LU = 3.0  # as the reference dynamics rule
 LOW_SIDE_GAP_DB = 6.0
 NO_REFERENCES = (
-    "no reference tracks were used (list them in mixreview.toml as references = [...], or "
-    "pass --reference FILE[:WEIGHT])."
+    "no reference tracks were used (add them in the app with R, list them in mixreview.toml as "
+    "references = [...], or pass --reference FILE[:WEIGHT])."
 )
 
 
