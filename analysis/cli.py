@@ -77,13 +77,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     from analysis.suggest import suggest
+    from analysis.suggest.reference import ASPECTS, follow_aspects
 
-    aspects = _parse_fail_on(args.aspects) or {"tone", "width", "dynamics"}
-    suggestions = [
-        s.as_dict()
-        for s in suggest(analysis)
-        if not s.rule.startswith("reference_") or s.evidence.get("aspect") in aspects
-    ]
+    aspects = _parse_fail_on(args.aspects) or set(ASPECTS)
+    suggestions = [s.as_dict() for s in follow_aspects(suggest(analysis), aspects)]
     data = report_mod.report_dict(analysis, suggestions)
     if args.json:
         print(report_mod.to_json(analysis, suggestions))

@@ -3,6 +3,7 @@ move the mix toward the reference, and bad references get clear messages."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import soundfile as sf
 from scipy import signal
 
 from analysis.analyze import Analysis, analyze
+from analysis.cli import main
 from analysis.dsp import EQ, Width, eq_response_db
 from analysis.meters.bands import BAND_CENTERS_HZ
 from analysis.session import load_session
@@ -77,6 +79,18 @@ def test_direction_suggestions_move_the_mix_toward_the_reference(with_reference)
         result = verify(analysis, s)
         # each closes at least a third of its gap, or 1 dB of it
         assert result.after <= min(result.before * 2 / 3, result.before - 1.0), (s.why, result)
+
+
+def test_the_command_line_follows_the_chosen_aspects(with_reference, capsys) -> None:  # type: ignore[no-untyped-def]
+    analysis, reference = with_reference
+    folder = str(analysis.session.path)
+    args = ["analyze", folder, "--reference", str(reference), "--json", "--workers", "1"]
+    assert main([*args, "--aspects", "width"]) == 0
+    kept = json.loads(capsys.readouterr().out)["suggestions"]
+    aspects = {s["evidence"]["aspect"] for s in kept if s["rule"].startswith("reference_")}
+    assert aspects == {"width"}
+    others = [s for s in kept if not s["rule"].startswith("reference_")]
+    assert len(others) == len([s for s in suggest(analysis) if not s.rule.startswith("ref")])
 
 
 @pytest.mark.parametrize(
