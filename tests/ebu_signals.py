@@ -104,9 +104,7 @@ def bs1770_anchor(duration_s: float = 5.0) -> np.ndarray:
     return x
 
 
-def program_like(
-    duration_s: float, sample_rate: int, channels: int, seed: int = 0
-) -> np.ndarray:
+def program_like(duration_s: float, sample_rate: int, channels: int, seed: int = 0) -> np.ndarray:
     """Band-limited noise (60 Hz - 12 kHz) under a stepped loudness envelope with fades and gaps.
 
     Stands in for music in cross-checks: level changes every 0.7-2.5 s over a ~25 dB range,

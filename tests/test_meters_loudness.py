@@ -102,8 +102,14 @@ def test_997hz_reads_its_level(level_dbfs: float) -> None:
 
 def test_k_weighting_matches_bs1770_48k_coefficients() -> None:
     sos = k_weighting_sos(48000)
-    shelf = [1.53512485958697, -2.69169618940638, 1.19839281085285, 1.0, -1.69065929318241,
-             0.73248077421585]
+    shelf = [
+        1.53512485958697,
+        -2.69169618940638,
+        1.19839281085285,
+        1.0,
+        -1.69065929318241,
+        0.73248077421585,
+    ]
     highpass = [1.0, -2.0, 1.0, 1.0, -1.99004745483398, 0.99007225036621]
     np.testing.assert_allclose(sos[0], shelf, atol=1e-9)
     np.testing.assert_allclose(sos[1], highpass, atol=1e-9)

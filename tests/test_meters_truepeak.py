@@ -69,8 +69,10 @@ def test_tech3341_true_peak_cases_match_signal_amplitude(case: int) -> None:
 # --- Against ideal interpolation -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("sample_rate", "cutoff_hz"), [(48000, 20000.0), (44100, 18000.0),
-                                                        (48000, 8000.0), (96000, 30000.0)])
+@pytest.mark.parametrize(
+    ("sample_rate", "cutoff_hz"),
+    [(48000, 20000.0), (44100, 18000.0), (48000, 8000.0), (96000, 30000.0)],
+)
 def test_matches_ideal_interpolation_at_same_factor(sample_rate: int, cutoff_hz: float) -> None:
     for seed in range(4):
         x = bandlimited_bursts(sample_rate, cutoff_hz, seed)
@@ -172,5 +174,10 @@ def test_result_can_be_taken_mid_stream() -> None:
 
 def test_oversampling_factor_by_rate() -> None:
     assert [oversampling_factor(r) for r in (44100, 48000, 88200, 96000, 176400, 192000)] == [
-        4, 4, 4, 2, 2, 1
+        4,
+        4,
+        4,
+        2,
+        2,
+        1,
     ]

@@ -23,6 +23,7 @@ FULL_SCALE_24 = 8388607 / 8388608
 
 # ------------------------------------------------------------------ helpers ---
 
+
 def true_peak_db(x: np.ndarray) -> float:
     x = x if x.ndim == 2 else x[:, None]
     peak = 0.0
@@ -37,8 +38,10 @@ def corr(x: np.ndarray) -> float:
     return float(left @ right / np.sqrt((left @ left) * (right @ right) + 1e-30))
 
 
-_K1 = ([1.53512485958697, -2.69169618940638, 1.19839281085285],
-       [1.0, -1.69065929318241, 0.73248077421585])
+_K1 = (
+    [1.53512485958697, -2.69169618940638, 1.19839281085285],
+    [1.0, -1.69065929318241, 0.73248077421585],
+)
 _K2 = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
 
 
@@ -56,8 +59,9 @@ def lufs(x: np.ndarray) -> float:
     return float(-0.691 + 10 * np.log10(z.mean()))
 
 
-def low_band_overlap_db(kick: np.ndarray, bass: np.ndarray, sr: int,
-                        lo: float = 40.0, hi: float = 80.0) -> float:
+def low_band_overlap_db(
+    kick: np.ndarray, bass: np.ndarray, sr: int, lo: float = 40.0, hi: float = 80.0
+) -> float:
     """Bass energy relative to kick energy in the kick's thump band, over the
     20 ms frames where the kick sounds there."""
     sos = signal.butter(4, [lo, hi], "bandpass", fs=sr, output="sos")
@@ -82,6 +86,7 @@ def dual_mono_lufs(x: np.ndarray) -> float:
 
 
 # ------------------------------------------------------------- clean session ---
+
 
 @pytest.fixture(scope="module")
 def clean() -> dict[str, tuple[np.ndarray, sf._SoundFileInfo]]:
@@ -181,7 +186,7 @@ def test_chorus_louder_than_verse(clean):
     total = sum(x if x.ndim == 2 else x[:, None] for x, _ in clean.values())
 
     def part(a: float, b: float) -> np.ndarray:
-        return total[int(a * SR): int(b * SR)]
+        return total[int(a * SR) : int(b * SR)]
 
     verse = lufs(part(bounds["Verse"], bounds["Chorus"]))
     chorus = lufs(part(bounds["Chorus"], bounds["Outro"]))
@@ -199,6 +204,7 @@ def test_repo_size():
 
 # ------------------------------------------------------------ flawed session ---
 
+
 @pytest.fixture(scope="module")
 def flawed(tmp_path_factory):
     out = tmp_path_factory.mktemp("flawed")
@@ -207,8 +213,17 @@ def flawed(tmp_path_factory):
 
 
 EXPECTED_CHECKS = {
-    "sample_rate_mismatch", "bit_depth", "clipping", "limited", "dc_offset", "silent",
-    "fake_stereo", "channel_polarity", "bad_label", "length_mismatch", "kick_bass_masking",
+    "sample_rate_mismatch",
+    "bit_depth",
+    "clipping",
+    "limited",
+    "dc_offset",
+    "silent",
+    "fake_stereo",
+    "channel_polarity",
+    "bad_label",
+    "length_mismatch",
+    "kick_bass_masking",
 }
 
 
@@ -237,8 +252,12 @@ def test_flaw_sample_rate_and_bit_depth(flawed):
     out, planted = flawed
     assert sf.info(out / planted["sample_rate_mismatch"]).samplerate == 44100
     assert sf.info(out / planted["bit_depth"]).subtype == "PCM_16"
-    others = [p for p in out.iterdir() if p.suffix in (".flac", ".wav")
-              and p.name not in (planted["sample_rate_mismatch"], planted["bit_depth"])]
+    others = [
+        p
+        for p in out.iterdir()
+        if p.suffix in (".flac", ".wav")
+        and p.name not in (planted["sample_rate_mismatch"], planted["bit_depth"])
+    ]
     for p in others:
         assert sf.info(p).samplerate == SR
         assert sf.info(p).subtype == "PCM_24"

@@ -92,8 +92,7 @@ def _toml_value(v) -> str:
 
 def write_manifest(meta: dict, path: Path) -> None:
     """Write the small subset of TOML that mixreview.toml uses."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in meta.items()
-             if not isinstance(v, dict | list)]
+    lines = [f"{k} = {_toml_value(v)}" for k, v in meta.items() if not isinstance(v, dict | list)]
     for sec in meta.get("sections", []):
         lines += ["", "[[sections]]"] + [f"{k} = {_toml_value(v)}" for k, v in sec.items()]
     for fname, entry in meta.get("stems", {}).items():
@@ -126,14 +125,18 @@ def make_flawed_session(clean_dir: Path, out_dir: Path) -> dict[str, str]:
     # dual-mono: a mono source bounced as stereo
     x, sr = read(PLAN["fake_stereo"])
     mono = x if x.ndim == 1 else x.mean(axis=1)
-    put("fake_stereo", PLAN["fake_stereo"], f"{PLAN['fake_stereo']}.flac",
-        np.stack([mono, mono], axis=1), sr)
+    put(
+        "fake_stereo",
+        PLAN["fake_stereo"],
+        f"{PLAN['fake_stereo']}.flac",
+        np.stack([mono, mono], axis=1),
+        sr,
+    )
 
     # +12 dB (at least enough to reach +3.5 dBFS) and hard clipped at full scale
     x, sr = read(PLAN["clipping"])
     gain = max(10 ** (12 / 20), 1.5 / np.max(np.abs(x)))
-    put("clipping", PLAN["clipping"], f"{PLAN['clipping']}.flac",
-        np.clip(x * gain, -1.0, 1.0), sr)
+    put("clipping", PLAN["clipping"], f"{PLAN['clipping']}.flac", np.clip(x * gain, -1.0, 1.0), sr)
 
     # 16-bit delivery
     name = PLAN["bit_depth"]
@@ -149,15 +152,28 @@ def make_flawed_session(clean_dir: Path, out_dir: Path) -> dict[str, str]:
     sub *= 3.0 * np.sqrt(np.mean(mono**2) / (np.mean(sub**2) + 1e-30))
     muddy = _peaking(mono + sub, 60.0, 6.0, 0.8, sr)
     muddy *= min(1.0, 10 ** (-6.5 / 20) / np.max(np.abs(muddy)))
-    put("kick_bass_masking", PLAN["kick_bass_masking"], f"{PLAN['kick_bass_masking']}.flac",
-        muddy, sr)
+    put(
+        "kick_bass_masking",
+        PLAN["kick_bass_masking"],
+        f"{PLAN['kick_bass_masking']}.flac",
+        muddy,
+        sr,
+    )
 
     # 44.1 kHz stem in a 48 kHz session
     x, sr = read(PLAN["sample_rate_mismatch"])
-    y = signal.resample_poly(x, 147, 160, axis=0) if sr == 48000 else \
-        signal.resample_poly(x, 44100, sr, axis=0)
-    put("sample_rate_mismatch", PLAN["sample_rate_mismatch"],
-        f"{PLAN['sample_rate_mismatch']}.flac", y, 44100)
+    y = (
+        signal.resample_poly(x, 147, 160, axis=0)
+        if sr == 48000
+        else signal.resample_poly(x, 44100, sr, axis=0)
+    )
+    put(
+        "sample_rate_mismatch",
+        PLAN["sample_rate_mismatch"],
+        f"{PLAN['sample_rate_mismatch']}.flac",
+        y,
+        44100,
+    )
 
     # a default DAW name
     x, sr = read(PLAN["bad_label"])
@@ -169,19 +185,34 @@ def make_flawed_session(clean_dir: Path, out_dir: Path) -> dict[str, str]:
 
     # brick-wall limited: normalised, then flat tops at 0.7 (-3.1 dBFS)
     x, sr = read(PLAN["limited"])
-    put("limited", PLAN["limited"], f"{PLAN['limited']}.flac",
-        np.clip(x / np.max(np.abs(x)), -0.7, 0.7), sr)
+    put(
+        "limited",
+        PLAN["limited"],
+        f"{PLAN['limited']}.flac",
+        np.clip(x / np.max(np.abs(x)), -0.7, 0.7),
+        sr,
+    )
 
     # one channel polarity-inverted
     x, sr = read(PLAN["channel_polarity"])
     mid = x.mean(axis=1) if x.ndim == 2 else x
-    put("channel_polarity", PLAN["channel_polarity"], f"{PLAN['channel_polarity']}.flac",
-        np.stack([mid, -0.98 * mid], axis=1), sr)
+    put(
+        "channel_polarity",
+        PLAN["channel_polarity"],
+        f"{PLAN['channel_polarity']}.flac",
+        np.stack([mid, -0.98 * mid], axis=1),
+        sr,
+    )
 
     # 2 s short
     x, sr = read(PLAN["length_mismatch"])
-    put("length_mismatch", PLAN["length_mismatch"], f"{PLAN['length_mismatch']}.flac",
-        x[: len(x) - 2 * sr], sr)
+    put(
+        "length_mismatch",
+        PLAN["length_mismatch"],
+        f"{PLAN['length_mismatch']}.flac",
+        x[: len(x) - 2 * sr],
+        sr,
+    )
 
     # an extra stem of digital silence, full length
     ref, sr = read(PLAN["dc_offset"])
@@ -211,8 +242,10 @@ def make_flawed_session(clean_dir: Path, out_dir: Path) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Write a copy of a clean session with planted "
-                                 "problems and print where each one is.")
+    ap = argparse.ArgumentParser(
+        description="Write a copy of a clean session with planted "
+        "problems and print where each one is."
+    )
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--clean", type=Path, default=DEFAULT_CLEAN, help="clean session folder")
     args = ap.parse_args(argv)

@@ -49,8 +49,12 @@ N_BARS = len(PROGRESSION)  # bar 12 is the final held chord; the rest is release
 
 PAD_VOICING = {"Am": (57, 60, 64), "F": (57, 60, 65), "C": (55, 60, 64), "G": (55, 59, 62)}
 KEYS_VOICING = {"Am": (64, 69, 72), "F": (65, 69, 72), "C": (64, 67, 72), "G": (62, 67, 71)}
-GTR_ARP = {"Am": (64, 69, 72, 76), "F": (65, 69, 72, 77), "C": (64, 67, 72, 76),
-           "G": (62, 67, 71, 74)}
+GTR_ARP = {
+    "Am": (64, 69, 72, 76),
+    "F": (65, 69, 72, 77),
+    "C": (64, 67, 72, 76),
+    "G": (62, 67, 71, 74),
+}
 # GM drum kits (program numbers on MIDI channel 10) per drum stem
 KIT_808, KIT_ELECTRONIC = 25, 24
 # Bass roots sit at 87-131 Hz, well above the 808 kick's ~55 Hz thump.
@@ -59,36 +63,57 @@ BASS_FIFTH = {"Am": 52, "F": 48, "C": 55, "G": 50}
 
 # Lead vocal: (bar, beat, length in beats, MIDI note, syllable).
 VOCAL = [
-    (2, 0.0, 0.5, 60, "when"), (2, 0.5, 0.5, 60, "the"), (2, 1.0, 1.5, 64, "night"),
-    (2, 2.5, 0.5, 62, "comes"), (2, 3.0, 1.0, 60, "down"),
-    (3, 0.0, 0.5, 57, "and"), (3, 0.5, 0.5, 57, "the"), (3, 1.0, 1.5, 60, "lights"),
-    (3, 2.5, 0.5, 62, "go"), (3, 3.0, 1.0, 60, "out"),
-    (4, 0.0, 0.5, 64, "I"), (4, 0.5, 0.5, 64, "can"), (4, 1.0, 1.5, 67, "hear"),
-    (4, 2.5, 0.5, 65, "you"), (4, 3.0, 1.0, 64, "call"),
-    (5, 0.0, 0.5, 62, "through"), (5, 0.5, 0.5, 62, "the"), (5, 1.0, 0.5, 62, "emp"),
-    (5, 1.5, 0.5, 59, "tee"), (5, 2.0, 1.5, 62, "town"),
-    (6, 0.0, 1.0, 65, "hold"), (6, 1.0, 1.5, 64, "on"), (6, 2.5, 0.5, 62, "to"),
+    (2, 0.0, 0.5, 60, "when"),
+    (2, 0.5, 0.5, 60, "the"),
+    (2, 1.0, 1.5, 64, "night"),
+    (2, 2.5, 0.5, 62, "comes"),
+    (2, 3.0, 1.0, 60, "down"),
+    (3, 0.0, 0.5, 57, "and"),
+    (3, 0.5, 0.5, 57, "the"),
+    (3, 1.0, 1.5, 60, "lights"),
+    (3, 2.5, 0.5, 62, "go"),
+    (3, 3.0, 1.0, 60, "out"),
+    (4, 0.0, 0.5, 64, "I"),
+    (4, 0.5, 0.5, 64, "can"),
+    (4, 1.0, 1.5, 67, "hear"),
+    (4, 2.5, 0.5, 65, "you"),
+    (4, 3.0, 1.0, 64, "call"),
+    (5, 0.0, 0.5, 62, "through"),
+    (5, 0.5, 0.5, 62, "the"),
+    (5, 1.0, 0.5, 62, "emp"),
+    (5, 1.5, 0.5, 59, "tee"),
+    (5, 2.0, 1.5, 62, "town"),
+    (6, 0.0, 1.0, 65, "hold"),
+    (6, 1.0, 1.5, 64, "on"),
+    (6, 2.5, 0.5, 62, "to"),
     (6, 3.0, 1.0, 60, "me"),
-    (7, 0.0, 1.0, 64, "hold"), (7, 1.0, 1.5, 67, "on"), (7, 2.5, 0.5, 65, "to"),
+    (7, 0.0, 1.0, 64, "hold"),
+    (7, 1.0, 1.5, 67, "on"),
+    (7, 2.5, 0.5, 65, "to"),
     (7, 3.0, 1.0, 64, "me"),
-    (8, 0.0, 0.5, 62, "we"), (8, 0.5, 0.5, 62, "will"), (8, 1.0, 1.0, 67, "find"),
-    (8, 2.0, 1.0, 65, "our"), (8, 3.0, 1.0, 62, "way"),
+    (8, 0.0, 0.5, 62, "we"),
+    (8, 0.5, 0.5, 62, "will"),
+    (8, 1.0, 1.0, 67, "find"),
+    (8, 2.0, 1.0, 65, "our"),
+    (8, 3.0, 1.0, 62, "way"),
     (9, 0.0, 3.0, 64, "home"),
 ]
 # Backing vocals in the chorus: (bar, beat, beats, low note, high note, syllable).
 BACKING = [
-    (6, 0.0, 4.0, 57, 60, "ooh"), (7, 0.0, 4.0, 55, 60, "ooh"),
-    (8, 0.0, 4.0, 55, 59, "ooh"), (9, 0.0, 3.5, 57, 60, "ooh"),
+    (6, 0.0, 4.0, 57, 60, "ooh"),
+    (7, 0.0, 4.0, 55, 60, "ooh"),
+    (8, 0.0, 4.0, 55, 59, "ooh"),
+    (9, 0.0, 3.5, 57, 60, "ooh"),
 ]
 
 # Loudness of each stem as measured on its own file (BS.1770 integrated, LUFS;
 # mono stems read 3 dB lower than they sound centred in a stereo mix). A common
 # trim afterwards keeps the sum's true peak at SUM_TP_MAX.
 TARGET_LUFS = {
-    "Kick": -24.0,   # mono: about -21 in the mix
+    "Kick": -24.0,  # mono: about -21 in the mix
     "Snare": -23.0,
     "Hats": -32.0,
-    "Bass": -25.0,   # mono: about -22 in the mix
+    "Bass": -25.0,  # mono: about -22 in the mix
     "Keys": -28.0,
     "Guitar": -29.0,
     "Pad": -32.0,
@@ -106,6 +131,7 @@ def log(msg: str, quiet: bool = False) -> None:
 
 
 # ---------------------------------------------------------------- MIDI ----------
+
 
 @dataclass
 class Layer:
@@ -134,11 +160,11 @@ def write_midi(path: Path, layers: list[Layer]) -> None:
         # on channel 10 the program selects the drum kit
         setup.append(mido.Message("program_change", channel=ch, program=ly.program))
         if ly.bend_cents:
-            setup.append(mido.Message("pitchwheel", channel=ch,
-                                      pitch=round(ly.bend_cents / 200 * 8191)))
+            setup.append(
+                mido.Message("pitchwheel", channel=ch, pitch=round(ly.bend_cents / 200 * 8191))
+            )
         events += [(0, 0, m) for m in setup]
-        spans = sorted((round(s * TPB), round((s + d) * TPB), n, v)
-                       for s, d, n, v in ly.notes)
+        spans = sorted((round(s * TPB), round((s + d) * TPB), n, v) for s, d, n, v in ly.notes)
         next_on: dict[int, int] = {}
         for i in range(len(spans) - 1, -1, -1):  # a repeated key ends the previous note
             on, off, note, vel = spans[i]
@@ -147,10 +173,16 @@ def write_midi(path: Path, layers: list[Layer]) -> None:
             next_on[note] = on
             spans[i] = (on, max(on + 1, off), note, vel)
         for on, off, note, vel in spans:
-            events.append((on, 2, mido.Message("note_on", channel=ch, note=note,
-                                               velocity=int(np.clip(vel, 1, 127)))))
-            events.append((off, 1, mido.Message("note_off", channel=ch, note=note,
-                                                velocity=0)))
+            events.append(
+                (
+                    on,
+                    2,
+                    mido.Message(
+                        "note_on", channel=ch, note=note, velocity=int(np.clip(vel, 1, 127))
+                    ),
+                )
+            )
+            events.append((off, 1, mido.Message("note_off", channel=ch, note=note, velocity=0)))
     events.sort(key=lambda e: (e[0], e[1]))
     mid = mido.MidiFile(type=0, ticks_per_beat=TPB)
     track = mido.MidiTrack()
@@ -168,8 +200,26 @@ def write_midi(path: Path, layers: list[Layer]) -> None:
 
 def render_midi(mid: Path, wav: Path) -> np.ndarray:
     """Render with fluidsynth (its reverb/chorus off; rooms are added later)."""
-    cmd = ["fluidsynth", "-ni", "-R", "0", "-C", "0", "-F", str(wav), "-r", str(SR),
-           "-O", "float", "-T", "wav", "-g", "0.4", str(SOUNDFONT), str(mid)]
+    cmd = [
+        "fluidsynth",
+        "-ni",
+        "-R",
+        "0",
+        "-C",
+        "0",
+        "-F",
+        str(wav),
+        "-r",
+        str(SR),
+        "-O",
+        "float",
+        "-T",
+        "wav",
+        "-g",
+        "0.4",
+        str(SOUNDFONT),
+        str(mid),
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     x, sr = sf.read(wav, dtype="float64", always_2d=True)
     assert sr == SR, sr
@@ -184,6 +234,7 @@ def fit_length(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the arrangement
+
 
 def section_of(bar: int) -> str:
     name = SECTIONS[0][0]
@@ -222,8 +273,12 @@ def arrangement() -> dict[str, list[Layer]]:
         if final:
             kick.append((t0, 0.5, 36, 112))
         else:
-            kpat = {"Intro": [0, 2], "Verse": [0, 1.5, 2], "Chorus": [0, 1, 2, 3],
-                    "Outro": [0, 2, 2.5]}[sec]
+            kpat = {
+                "Intro": [0, 2],
+                "Verse": [0, 1.5, 2],
+                "Chorus": [0, 1, 2, 3],
+                "Outro": [0, 2, 2.5],
+            }[sec]
             for k in kpat:
                 kick.append((t0 + k, 0.25, 36, 112 if k in (0, 2) else 98))
             for k in (1, 3):
@@ -251,8 +306,13 @@ def arrangement() -> dict[str, list[Layer]]:
         elif loud:
             bass += [(t0 + i / 2, 0.45, root, 104 if i % 2 == 0 else 90) for i in range(8)]
         else:
-            bass += [(t0, 1.4, root, 94), (t0 + 1.5, 0.45, root, 82), (t0 + 2, 0.95, root, 90),
-                     (t0 + 3, 0.45, root, 82), (t0 + 3.5, 0.45, fifth, 84)]
+            bass += [
+                (t0, 1.4, root, 94),
+                (t0 + 1.5, 0.45, root, 82),
+                (t0 + 2, 0.95, root, 90),
+                (t0 + 3, 0.45, root, 82),
+                (t0 + 3.5, 0.45, fifth, 84),
+            ]
 
         # Keys (electric piano)
         kv = KEYS_VOICING[chord]
@@ -288,15 +348,17 @@ def arrangement() -> dict[str, list[Layer]]:
         "Hats": [Layer(9, KIT_808, humanize(hats, rng, 4, 5))],
         "Bass": [Layer(0, 33, humanize(bass, rng, 4, 4))],
         "Keys": [Layer(0, 4, humanize(keys, rng, 5, 4), pan=52)],
-        "Guitar": [Layer(0, 27, humanize(gtr_l, rng, 8, 5), pan=22, bend_cents=4),
-                   Layer(1, 27, humanize(gtr_r, rng, 8, 5), pan=106, bend_cents=-4)],
-        "Pad": [Layer(0, 89, pad, pan=30, bend_cents=7),
-                Layer(1, 89, pad, pan=98, bend_cents=-7)],
+        "Guitar": [
+            Layer(0, 27, humanize(gtr_l, rng, 8, 5), pan=22, bend_cents=4),
+            Layer(1, 27, humanize(gtr_r, rng, 8, 5), pan=106, bend_cents=-4),
+        ],
+        "Pad": [Layer(0, 89, pad, pan=30, bend_cents=7), Layer(1, 89, pad, pan=98, bend_cents=-7)],
         "Lead_Synth": [Layer(0, 81, humanize(lead, rng, 3, 3), pan=74, volume=90)],
     }
 
 
 # ---------------------------------------------------------------- DSP helpers ---
+
 
 def highpass(x: np.ndarray, hz: float, order: int = 2) -> np.ndarray:
     sos = signal.butter(order, hz, "highpass", fs=SR, output="sos")
@@ -335,8 +397,9 @@ def corr(x: np.ndarray) -> float:
     return float(np.dot(left, right) / np.sqrt(np.dot(left, left) * np.dot(right, right) + 1e-30))
 
 
-def add_room(dry: np.ndarray, ir: np.ndarray, target_corr: float,
-             wet_range: tuple[float, float]) -> np.ndarray:
+def add_room(
+    dry: np.ndarray, ir: np.ndarray, target_corr: float, wet_range: tuple[float, float]
+) -> np.ndarray:
     """Mix a stereo room into a stereo dry signal, picking the send level (within
     wet_range, relative to the dry RMS) that lands the L/R correlation on target."""
     mid = dry.mean(axis=1)
@@ -386,8 +449,10 @@ def pan_mono(x: np.ndarray, pan: float) -> np.ndarray:
 
 
 # BS.1770 K-weighting at 48 kHz
-_K1 = ([1.53512485958697, -2.69169618940638, 1.19839281085285],
-       [1.0, -1.69065929318241, 0.73248077421585])
+_K1 = (
+    [1.53512485958697, -2.69169618940638, 1.19839281085285],
+    [1.0, -1.69065929318241, 0.73248077421585],
+)
 _K2 = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
 
 
@@ -418,6 +483,7 @@ def true_peak_db(x: np.ndarray) -> float:
 
 # ---------------------------------------------------------------- the vocal -----
 
+
 def f0_track(x: np.ndarray, sr: int, fmin=120.0, fmax=600.0, hop_s=0.005, win_s=0.03):
     """Autocorrelation pitch per frame (NaN where unvoiced)."""
     n, h = int(win_s * sr), int(hop_s * sr)
@@ -426,7 +492,7 @@ def f0_track(x: np.ndarray, sr: int, fmin=120.0, fmax=600.0, hop_s=0.005, win_s=
     win = np.hanning(n)
     out = []
     for i in range(0, max(0, len(x) - n), h):
-        f = x[i:i + n] * win
+        f = x[i : i + n] * win
         if np.sqrt(np.mean(f**2)) < 0.3 * thresh:
             out.append(np.nan)
             continue
@@ -452,19 +518,34 @@ _ESPEAK_P = np.array([0, 20, 40, 60, 80, 99])
 _ESPEAK_HZ = np.array([113.0, 134.0, 161.0, 198.0, 246.0, 306.0])
 
 
-def sing_syllable(word: str, note: int, length_s: float, idx: str, voice: str,
-                  tmp: Path) -> dict:
+def sing_syllable(word: str, note: int, length_s: float, idx: str, voice: str, tmp: Path) -> dict:
     target = midi_hz(note)
     p = int(np.clip(np.round(np.interp(np.log(target), np.log(_ESPEAK_HZ), _ESPEAK_P)), 0, 99))
     speed = 90 if length_s > 0.5 else 140
     raw = tmp / f"syl{idx}_raw.wav"
     ssml = f'<speak><prosody range="0%">{word}</prosody></speak>'
-    subprocess.run(["espeak-ng", "-v", voice, "-p", str(p), "-s", str(speed), "-z", "-m",
-                    "-w", str(raw), ssml], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-v",
+            voice,
+            "-p",
+            str(p),
+            "-s",
+            str(speed),
+            "-z",
+            "-m",
+            "-w",
+            str(raw),
+            ssml,
+        ],
+        check=True,
+        capture_output=True,
+    )
     x, sr = sf.read(raw, dtype="float64")
     # trim silence
     nz = np.flatnonzero(np.abs(x) > 0.01 * np.max(np.abs(x)))
-    x = x[nz[0]:nz[-1] + 1]
+    x = x[nz[0] : nz[-1] + 1]
     f0, _ = f0_track(x, sr)
     voiced = f0[~np.isnan(f0)]
     src_hz = float(np.median(voiced))
@@ -475,9 +556,23 @@ def sing_syllable(word: str, note: int, length_s: float, idx: str, voice: str,
     out = tmp / f"syl{idx}.wav"
     y = None
     for _ in range(2):  # second pass corrects the residual error of the first
-        subprocess.run(["sox", str(trimmed), str(out), "pitch", f"{cents:.1f}",
-                        "tempo", "-s", f"{stretch:.4f}", "rate", "-v", str(SR)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "sox",
+                str(trimmed),
+                str(out),
+                "pitch",
+                f"{cents:.1f}",
+                "tempo",
+                "-s",
+                f"{stretch:.4f}",
+                "rate",
+                "-v",
+                str(SR),
+            ],
+            check=True,
+            capture_output=True,
+        )
         y, _sr = sf.read(out, dtype="float64")
         g, _ = f0_track(y, SR)
         got = float(np.median(g[~np.isnan(g)]))
@@ -495,8 +590,10 @@ def sing_syllable(word: str, note: int, length_s: float, idx: str, voice: str,
 def sing_line(line, voice: str, tag: str, tmp: Path, seed: int, legato: float = 0.9):
     """Sing (bar, beat, beats, note, syllable) events; returns a mono track and the
     tuning error of each note in cents."""
-    jobs = [(word, note, dur * BEAT * legato, f"{tag}{i:02d}", voice)
-            for i, (_bar, _beat, dur, note, word) in enumerate(line)]
+    jobs = [
+        (word, note, dur * BEAT * legato, f"{tag}{i:02d}", voice)
+        for i, (_bar, _beat, dur, note, word) in enumerate(line)
+    ]
     with ThreadPoolExecutor(max_workers=4) as ex:
         sung = list(ex.map(lambda j: sing_syllable(*j, tmp), jobs))
     out = np.zeros(N_SAMPLES)
@@ -515,25 +612,41 @@ def sing_line(line, voice: str, tag: str, tmp: Path, seed: int, legato: float = 
         y = y * env
         # consonants ahead of the beat, the vowel on it
         start = round(((4 * bar + beat) * BEAT - min(s["onset_s"], 0.12)) * SR)
-        out[start:start + len(y)] += y[: N_SAMPLES - start]
+        out[start : start + len(y)] += y[: N_SAMPLES - start]
     return out, [s["cents_err"] for s in sung]
 
 
 def render_vocals(tmp: Path, quiet: bool) -> dict[str, np.ndarray]:
     lead, errs = sing_line(VOCAL, "en-us+f3", "lv", tmp, seed=7)
-    bv_lo, e_lo = sing_line([(b, t, d, lo, w) for b, t, d, lo, _hi, w in BACKING], "en-us+f2",
-                            "bl", tmp, seed=8, legato=0.95)
-    bv_hi, e_hi = sing_line([(b, t, d, hi, w) for b, t, d, _lo, hi, w in BACKING], "en-us+f4",
-                            "bh", tmp, seed=9, legato=0.95)
+    bv_lo, e_lo = sing_line(
+        [(b, t, d, lo, w) for b, t, d, lo, _hi, w in BACKING],
+        "en-us+f2",
+        "bl",
+        tmp,
+        seed=8,
+        legato=0.95,
+    )
+    bv_hi, e_hi = sing_line(
+        [(b, t, d, hi, w) for b, t, d, _lo, hi, w in BACKING],
+        "en-us+f4",
+        "bh",
+        tmp,
+        seed=9,
+        legato=0.95,
+    )
     errs_arr = np.abs(np.array(errs + e_lo + e_hi))
-    log(f"  vocal tuning: median |error| {np.median(errs_arr):.1f} cents, "
-        f"max {errs_arr.max():.1f} cents over {len(errs_arr)} notes", quiet)
+    log(
+        f"  vocal tuning: median |error| {np.median(errs_arr):.1f} cents, "
+        f"max {errs_arr.max():.1f} cents over {len(errs_arr)} notes",
+        quiet,
+    )
     # two backing voices, double-tracked and spread left/right
     backing = pan_mono(bv_lo, -0.45) + pan_mono(bv_hi, 0.45)
     return {"Lead_Vocal": lead, "Backing_Vocal": backing}
 
 
 # ---------------------------------------------------------------- stems ---------
+
 
 @dataclass
 class StemSpec:
@@ -579,8 +692,9 @@ def process(spec: StemSpec, x: np.ndarray) -> np.ndarray:
         # eighth-note echo left, dotted-eighth right (well past the Haas zone)
         x = x + 0.22 * np.stack([delay(x[:, 0], BEAT / 2), delay(x[:, 1], 0.75 * BEAT)], 1)
     if spec.name == "Lead_Vocal":
-        x = x + 0.08 * np.stack([delay(lowpass(x[:, 0], 4000), 0.75 * BEAT),
-                                 delay(lowpass(x[:, 1], 4000), BEAT)], 1)
+        x = x + 0.08 * np.stack(
+            [delay(lowpass(x[:, 0], 4000), 0.75 * BEAT), delay(lowpass(x[:, 1], 4000), BEAT)], 1
+        )
     if spec.width:
         x = widen(x, spec.width, seed=len(spec.name))
     if spec.room:
@@ -635,10 +749,17 @@ def build(out_dir: Path, keep_temp: bool = False, quiet: bool = False) -> dict:
         report = {}
         for name, x in stems.items():
             x = x - x.mean(axis=0)  # belt and braces: the high-pass leaves ~1e-7
-            sf.write(out_dir / f"{name}.flac", x.astype(np.float32), SR, subtype="PCM_24",
-                     format="FLAC", compression_level=1.0)
+            sf.write(
+                out_dir / f"{name}.flac",
+                x.astype(np.float32),
+                SR,
+                subtype="PCM_24",
+                format="FLAC",
+                compression_level=1.0,
+            )
             report[name] = {
-                "lufs": integrated_lufs(x), "tp": true_peak_db(x),
+                "lufs": integrated_lufs(x),
+                "tp": true_peak_db(x),
                 "corr": corr(x) if x.ndim == 2 else None,
             }
         write_manifest(out_dir)
@@ -649,17 +770,16 @@ def build(out_dir: Path, keep_temp: bool = False, quiet: bool = False) -> dict:
         if not keep_temp:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    mix = sum(sf.read(out_dir / f"{s.name}.flac", always_2d=True)[0] for s in STEMS
-              if not s.mono) + sum(sf.read(out_dir / f"{s.name}.flac")[0][:, None]
-                                   for s in STEMS if s.mono)
+    mix = sum(
+        sf.read(out_dir / f"{s.name}.flac", always_2d=True)[0] for s in STEMS if not s.mono
+    ) + sum(sf.read(out_dir / f"{s.name}.flac")[0][:, None] for s in STEMS if s.mono)
     elapsed = time.perf_counter() - t_start
     log("", quiet)
     log(f"{'stem':<12} {'LUFS':>7} {'dBTP':>7} {'corr':>6}", quiet)
     for name, r in report.items():
         c = f"{r['corr']:.2f}" if r["corr"] is not None else "mono"
         log(f"{name:<12} {r['lufs']:7.1f} {r['tp']:7.1f} {c:>6}", quiet)
-    log(f"{'SUM':<12} {integrated_lufs(mix):7.1f} {true_peak_db(mix):7.1f} {corr(mix):6.2f}",
-        quiet)
+    log(f"{'SUM':<12} {integrated_lufs(mix):7.1f} {true_peak_db(mix):7.1f} {corr(mix):6.2f}", quiet)
     size = sum(p.stat().st_size for p in out_dir.iterdir())
     log(f"wrote {out_dir} ({size / 1e6:.1f} MB) in {elapsed:.1f} s", quiet)
     return report
@@ -677,10 +797,20 @@ def write_manifest(out_dir: Path) -> None:
         if i == len(secs) - 1:
             lines.append(f"end_s = {LENGTH_S}")
         lines.append("")
-    lines += ['[stems."Lead_Vocal.flac"]', 'role = "lead_vocal"', 'name = "Lead Vocal"', "",
-              '[stems."Lead_Synth.flac"]', 'role = "synth"', 'name = "Lead Synth"', "",
-              '[stems."Backing_Vocal.flac"]', 'role = "backing_vocal"',
-              'name = "Backing Vocals"', ""]
+    lines += [
+        '[stems."Lead_Vocal.flac"]',
+        'role = "lead_vocal"',
+        'name = "Lead Vocal"',
+        "",
+        '[stems."Lead_Synth.flac"]',
+        'role = "synth"',
+        'name = "Lead Synth"',
+        "",
+        '[stems."Backing_Vocal.flac"]',
+        'role = "backing_vocal"',
+        'name = "Backing Vocals"',
+        "",
+    ]
     (out_dir / "mixreview.toml").write_text("\n".join(lines))
 
 
@@ -690,12 +820,13 @@ def write_notes(out_dir: Path) -> None:
         (out_dir / "SOUNDFONT-LICENSE.txt").write_text(
             "The instrument sounds in these stems were rendered with the FluidR3_GM\n"
             "soundfont (Debian package fluid-soundfont-gm). Its copyright and licence\n"
-            "notice follows, copied from /usr/share/doc/fluid-soundfont-gm/copyright.\n\n"
-            + notice)
+            "notice follows, copied from /usr/share/doc/fluid-soundfont-gm/copyright.\n\n" + notice
+        )
     secs = section_times()
     rows = "\n".join(
         f"| {name} | {start:.2f} | {(secs[i + 1][1] if i + 1 < len(secs) else LENGTH_S):.2f} |"
-        for i, (name, start) in enumerate(secs))
+        for i, (name, start) in enumerate(secs)
+    )
     (out_dir / "README.md").write_text(f"""# Demo Song: a clean sample mix session
 
 A 30 s pop song in A minor at {BPM} BPM (4/4), delivered the way a mix engineer

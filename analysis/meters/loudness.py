@@ -133,8 +133,9 @@ def loudness_range_from_energy(short_term_energy: np.ndarray) -> float:
     libebur128 uses a 1 s hop, which reads differently on short or choppy material (measured up to
     0.8 LU on 2-minute stepped noise, identical when given the same windows).
     """
-    passed = np.sort(_gated_mean(np.asarray(short_term_energy, dtype=np.float64),
-                                 LRA_RELATIVE_GATE_LU))
+    passed = np.sort(
+        _gated_mean(np.asarray(short_term_energy, dtype=np.float64), LRA_RELATIVE_GATE_LU)
+    )
     n = passed.size
     if n == 0:
         return float("-inf")

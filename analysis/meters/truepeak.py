@@ -53,9 +53,7 @@ def _phase_kernels(factor: int, half_taps: int) -> np.ndarray:
     proto = scipy.signal.firwin(n_taps, 1.0 / factor, window=("kaiser", _KAISER_BETA)) * factor
     centre = factor * half_taps
     taps = np.arange(2 * half_taps)
-    return np.array(
-        [proto[(half_taps - 1 - taps) * factor + p + centre] for p in range(1, factor)]
-    )
+    return np.array([proto[(half_taps - 1 - taps) * factor + p + centre] for p in range(1, factor)])
 
 
 def _banded_matrix(kernels: np.ndarray, frame: int) -> np.ndarray:
