@@ -1,4 +1,5 @@
-"""SosFilter: a single section via lfilter or the packed kernel, several via sosfilt; one state."""
+"""SosFilter: scipy's kernel called directly (a stereo pair packed as one complex signal through a
+single section), or the public sosfilt and lfilter; every path matches sosfilt and one state."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ SOS = {
 }
 
 
+@pytest.fixture(autouse=True, params=[True, False], ids=["kernel", "public"])
+def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Every test runs on scipy's kernel called directly, then on the public functions."""
+    if request.param and not sosfilter._KERNEL:
+        pytest.skip("scipy's sosfilt kernel is not usable here: the public functions run")
+    monkeypatch.setattr(sosfilter, "_KERNEL", request.param)
+    return request.param
+
+
 def rows(channels: int, frames: int = 30_000, seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((channels, frames)) * 0.3
 
@@ -39,11 +49,26 @@ def in_blocks(filt: SosFilter, x: np.ndarray, sizes: list[int]) -> np.ndarray:
 
 @pytest.mark.parametrize("name", sorted(SOS))
 @pytest.mark.parametrize("channels", [1, 2])
-def test_blocks_match_scipy_sosfilt_on_the_whole_stream(name: str, channels: int) -> None:
+def test_rows_in_blocks_match_sosfilt_on_the_whole_stream(name: str, channels: int) -> None:
     x = rows(channels)
-    expected = signal.sosfilt(SOS[name], x, axis=-1)
+    copy = x.copy()
     got = in_blocks(SosFilter(SOS[name]), x, [1, 7, 1000, 4096, 0, 333])
-    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-11)
+    np.testing.assert_array_equal(x, copy)  # never filtered in place
+    np.testing.assert_allclose(got, signal.sosfilt(SOS[name], x, axis=-1), rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("name", sorted(SOS))
+@pytest.mark.parametrize("channels", [1, 2])
+def test_float32_blocks_match_sosfilt_on_the_whole_stream(name: str, channels: int) -> None:
+    x = rows(channels).T.astype(np.float32)
+    copy = x.copy()
+    filt = SosFilter(SOS[name])
+    spans = [(0, 1), (1, 4097), (4097, 4097), (4097, 30_000)]
+    got = np.concatenate([filt.filter_block(x[a:b]) for a, b in spans])
+    assert got.dtype == np.float32 and got.shape == x.shape
+    np.testing.assert_array_equal(x, copy)  # never filtered in place
+    expected = signal.sosfilt(SOS[name], x.astype(np.float64), axis=0)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-7)
 
 
 @pytest.mark.parametrize("sections", [1, 3])
@@ -82,47 +107,20 @@ def test_another_number_of_sections_starts_from_silence() -> None:
     )
 
 
-def test_float32_blocks_in_and_out() -> None:
-    x = rows(2, 5000).T.astype(np.float32)
-    y = SosFilter(SOS["one section, peaking"]).filter_block(x)
-    assert y.dtype == np.float32 and y.shape == x.shape
-    expected = signal.sosfilt(SOS["one section, peaking"], x.astype(np.float64), axis=0)
-    np.testing.assert_allclose(y, expected, rtol=0, atol=1e-6)
-
-
-@pytest.fixture(params=[True, False], ids=["packed", "rows"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Run a test with stereo single-section blocks on the packed kernel, then on the rows path."""
-    if request.param and not sosfilter._PACKED_KERNEL:
-        pytest.skip("scipy's sosfilt kernel is not usable here: the public path runs")
-    monkeypatch.setattr(sosfilter, "_PACKED_KERNEL", request.param)
-    return request.param
-
-
-@pytest.mark.parametrize("name", ["one section, 20 Hz high-pass", "one section, peaking"])
-def test_stereo_blocks_match_sosfilt_on_either_path(name: str, path: bool) -> None:
-    x = rows(2).T.astype(np.float32)
-    copy = x.copy()
+@pytest.mark.parametrize("name", sorted(SOS))
+def test_one_state_whatever_path_runs_next(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    x = rows(2).astype(np.float32).astype(np.float64)
     filt = SosFilter(SOS[name])
-    got = np.concatenate(
-        [filt.filter_block(x[a:b]) for a, b in [(0, 1), (1, 4097), (4097, 30_000)]]
-    )
-    assert got.dtype == np.float32
-    np.testing.assert_array_equal(x, copy)  # the input is never filtered in place
-    expected = signal.sosfilt(SOS[name], x.astype(np.float64), axis=0)
-    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-7)
-
-
-def test_the_paths_carry_one_state(path: bool) -> None:
-    sos = SOS["one section, peaking"]
-    x = rows(2)
-    filt = SosFilter(sos)
     parts = [
-        filt.filter_block(x[:, :3000].T.astype(np.float32)).T.astype(np.float64),
+        filt.filter_block(x[:, :3000].T.astype(np.float32)).T,
         filt.filter_rows(x[:, 3000:9000]),
-        filt.filter_block(x[:, 9000:].T.astype(np.float32)).T.astype(np.float64),
     ]
-    expected = signal.sosfilt(sos, x.astype(np.float32).astype(np.float64), axis=-1)
+    monkeypatch.setattr(sosfilter, "_KERNEL", not sosfilter._KERNEL)  # the other path
+    parts += [
+        filt.filter_block(x[:, 9000:20_000].T.astype(np.float32)).T,
+        filt.filter_rows(x[:, 20_000:]),
+    ]
+    expected = signal.sosfilt(SOS[name], x, axis=-1)
     np.testing.assert_allclose(np.concatenate(parts, axis=1), expected, rtol=0, atol=1e-6)
 
 
@@ -139,9 +137,8 @@ def test_a_kernel_that_misbehaves_is_not_used(monkeypatch: pytest.MonkeyPatch) -
     assert not sosfilter._kernel_is_sound()
 
 
-def test_the_packed_kernel_runs_where_scipy_has_it() -> None:
+def test_the_kernel_runs_where_scipy_has_it() -> None:
     # A kernel that exists but fails the check means the packing or scipy changed: look into it.
     if sosfilter._sosfilt_kernel is None:
         pytest.skip("this scipy has no private sosfilt kernel")
     assert sosfilter._kernel_is_sound()
-    assert sosfilter._PACKED_KERNEL

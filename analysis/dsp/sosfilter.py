@@ -12,7 +12,8 @@ except ImportError:  # pragma: no cover - depends on the scipy build
 
 
 def _kernel_is_sound() -> bool:
-    """Whether the private kernel filters a packed stereo pair exactly as ``sosfilt`` does.
+    """Whether the private kernel filters as ``sosfilt`` does, both as it is used on rows and
+    on a packed stereo pair.
 
     It is a private function: if it is missing, moved, or behaves otherwise in this scipy, the
     public path is used instead.
@@ -21,15 +22,22 @@ def _kernel_is_sound() -> bool:
         return False
     try:
         rng = np.random.default_rng(0)
-        sos = signal.butter(2, 0.05, output="sos")
         x = rng.standard_normal((64, 2))
-        zi = rng.standard_normal((1, 2, 2))
-        expected, expected_zi = signal.sosfilt(sos, x.T, axis=-1, zi=zi)
-        got, got_zi = _filter_packed(sos.astype(np.complex128), x, zi)
-        return bool(
-            np.allclose(got.T, expected, rtol=0, atol=1e-12)
-            and np.allclose(got_zi, expected_zi, rtol=0, atol=1e-12)
-        )
+        for sections in (1, 2):
+            sos = signal.butter(2 * sections, 0.05, output="sos")
+            zi = rng.standard_normal((sections, 2, 2))
+            expected, expected_zi = signal.sosfilt(sos, x.T, axis=-1, zi=zi)
+            rows = np.array(x.T, order="C")
+            state = np.array(zi.transpose(1, 0, 2), order="C")
+            _sosfilt_kernel(sos, rows, state)
+            packed, packed_zi = _filter_packed(sos.astype(np.complex128), x, zi)
+            for got, got_zi in ((rows, state.transpose(1, 0, 2)), (packed.T, packed_zi)):
+                if not (
+                    np.allclose(got, expected, rtol=0, atol=1e-12)
+                    and np.allclose(got_zi, expected_zi, rtol=0, atol=1e-12)
+                ):
+                    return False
+        return True
     except Exception:
         return False
 
@@ -51,23 +59,23 @@ def _filter_packed(
     return packed, np.stack([state[0].real, state[0].imag], axis=1)
 
 
-_PACKED_KERNEL = _kernel_is_sound()
-"""Stereo blocks through a single section take the packed kernel path when this is true."""
+_KERNEL = _kernel_is_sound()
+"""Filter through scipy's kernel directly when this is true, else through the public functions."""
 
 
 class SosFilter:
     """Run a cascade of biquads over successive blocks, carrying the state per channel.
 
     Filtering runs in float64 on contiguous per-channel rows ``(channels, frames)``, which is
-    both more accurate for low cut-offs and much faster than filtering interleaved frames. A
-    cascade of several sections runs through ``scipy.signal.sosfilt``; a single section through
-    ``scipy.signal.lfilter``, the same transposed direct form II recursion (to float rounding) at
-    a fraction of the per-call cost. A stereo block through a single section goes faster still:
-    both channels as one complex signal through scipy's own sosfilt kernel (see
-    :func:`_filter_packed`), identical to filtering each channel. Every path keeps the state as
-    ``sosfilt``'s ``zi``, so a change in coefficients carries it over whichever path runs next.
-    Because the filters are sample-by-sample recursions and their state is carried exactly, any
-    split of the stream into blocks gives the same output as the whole stream.
+    both more accurate for low cut-offs and much faster than filtering interleaved frames. It
+    calls the compiled kernel under ``scipy.signal.sosfilt`` directly, without the per-call cost
+    of its wrapper; a stereo block through a single section runs both channels as one complex
+    signal (see :func:`_filter_packed`), identical to filtering each channel and nearly twice
+    as fast. Should that private kernel be unusable, ``sosfilt`` runs (``lfilter`` for a single
+    section: the same transposed direct form II recursion, to float rounding, at a fraction of
+    the per-call cost). Every path keeps the state as ``sosfilt``'s ``zi``. Because the filters
+    are sample-by-sample recursions and their state is carried exactly, any split of the stream
+    into blocks gives the same output as the whole stream.
     """
 
     def __init__(self, sos: np.ndarray | None = None) -> None:
@@ -99,9 +107,29 @@ class SosFilter:
 
     def filter_rows(self, rows: np.ndarray) -> np.ndarray:
         """Filter float64 rows ``(channels, frames)``; returns the same shape."""
+        return self._filter(rows, own=False)
+
+    def filter_block(self, x: np.ndarray) -> np.ndarray:
+        """Filter a float32 block ``(frames, channels)``; returns float32 of the same shape."""
+        if _KERNEL and self._sos.shape[0] == 1 and x.shape[1] == 2 and x.shape[0] > 0:
+            out, self._zi = _filter_packed(self._sos_complex, x, self._state(2))
+            return out.astype(np.float32)
+        rows = np.array(x.T, dtype=np.float64, order="C")
+        return self._filter(rows, own=True).T.astype(np.float32)
+
+    def _filter(self, rows: np.ndarray, own: bool) -> np.ndarray:
+        """Filter rows; ``own``: they are a private C-contiguous float64 copy (filtered in place
+        by the kernel)."""
         if self._sos.shape[0] == 0 or rows.shape[1] == 0:
             return rows
         zi = self._state(rows.shape[0])
+        if _KERNEL:
+            out = rows if own else np.array(rows, dtype=np.float64, order="C")
+            state = np.array(zi.transpose(1, 0, 2), order="C")  # the kernel's layout
+            assert _sosfilt_kernel is not None
+            _sosfilt_kernel(self._sos, out, state)
+            self._zi = state.transpose(1, 0, 2)
+            return out
         if self._sos.shape[0] == 1:
             section = self._sos[0]
             out, zi = signal.lfilter(section[:3], section[3:], rows, axis=-1, zi=zi[0])
@@ -109,11 +137,3 @@ class SosFilter:
             return out
         out, self._zi = signal.sosfilt(self._sos, rows, axis=-1, zi=zi)
         return out
-
-    def filter_block(self, x: np.ndarray) -> np.ndarray:
-        """Filter a float32 block ``(frames, channels)``; returns float32 of the same shape."""
-        if _PACKED_KERNEL and self._sos.shape[0] == 1 and x.shape[1] == 2 and x.shape[0] > 0:
-            out, self._zi = _filter_packed(self._sos_complex, x, self._state(2))
-            return out.astype(np.float32)
-        rows = np.ascontiguousarray(x.T, dtype=np.float64)
-        return self.filter_rows(rows).T.astype(np.float32)
