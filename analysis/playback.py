@@ -36,7 +36,9 @@ loudness matcher and the clip writer use it.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import queue
 import threading
 import time
@@ -70,6 +72,14 @@ MAX_PASSAGE_S = 30.0
 METER_WINDOW_S = 3.0
 PEAK_FALL_DB_PER_S = 24.0
 OFFLINE_BLOCK_FRAMES = 16384
+READ_PAUSE_S = 0.0005
+"""The read-ahead thread sleeps this long after each stem: its work (decoding, numpy) comes in
+short bursts the audio callback never waits long behind (the GIL), spread over the chunk."""
+READ_DELAY_S = 0.03
+"""When it is ahead, the read-ahead thread waits this long before reading the next chunk: the
+callback's busiest blocks are right after a chunk changes (a slot in the queue frees then)."""
+READ_NICE = 10
+"""The read-ahead thread runs at a lower priority than the audio callback's thread."""
 HISTORY_BLOCKS = 256  # blocks of output remembered for the heard position (5 s at 1024)
 SIDES = ("A", "B")
 
@@ -459,14 +469,23 @@ def _spec(
 
 
 def _read_chunk(
-    readers: Sequence[StemReader], frames: int, tail: int, nxt: int, out: np.ndarray | None = None
+    readers: Sequence[StemReader],
+    frames: int,
+    tail: int,
+    nxt: int,
+    out: np.ndarray | None = None,
+    pause: threading.Event | None = None,
 ) -> np.ndarray:
-    """Raw stems ``(S, frames + tail, 2)`` from where the readers are; a wrap seeks them on."""
+    """Raw stems ``(S, frames + tail, 2)`` from where the readers are; a wrap seeks them on.
+    ``pause``: wait READ_PAUSE_S after each stem unless this event is set (the read-ahead
+    thread, when it is ahead)."""
     raw = out if out is not None else np.empty((len(readers), frames + tail, 2), np.float32)
     for index, reader in enumerate(readers):
         raw[index] = reader.read(frames + tail)
         if tail:
             reader.seek(nxt)
+        if pause is not None and not pause.is_set():
+            pause.wait(READ_PAUSE_S)
     return raw
 
 
@@ -487,17 +506,27 @@ class _ReadAhead:
     ) -> None:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
+        self._hurry = threading.Event()  # set: the queue ran dry, read without pauses
         self._thread = threading.Thread(
-            target=self._run, args=(readers, start, spec, self._queue, self._stop),
+            target=self._run,
+            args=(readers, start, spec, self._queue, self._stop, self._hurry),
             name="mixreview-read-ahead", daemon=True,
         )  # fmt: skip
         self._thread.start()
         weakref.finalize(self, self._stop.set)  # a renderer dropped without close()
+        weakref.finalize(self, self._hurry.set)
 
     @staticmethod
     def _run(
-        readers: list[StemReader], start: int, spec: Any, out: queue.Queue, stop: threading.Event
+        readers: list[StemReader],
+        start: int,
+        spec: Any,
+        out: queue.Queue,
+        stop: threading.Event,
+        hurry: threading.Event,
     ) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a nice of its own
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READ_NICE)
         try:
             position: int | None = start
             while position is not None and not stop.is_set():
@@ -505,13 +534,17 @@ class _ReadAhead:
                 if planned is None:
                     break
                 frames, tail, nxt = planned
+                if not out.empty():  # ahead: let the callback through the chunk change first
+                    hurry.wait(READ_DELAY_S)
                 try:
-                    item: Any = _read_chunk(readers, frames, tail, nxt)
+                    item: Any = _read_chunk(readers, frames, tail, nxt, pause=hurry)
                 except Exception as exc:  # a file gone or unreadable: tell the renderer
                     item = exc
                 while not stop.is_set():
                     try:
                         out.put(item, timeout=0.1)
+                        if out.full():
+                            hurry.clear()  # ahead again: pauses back on
                         break
                     except queue.Full:
                         continue
@@ -524,12 +557,15 @@ class _ReadAhead:
 
     def take(self) -> np.ndarray:
         item = self._queue.get()
+        if self._queue.empty():
+            self._hurry.set()  # consumed faster than real time: no more pauses
         if isinstance(item, Exception):
             raise item
         return item
 
     def close(self) -> None:
         self._stop.set()
+        self._hurry.set()
 
 
 class _Chunk:
