@@ -2,13 +2,14 @@
 
 The app runs in a pseudo-terminal as a user would run it (Textual's real driver, TERM
 xterm-256color, no COLORTERM: what an SSH session gets), with a scripted audition that "plays":
-every stem's meters move at the app's meter rate (25 Hz), so the screen is repainted all the
-time. The benchmark types keys into the terminal and, for each key, measures the time from
-writing it to the moment the terminal receives the screen's answer: the title of the newly
-selected suggestion in the detail panel (j/k, a, u) or its new status ([). It reports the
-distribution per key and overall, and the output rate while no key is pressed (the meters).
+every stem's meters move at the app's meter rate (25 Hz, or --meter-hz), so the screen is
+repainted all the time. The benchmark types keys into the terminal and, for each key, measures
+the time from writing it to the moment the terminal receives the screen's answer: the title of
+the newly selected suggestion in the detail panel (j/k, a, u) or its new status ([). It reports
+the distribution per key and overall, and the output rate while no key is pressed (the meters).
 
 Usage: python bench/bench_tui.py [--keys 300] [--size 120x40] [--session DIR] [--json FILE]
+                                [--meter-hz 25,10,off]
 Without --session it makes the flawed demo session (tools/make_flawed_session.py) in a
 temporary folder. Nothing is written to the repository.
 """
@@ -167,10 +168,14 @@ def expected_titles(session: Path) -> list[str]:
 class Terminal:
     """The app in a pseudo-terminal; reads everything it writes."""
 
-    def __init__(self, session: Path, columns: int, rows: int, meters: bool = True) -> None:
+    def __init__(
+        self, session: Path, columns: int, rows: int, meters: bool = True, meter_hz: str = ""
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR")}
         env.update(TERM="xterm-256color", COLUMNS=str(columns), LINES=str(rows))
         env["BENCH_TUI_METERS"] = "1" if meters else "0"
+        if meter_hz:
+            env["MIXREVIEW_METER_HZ"] = meter_hz
         env.pop("TEXTUAL", None)
         pid, fd = pty.fork()
         if pid == 0:
@@ -275,16 +280,19 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def bench(session: Path, columns: int, rows: int, keys: int, meters: bool = True) -> dict:
+def bench(
+    session: Path, columns: int, rows: int, keys: int, meters: bool = True, meter_hz: str = ""
+) -> dict:
     titles = expected_titles(session)
     (session / ".mixreview" / "review.json").unlink(missing_ok=True)
-    term = Terminal(session, columns, rows, meters)
+    term = Terminal(session, columns, rows, meters, meter_hz)
     buffer = bytearray()
     started = time.perf_counter()
     if term.wait_for(titles[0], 120.0, buffer) is None:
         term.close()
         raise SystemExit("the app did not show its first suggestion within 120 s")
     startup_s = time.perf_counter() - started
+    term.drain(1.0)  # the first screens drawn after loading are not the meters' steady rate
     cpu_before, wall_before = cpu_seconds(term.pid), time.perf_counter()
     idle_bytes = term.drain(2.0)
     idle_cpu = (cpu_seconds(term.pid) - cpu_before) / (time.perf_counter() - wall_before)
@@ -308,6 +316,7 @@ def bench(session: Path, columns: int, rows: int, keys: int, meters: bool = True
     return {
         "size": f"{columns}x{rows}",
         "meters": meters,
+        "meter_hz": meter_hz or os.environ.get("MIXREVIEW_METER_HZ", "") or "25",
         "startup_s": round(startup_s, 2),
         "idle_output_bytes_per_s": round(idle_bytes / 2.0),
         "idle_cpu_share": round(idle_cpu, 3),
@@ -329,7 +338,9 @@ def make_session(folder: Path) -> Path:
 
 
 def print_report(result: dict) -> None:
-    meters = "meters running" if result["meters"] else "meters still"
+    hz = result["meter_hz"]
+    rate = "meters off" if hz in ("off", "0") else f"meters at {hz.removesuffix('Hz').strip()} Hz"
+    meters = f"{rate}, playing" if result["meters"] else f"{rate}, still"
     print(f"\nsize {result['size']}, {meters}: first suggestion on screen after "
           f"{result['startup_s']} s; between keys the app writes "
           f"{result['idle_output_bytes_per_s']} bytes/s using {result['idle_cpu_share']:.0%} of a "
@@ -353,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare-still", action="store_true", help="also run with the meters still"
     )
+    parser.add_argument(
+        "--meter-hz", default="", help="meter rates to run at (MIXREVIEW_METER_HZ), e.g. 25,10,off"
+    )
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
@@ -364,12 +378,14 @@ def main(argv: list[str] | None = None) -> int:
         if source != session:
             shutil.copytree(source, session, dirs_exist_ok=True)
         results = []
+        rates = [r.strip() for r in args.meter_hz.split(",") if r.strip()] or [""]
         for size in sizes:
             columns, rows = (int(v) for v in size.lower().split("x"))
-            for meters in (True, False) if args.compare_still else (True,):
-                result = bench(session, columns, rows, args.keys, meters)
-                print_report(result)
-                results.append(result)
+            for meter_hz in rates:
+                for meters in (True, False) if args.compare_still else (True,):
+                    result = bench(session, columns, rows, args.keys, meters, meter_hz)
+                    print_report(result)
+                    results.append(result)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,21 @@ from tests.test_tui_support import (
     until,
     wait_ready,
 )
+from tui.app import MixReviewApp, make_app
+from tui.screens.help import HelpScreen
 from tui.widgets.detail import DetailPanel
+from tui.widgets.loading import LoadingHint
+from tui.widgets.meters import PEAK_SCALE, Reading, eighths
+from tui.widgets.queue import Item
 from tui.widgets.stems import StemsPanel
 from tui.widgets.suggestions import SuggestionList
 from tui.widgets.transport import Transport
+
+
+def selected_item(app: MixReviewApp) -> Item:
+    item = app.query_one(SuggestionList).selected
+    assert item is not None
+    return item
 
 
 def review_file(session: Path) -> dict:
@@ -251,3 +263,211 @@ async def test_meters_move_with_the_player(tmp_path: Path, monkeypatch: pytest.M
         await pilot.press("space")
         assert not fake.playing
     assert fake.closed
+
+
+# -- keys while the session is still being measured ----------------------------------------------
+
+
+def loading_app(session: Path, tmp_path: Path, release: threading.Event) -> MixReviewApp:
+    """An app whose loading ends only when ``release`` is set (the audition starts last)."""
+    fake = FakeAudition()
+
+    def slow_audition(_session):  # type: ignore[no-untyped-def]
+        release.wait(30)
+        return fake
+
+    keys = tmp_path / "no-keys.toml"
+    return make_app(session, audition_factory=slow_audition, keymap_path=keys, workers=1,
+                    meters=False)  # fmt: skip
+
+
+async def test_keys_while_loading_say_they_wait_for_the_analysis(tmp_path: Path) -> None:
+    session = session_copy(tmp_path)
+    release = threading.Event()
+    app = loading_app(session, tmp_path, release)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not app.ready
+            hint = app.query_one(LoadingHint)
+            for key, words in (("a", "a (accept)"), ("j", "j (down)"), ("space", "space (play)"),
+                               ("right", "→ (+5 s)")):  # fmt: skip
+                await pilot.press(key)
+                assert f"still measuring: {words} works once the analysis is done" in hint.answered
+                assert "still measuring" in screen_text(app)
+            assert notifications(app) == []  # no "No suggestion selected." and the like
+            # the help works while loading, and goes away as usual
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert app.screen is app.main
+            release.set()
+            await wait_ready(app, pilot)
+            assert review_file(session)["decisions"] == {}  # the early "a" decided nothing
+            assert not app.query_one("#loading").display
+            before = selected_item(app)
+            await pilot.press("a")  # now it works
+            assert review_file(session)["decisions"][before.id]["status"] == "accepted"
+    finally:
+        release.set()
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quit_keys_work_while_loading(tmp_path: Path, key: str) -> None:
+    session = session_copy(tmp_path)
+    release = threading.Event()
+    app = loading_app(session, tmp_path, release)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not app.ready
+            await pilot.press(key)
+            release.set()
+            await pilot.pause()
+            assert app._exit  # asked to exit, without waiting for the analysis
+    finally:
+        release.set()
+    assert app.return_code == 0
+
+
+async def test_ctrl_c_copies_a_selection_and_else_quits(tmp_path: Path) -> None:
+    session = session_copy(tmp_path)
+    app = new_app(session, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("slash", "b", "a", "s", "s", "ctrl+shift+a")
+        await pilot.press("ctrl+c")  # text selected in the filter: copied, the app stays
+        await pilot.pause()
+        assert app.clipboard == "bass"
+        assert app.is_running and not app._exit
+        await pilot.press("enter", "ctrl+c")
+        await pilot.pause()
+        assert app._exit
+    assert app.return_code == 0
+    assert review_file(session)["ui"]["filter"] == "bass"  # saved on the way out
+
+
+# -- the meter rate -------------------------------------------------------------------------------
+
+
+async def test_meter_rate_from_the_environment_and_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIXREVIEW_METER_HZ", "10")
+    session = session_copy(tmp_path)
+    fake = FakeAudition()
+    app = new_app(session, tmp_path, audition=fake, meters=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        clock = app.meter_clock
+        pane = app.query_one("#stems-pane")
+        assert clock.hz == 10 and clock.running and clock.interval_s == pytest.approx(0.1)
+        assert pane.border_subtitle == "meters 10 Hz (M)"
+        assert "meters 10 Hz (M)" in screen_text(app)
+        await pilot.press("space")
+        stems = app.query_one(StemsPanel)
+        await until(pilot, lambda: stems.readings["Kick.flac"].peak_db == -12.0)
+        # M: off. The meters stand still while the transport clock goes on
+        await pilot.press("M")
+        assert clock.hz == 0 and pane.border_subtitle == "meters off (M)"
+        fake.level_db = -30.0
+        fake.seek(3.0)
+        await until(pilot, lambda: app.query_one(Transport).state.position_s == 3.0)
+        assert stems.readings["Kick.flac"].peak_db == -12.0
+        # a seek still shows where the playhead is
+        await pilot.press("right")
+        await pilot.pause()
+        assert stems.readings["Kick.flac"].peak_db == pytest.approx(-30.0)
+        # M again: 25 Hz, the meters follow the player
+        await pilot.press("M")
+        assert clock.hz == 25 and clock.interval_s == pytest.approx(0.04)
+        assert pane.border_subtitle == "meters 25 Hz (M)"
+        fake.level_db = -20.0
+        await until(pilot, lambda: stems.readings["Kick.flac"].peak_db == -20.0)
+        # the palette's command for a rate
+        await app.run_action("meter_rate(10)")
+        assert clock.hz == 10 and clock.running
+        titles = [t for t, _h, _a in app.palette_commands()]
+        assert {"Meters: 25 Hz", "Meters: 10 Hz", "Meters: off"} <= set(titles)
+
+
+async def test_a_bad_meter_rate_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIXREVIEW_METER_HZ", "fast")
+    session = session_copy(tmp_path)
+    app = new_app(session, tmp_path, meters=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        assert app.meter_clock.hz == 25
+        assert any("MIXREVIEW_METER_HZ='fast' is not a rate" in n for n in notifications(app))
+        assert app.query_one("#stems-pane").border_subtitle == ""  # the usual rate: not shown
+
+
+# -- what a key changes is drawn at once ----------------------------------------------------------
+
+
+async def test_the_detail_follows_the_cursor_in_the_same_update(tmp_path: Path) -> None:
+    """No screen update shows the cursor on one suggestion and the detail of another: the
+    cursor's move reaches the app directly, and the screen waits for the detail's change."""
+    session = session_copy(tmp_path)
+    app = new_app(session, tmp_path, meters=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        queue = app.query_one(SuggestionList)
+        detail = app.query_one(DetailPanel)
+        frames: list[tuple[str | None, str | None]] = []
+        draw = app.main._compositor_refresh
+
+        def drawn() -> None:
+            shown = detail.subject[1].id if detail.subject[0] == "item" else None
+            frames.append((queue.selected.id if queue.selected else None, shown))
+            draw()
+
+        app.main._compositor_refresh = drawn  # type: ignore[method-assign]
+        for key in ["j", "j", "k", "j", "j", "a", "u", "j"]:
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        moved = [f for f in frames if f[0] != frames[0][0]]
+        assert moved, "the cursor never moved on screen"
+        assert all(cursor == shown for cursor, shown in frames), frames
+
+
+async def test_the_detail_of_a_suggestion_seen_before_shows_its_changes(tmp_path: Path) -> None:
+    session = session_copy(tmp_path)
+    app = new_app(session, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        detail = app.query_one(DetailPanel)
+        first = selected_item(app)
+        await pilot.press("j", "k")  # its page is kept
+        assert "· pending" in detail.plain
+        await pilot.press("left_square_bracket")
+        assert "adjusted 75%" in detail.plain
+        await pilot.press("j", "k")
+        assert selected_item(app).id == first.id
+        assert "adjusted 75%" in detail.plain and "· pending" not in detail.plain
+
+
+async def test_a_meter_update_sends_only_the_changed_part_of_a_row(tmp_path: Path) -> None:
+    session = session_copy(tmp_path)
+    app = new_app(session, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        stems = app.query_one(StemsPanel)
+        row = next(i for i, r in enumerate(stems.rows) if r.file == "Kick.flac")
+        readings = dict(stems.readings)
+        kick = readings["Kick.flac"]
+        readings["Kick.flac"] = Reading(-3.0, -3.0, kick.lufs, kick.corr, kick.side_to_mid_db)
+        await pilot.pause()
+        stems._repaint_regions.clear()
+        assert stems.set_readings(readings) == 1
+        (region,) = stems._repaint_regions
+        layout = stems.layout(stems.content_width)
+        assert region.height == 1 and region.y == row - stems.scroll_offset.y
+        peak_bar_start = 2 + 1 + layout.name_w + (layout.role_w + 1 if layout.role_w else 0) + 1
+        assert region.x >= peak_bar_start  # the name is not part of it
+        assert region.right < stems.content_width - 4  # nor the counts and checks
+        await pilot.pause()
+        full = eighths(-3.0, PEAK_SCALE, layout.peak_w) // 8
+        assert " " + "█" * full in stems.render_line(row - stems.scroll_offset.y).text

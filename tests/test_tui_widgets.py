@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rich.color import Color, ColorSystem
+from rich.segment import Segment
 from rich.style import Style
+from textual.strip import Strip
 from textual.theme import Theme
 
 from analysis.review import Review
@@ -18,7 +20,11 @@ from analysis.suggest.model import Suggestion, Target
 from tui.app import THEME
 from tui.keymap import KEYS, clashes, display, load_keymap, normalize, parse_keymap
 from tui.widgets import plots
+from tui.widgets.cursor_list import changed_span
 from tui.widgets.labels import status_text, truncate
+from tui.widgets.loading import loading_answer
+from tui.widgets.meter_rate import ENV_METER_HZ, MeterClock, parse_meter_hz
+from tui.widgets.meter_rate import palette_commands as meter_commands
 from tui.widgets.meters import (
     PEAK_SCALE,
     MeterStyles,
@@ -324,3 +330,71 @@ def test_the_app_doc_lists_every_key() -> None:
     doc = (Path(__file__).resolve().parent.parent / "docs" / "app.md").read_text()
     missing = [k.id for k in KEYS if f"`{k.id}`" not in doc]
     assert missing == []
+
+
+# -- the meter rate, keys while loading, partial repaints ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hz", "problem"),
+    [
+        ("25", 25, False), ("10", 10, False), ("10 Hz", 10, False), ("2.6", 3, False),
+        ("off", 0, False), ("0", 0, False), ("OFF", 0, False), ("-1", 0, False),
+        ("100", 30, True), ("fast", 25, True),
+    ],
+)  # fmt: skip
+def test_meter_rate_setting(text: str, hz: int, problem: bool) -> None:
+    got, why = parse_meter_hz(text)
+    assert got == hz
+    assert (why is not None) == problem
+    clock = MeterClock.from_environment({ENV_METER_HZ: text})
+    assert clock.hz == hz and (clock.problem is not None) == problem
+    assert clock.meters_on == (hz > 0)
+    assert clock.interval_s == pytest.approx(1 / hz if hz else 0.5)
+
+
+def test_meter_rate_steps_and_words() -> None:
+    clock = MeterClock.from_environment({})
+    assert clock.hz == 25 and clock.problem is None and clock.subtitle == ""
+    seen = []
+    for _ in range(3):
+        clock.set_hz(clock.next_hz())
+        seen.append(clock.subtitle)
+    assert seen == ["meters 10 Hz (M)", "meters off (M)", "meters 25 Hz (M)"]
+    clock.set_hz(5)
+    assert clock.next_hz() == 25  # from a rate of one's own: back to the usual
+    assert MeterClock(10).subtitle == "meters 10 Hz (M)"  # set in the environment: shown
+    assert [a for _t, _h, a in meter_commands()] == [
+        "meter_rate(25)", "meter_rate(10)", "meter_rate(0)",
+    ]  # fmt: skip
+
+
+def test_keys_while_loading() -> None:
+    assert loading_answer("a", {}) == (
+        "still measuring: a (accept) works once the analysis is done · q quits"
+    )
+    assert "space (play)" in (loading_answer("space", {}) or "")
+    for works in ("q", "ctrl+c", "question_mark", "f1", "ctrl+p"):
+        assert loading_answer(works, {}) is None
+    assert loading_answer("x", {}) is None  # bound to nothing: nothing to say
+    remapped = {"accept": "y", "quit": "x"}
+    assert loading_answer("a", remapped) is None
+    assert loading_answer("y", remapped) == (
+        "still measuring: y (accept) works once the analysis is done · x quits"
+    )
+    assert loading_answer("x", remapped) is None
+    failed = loading_answer("a", {}, failed=True) or ""
+    assert "could not be opened" in failed and "still measuring" not in failed
+
+
+def test_changed_span_of_a_row() -> None:
+    green, dim = Style(color="green"), Style(dim=True)
+    before = Strip([Segment("·· Kick  ", dim), Segment("███", green), Segment("·····  1 W1", dim)])
+    after = Strip([Segment("·· Kick  ", dim), Segment("█████", green), Segment("···  1 W1", dim)])
+    assert changed_span(before, after) == (12, 14)
+    assert changed_span(before, before) is None
+    bar_cells, tail = Segment("███", green), Segment("·····  1 W1", dim)
+    restyled = Strip([Segment("·· Kick  ", green), bar_cells, tail])
+    assert changed_span(before, restyled) == (0, 9)
+    wide = Strip([Segment("·· 鼓  ", dim), Segment("███", green), Segment("·····  1 W1", dim)])
+    assert changed_span(before, wide) == (0, 23)  # wide characters: the whole row

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -56,7 +56,11 @@ from tui.widgets import queue as queue_mod
 from tui.widgets.checks import ChecksPanel
 from tui.widgets.cursor_list import CursorList
 from tui.widgets.detail import DetailContext, DetailPanel, worst_span
+from tui.widgets.frames import PromptScreen, quiet_collector
 from tui.widgets.labels import GROUP_MODES, kind_label
+from tui.widgets.loading import LoadingHint
+from tui.widgets.meter_rate import ENV_METER_HZ, MeterClock
+from tui.widgets.meter_rate import palette_commands as meter_commands
 from tui.widgets.meters import Reading, StemSeries
 from tui.widgets.params import nudge
 from tui.widgets.queue import Item
@@ -65,7 +69,6 @@ from tui.widgets.suggestions import FilterInput, SuggestionList
 from tui.widgets.transport import Transport
 
 NO_PLAYER = "audio player not available"
-METER_HZ = 25
 HOLD_S = 1.5
 UI_SAVE_DELAY_S = 0.3
 VERSIONS_DELAY_S = 0.08
@@ -195,7 +198,7 @@ class Pane(Vertical):
     ALLOW_MAXIMIZE = True
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(PromptScreen):
     """The main screen: title, stems | (queue / detail), transport, footer."""
 
     BINDINGS = bindings("screen")
@@ -206,6 +209,7 @@ class ReviewScreen(Screen[None]):
             yield Static("Opening the session ...", id="loading-label")
             yield ProgressBar(total=None, show_eta=False, id="loading-bar")
             yield Static("", id="loading-error")
+            yield LoadingHint(id="loading-hint")
         with Horizontal(id="main"):
             with Vertical(id="left-pane"):
                 with Pane(id="stems-pane", classes="pane"):
@@ -220,6 +224,9 @@ class ReviewScreen(Screen[None]):
                 yield DetailPanel(id="detail")
         yield Transport(id="transport")
         yield Footer()
+
+    def on_key(self, event: events.Key) -> None:
+        self.query_one(LoadingHint).answer(event)  # while loading, with nothing focused
 
     def on_mount(self) -> None:
         self.query_one("#main").display = False
@@ -282,7 +289,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
         self._holds: dict[str, tuple[float, float]] = {}
         self._ui_timer: Timer | None = None
         self._versions_timer: Timer | None = None
-        self._meter_timer: Timer | None = None
+        self.meter_clock = MeterClock.from_environment()
         self.last_versions: tuple[list[Change], list[Change], str, str] | None = None
         self.selected_id: str | None = None
         self.selected_stem: str | None = None
@@ -304,6 +311,9 @@ class MixReviewApp(ReferencesMixin, App[int]):
             self.set_keymap(self.user_keymap)
         for problem in self.keymap_problems:
             self.notify(problem, title="keys.toml", severity="warning", timeout=10)
+        if self.meter_clock.problem:
+            problem = self.meter_clock.problem
+            self.notify(problem, title=ENV_METER_HZ, severity="warning", timeout=10)
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="analysis")
@@ -415,11 +425,14 @@ class MixReviewApp(ReferencesMixin, App[int]):
             )
         self.apply_versions()
         if self.meters_enabled:
-            self._meter_timer = self.set_interval(1 / METER_HZ, self.tick)
+            self.meter_clock.start(self, self.tick)
+        self.set_border(self.main.query_one("#stems-pane"), subtitle=self.meter_clock.subtitle)
         # What is loaded now lives as long as the app: keep the collector from walking it
-        # again and again (full collections would otherwise stall keystrokes by 100 ms).
+        # again and again (full collections would otherwise stall keystrokes by 100 ms), and
+        # let what each frame leaves behind die young.
         gc.collect()
         gc.freeze()
+        quiet_collector()
 
     # -- drawing the review ----------------------------------------------------------------------
     def refresh_review(self, select: str | None = None, detail: bool = True) -> None:
@@ -1152,8 +1165,16 @@ class MixReviewApp(ReferencesMixin, App[int]):
         if not force and not audition.playing and position == self._position_drawn:
             return
         self._position_drawn = position
-        self.main.query_one(StemsPanel).set_readings(self.readings(position))
+        if force or self.meter_clock.meters_on:
+            self.main.query_one(StemsPanel).set_readings(self.readings(position))
         self.main.query_one(Transport).update_state(position_s=position, playing=audition.playing)
+
+    def action_meter_rate(self, hz: int | None = None) -> None:
+        """Meters at 25 Hz, 10 Hz or off (``hz``; without it, the next of those)."""
+        clock = self.meter_clock
+        clock.set_hz(clock.next_hz() if hz is None else hz)
+        if self.live:
+            self.set_border(self.main.query_one("#stems-pane"), subtitle=clock.subtitle)
 
     def update_transport(self) -> None:
         if not self.live or self.analysis is None:
@@ -1240,6 +1261,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
             for compare, words in [*COMPARES, *self.reference_compares()]
         ]
         commands.append(("Clear the filter", "show every suggestion", "clear_filter"))
+        commands += meter_commands()
         return commands
 
     def action_clear_filter(self) -> None:

@@ -114,13 +114,20 @@ KEYS: tuple[Key, ...] = (
     Key("focus_detail", "3", "focus('detail')", "detail", "Panels", "Go to the detail panel"),
     Key("focus_checks", "4", "focus('checks')", "checks", "Panels", "Go to the checks panel"),
     Key("zoom", "z", "zoom", "zoom", "Panels", "Enlarge the focused panel (again: back)"),
+    Key(
+        "meters", "M", "meter_rate", "meters", "Panels",
+        "Meters at 25 Hz, 10 Hz or off (fewer redraws over a slow link)",
+    ),
     Key("export", "e", "export", "export", "App", "Export the mixes, stems and notes"),
     Key("help", "?,f1", "help", "help", "App", "This help", show=True),
     Key(
         "palette", "ctrl+p", "command_palette", "palette", "App", "Command palette",
         priority=True,
     ),
-    Key("quit", "q", "quit_app", "quit", "App", "Quit (everything is already saved)", show=True),
+    Key(
+        "quit", "q,ctrl+c", "quit_app", "quit", "App", "Quit (everything is already saved)",
+        show=True,
+    ),
     # -- inside the lists --------------------------------------------------------------------
     Key("cursor_up", "up,k", "cursor(-1)", "up", "Move", "Up one row", scope="list"),
     Key("cursor_down", "down,j", "cursor(1)", "down", "Move", "Down one row", scope="list"),

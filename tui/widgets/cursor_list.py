@@ -2,7 +2,11 @@
 
 Subclasses say how many rows there are, which can take the cursor, and how a row looks (as a key
 that changes whenever the drawing would, plus its segments). A row is drawn again only when its
-key changes, and only that line is refreshed.
+key changes, and only the part of it that changed is sent to the terminal.
+
+A move of the cursor is announced straight to the app (not bubbled up through the panels), so the
+app's answer to it, such as the detail of the new row, is drawn in the same screen update as the
+cursor itself.
 """
 
 from __future__ import annotations
@@ -10,15 +14,36 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.keymap import bindings
+
+
+def _cells(strip: Strip) -> list[tuple[str, Style | None]] | None:
+    """(character, style) per cell; None when a character is not one cell wide."""
+    cells: list[tuple[str, Style | None]] = []
+    for text, style, control in strip:
+        if control or cell_len(text) != len(text):
+            return None
+        cells.extend((char, style) for char in text)
+    return cells
+
+
+def changed_span(before: Strip, after: Strip) -> tuple[int, int] | None:
+    """The [start, end) cells from the first to the last where two drawings of a row differ
+    (None: they do not)."""
+    old, new = _cells(before), _cells(after)
+    if old is None or new is None or len(old) != len(new):
+        return (0, max(before.cell_length, after.cell_length))
+    differ = [x for x, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    return (differ[0], differ[-1] + 1) if differ else None
 
 
 class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -44,6 +69,8 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self._cache: dict[int, tuple[Hashable, Strip]] = {}
         self._drawn: dict[int, Hashable] = {}
+        self._base: Style | None = None  # the widget's own style, until the styles change
+        self._part_styles: dict[str, Style] = {}
         self.repaints = 0  # rows drawn again (for tests and the benchmark)
 
     # -- what subclasses provide ---------------------------------------------------------------
@@ -69,40 +96,73 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
     def _full_key(self, index: int, width: int) -> Hashable:
         return (self.row_key(index, width), index == self.cursor, self.has_focus, width)
 
+    @property
+    def base_style(self) -> Style:
+        """The widget's style under every row (Textual computes it afresh after each refresh,
+        which the meters ask for 25 times a second: kept until the styles change)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def component_style(self, name: str) -> Style:
+        """A component class's style (partial), kept until the styles change."""
+        style = self._part_styles.get(name)
+        if style is None:
+            style = self._part_styles[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
+    def _draw_row(self, index: int, width: int, key: Hashable) -> Strip:
+        """Draw a row (and keep it under its key)."""
+        self.repaints += 1
+        style = self.base_style
+        if index == self.cursor and self.selectable(index):
+            name = "cursor-list--cursor" if self.has_focus else "cursor-list--cursor-blur"
+            cursor = self.get_component_rich_style(name)
+            style = style + Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse)
+        # one Strip per row (every intermediate Strip would be garbage for the collector), with
+        # neighbouring cells of one style in one segment (fewer bytes to the terminal)
+        line = Segment.adjust_line_length(self.row_segments(index, width), width)
+        strip = Strip(Segment.simplify(Segment.apply_style(line, style)), width)
+        self._cache[index] = (key, strip)
+        return strip
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
         width = self.content_width
-        base = self.rich_style
         if index >= self.row_count:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.base_style)
         key = self._full_key(index, width)
         cached = self._cache.get(index)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        self.repaints += 1
-        segments = self.row_segments(index, width)
-        strip = Strip(segments)
-        if index == self.cursor and self.selectable(index):
-            name = "cursor-list--cursor" if self.has_focus else "cursor-list--cursor-blur"
-            cursor = self.get_component_rich_style(name)
-            under = Style(bgcolor=cursor.bgcolor, bold=cursor.bold, reverse=cursor.reverse)
-            strip = strip.adjust_cell_length(width).apply_style(under)
-        strip = strip.apply_style(base).adjust_cell_length(width, base)
-        strip = strip.crop(scroll_x, scroll_x + width)
-        self._cache[index] = (key, strip)
+        strip = cached[1] if cached is not None and cached[0] == key else None
+        if strip is None:
+            strip = self._draw_row(index, width, key)
         self._drawn[index] = key
-        return strip
+        return strip.crop(scroll_x, scroll_x + width) if scroll_x else strip
 
     def refresh_changed(self) -> int:
-        """Refresh the visible rows whose drawing changed; returns how many."""
+        """Refresh the visible rows whose drawing changed, and in each only the cells that
+        changed; returns how many rows."""
         width = self.content_width
-        top = self.scroll_offset.y
+        scroll_x, top = self.scroll_offset
         changed = 0
         for index in range(top, min(self.row_count, top + self.size.height)):
-            if self._drawn.get(index) != self._full_key(index, width):
-                self.refresh_line(index)
-                changed += 1
+            key = self._full_key(index, width)
+            drawn = self._drawn.get(index)
+            if drawn == key:
+                continue
+            changed += 1
+            before = self._cache.get(index)
+            if scroll_x or before is None or before[0] != drawn:
+                self.refresh_line(index)  # what the screen shows is not at hand: all of it
+                continue
+            after = self._draw_row(index, width, key)
+            self._drawn[index] = key  # what the screen shows once this refresh is drawn
+            span = changed_span(before[1], after)
+            if span is not None:
+                # Textual sends a line from the widget's left edge up to the end of the region:
+                # what follows the last changed cell (the counts, the checks) is not sent
+                self.refresh(Region(span[0], index - top, span[1] - span[0], 1))
         return changed
 
     def invalidate(self) -> None:
@@ -116,6 +176,8 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base = None
+        self._part_styles.clear()
         self._cache.clear()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -145,7 +207,11 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh_line(index)
         self.scroll_to_cursor()
         if announce and old != index:
-            self.post_message(self.CursorMoved(self, index))
+            self.announce()
+
+    def announce(self) -> None:
+        """Tell the app the cursor moved (straight to it: see the module's docstring)."""
+        self.app.post_message(self.CursorMoved(self, self.cursor))
 
     def scroll_to_cursor(self) -> None:
         height = max(1, self.scrollable_content_region.height)

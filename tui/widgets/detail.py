@@ -110,12 +110,16 @@ class ScrollPage(Widget, can_focus=True):
     BINDINGS: ClassVar = bindings("list")
     ALLOW_MAXIMIZE = True
 
+    WRAPPED_KEPT = 32  # pages whose wrapped lines are kept (going back to one costs nothing)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.content = Content("")
         self.offset_y = 0
         self._strips: list[Strip] = []
         self._wrapped_for: tuple[int, int] | None = None
+        # (id of a content, width) -> (the content, kept alive for its id, and its lines)
+        self._wrapped: dict[tuple[int, int], tuple[Content, list[Strip]]] = {}
 
     @property
     def plain(self) -> str:
@@ -146,7 +150,14 @@ class ScrollPage(Widget, can_focus=True):
         if width < 8:  # not laid out yet (or hidden): wrapping now would be wasted work
             self._strips = []
             return
-        self._strips = Visual.to_strips(self, self.content, width, None, self.visual_style)
+        kept = self._wrapped.pop((id(self.content), width), None)
+        if kept is None or kept[0] is not self.content:
+            strips = Visual.to_strips(self, self.content, width, None, self.visual_style)
+            kept = (self.content, strips)
+        self._wrapped[(id(self.content), width)] = kept  # the most recent last
+        while len(self._wrapped) > self.WRAPPED_KEPT:
+            del self._wrapped[next(iter(self._wrapped))]
+        self._strips = kept[1]
 
     def scroll_to_line(self, line: int) -> None:
         self.offset_y = min(max(0, line), self.max_offset)
@@ -181,6 +192,7 @@ class ScrollPage(Widget, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._wrapped_for = None
+        self._wrapped.clear()
 
     def action_cursor(self, direction: int) -> None:
         self.scroll_to_line(self.offset_y + direction)
@@ -206,11 +218,25 @@ class ScrollPage(Widget, can_focus=True):
 class DetailPanel(ScrollPage):
     """The app tells it what to show; it redraws on resize."""
 
+    PAGES_KEPT = 32
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.context: DetailContext | None = None
+        # item id -> (the item, width, its page): with the same context, a suggestion's page
+        # depends only on the item (status, amount, parameters, note) and the width
+        self._pages: dict[str, tuple[Item, int, Content]] = {}
+        self._detail_context: DetailContext | None = None
         self.subject: tuple[str, Any] = ("none", None)
         self._width_drawn = 0
+
+    @property
+    def context(self) -> DetailContext | None:
+        return self._detail_context
+
+    @context.setter
+    def context(self, context: DetailContext | None) -> None:
+        self._detail_context = context
+        self._pages.clear()
 
     # -- content -------------------------------------------------------------------------------
     def show(self, kind: str, subject: Any) -> None:
@@ -227,12 +253,21 @@ class DetailPanel(ScrollPage):
         if kind == "message" or ctx is None:
             content = Content(str(subject or ""))
         elif kind == "item" and subject is not None:
-            content = item_detail(subject, ctx, width)
+            content = self._item_page(subject, ctx, width)
         elif kind == "stem" and subject is not None:
             content = stem_detail(subject, ctx, width)
         else:
             content = Content("Nothing selected.").stylize("$foreground 60%")
         self.set_content(content, home=home)
+
+    def _item_page(self, item: Item, ctx: DetailContext, width: int) -> Content:
+        kept = self._pages.pop(item.id, None)
+        if kept is None or kept[1] != width or kept[0] != item:
+            kept = (item, width, item_detail(item, ctx, width))
+        self._pages[item.id] = kept
+        while len(self._pages) > self.PAGES_KEPT:
+            del self._pages[next(iter(self._pages))]
+        return kept[2]
 
     def on_resize(self) -> None:
         if self.content_region.width != self._width_drawn:

@@ -63,11 +63,11 @@ class SuggestionList(CursorList):
         before = self.selected
         self.move_to(index, announce=False)
         if announce or (before is None) != (self.selected is None):
-            self.post_message(self.Selected(self.selected))
+            self.announce()
 
-    def on_cursor_list_cursor_moved(self, event: CursorList.CursorMoved) -> None:
-        event.stop()
-        self.post_message(self.Selected(self.selected))
+    def announce(self) -> None:
+        """The selected item, straight to the app (drawn in the same update as the cursor)."""
+        self.app.post_message(self.Selected(self.selected))
 
     # -- CursorList ----------------------------------------------------------------------------
     @property
@@ -98,30 +98,28 @@ class SuggestionList(CursorList):
 
     def row_segments(self, index: int, width: int) -> list[Segment]:
         row = self.queue.rows[index]
-        get = self.get_component_rich_style
+        get = self.component_style
         if row.item is None:
             title = f"▾ {row.header} ({row.count})"
-            return [Segment(truncate(title, width), get("queue--header", partial=True))]
+            return [Segment(truncate(title, width), get("queue--header"))]
         item = row.item
         status_w, severity_w, kind_w, stems_w, section_w, params_w = self._columns(width)
         wide = width >= 70
         space = Segment(" ")
-        note = Segment("✎" if item.note else " ", get("queue--note", partial=True))
+        note = Segment("✎" if item.note else " ", get("queue--note"))
         status = status_text(item.status, item.amount, wide)
         severity = (SEVERITY_WORD if wide else SEVERITY_SHORT).get(item.severity, "?")
         segments = [
             note,
-            Segment(truncate(status, status_w), get(f"status--{item.status}", partial=True)),
+            Segment(truncate(status, status_w), get(f"status--{item.status}")),
             space,
-            Segment(
-                truncate(severity, severity_w), get(f"severity--{item.severity}", partial=True)
-            ),
+            Segment(truncate(severity, severity_w), get(f"severity--{item.severity}")),
             space,
             Segment(truncate(kind_label(item.kind), kind_w)),
             space,
             Segment(truncate(stems_label(item, self.names, self.all_stems), stems_w)),
         ]
-        dim = get("queue--dim", partial=True)
+        dim = get("queue--dim")
         if section_w:
             segments += [space, Segment(truncate(item.section or "", section_w), dim)]
         if params_w:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from textual.content import Content
+from textual.geometry import Region
 from textual.widget import Widget
 
 from analysis.sections import Section
@@ -60,7 +61,10 @@ class Transport(Widget):
             self.state = state
             return False
         self.state = state
-        self.refresh()
+        if moved_only:
+            self.refresh(Region(0, 0, self.size.width, 1))  # the clock and the playhead
+        else:
+            self.refresh()
         return True
 
     def hearing(self) -> str:
