@@ -159,10 +159,13 @@ async def test_without_sound_the_reference_ab_is_written_as_clips(
         await pilot.pause(0.2)
         assert app.compare == f"reference:{master_file.resolve()}"
         assert "chosen mix vs Master.flac" in screen_text(app)
+        app.seek_to(12.0)  # in the verse: the clips are of the verse, whatever is selected
         await pilot.press("w")
         clips = state_dir(session) / "clips"
         await until(pilot, lambda: len(list(clips.glob("*.flac"))) == 2, timeout_s=30)
+    verse = next(s for s in app.analysis.sections if s.start_s <= 12.0 < s.end_s)
     a = next(clips.glob("*_A_chosen.flac"))
+    assert a.name.startswith(f"ab_{verse.start_s:06.1f}-{verse.end_s:06.1f}s")
     b = next(clips.glob("*_B_master-flac.flac"))
     meter_a, meter_b = LoudnessMeter(48000, 2), LoudnessMeter(48000, 2)
     data_a, _ = sf.read(str(a), dtype="float32")

@@ -44,7 +44,7 @@ from analysis.suggest.reference import ASPECTS, follow_aspects
 from analysis.timeline import format_time
 from tui.audition import Audition, NoAudio
 from tui.keymap import KEYS, bindings, clashes, config_path, display, effective, load_keymap
-from tui.references import ReferencesMixin
+from tui.references import REFERENCE_COMPARE, ReferencesMixin
 from tui.screens.checks import ChecksScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen, find_export_session
@@ -911,12 +911,12 @@ class MixReviewApp(ReferencesMixin, App[int]):
 
     def loop_span(self) -> tuple[float, float] | None:
         """The selected suggestion's section, or the worst passage its evidence names, or the
-        section under the playhead."""
+        section under the playhead (always, when A/B is the mix against a reference)."""
         if self.analysis is None:
             return None
         duration = self.analysis.session.duration_s
         item = self.current_item()
-        if item is not None:
+        if item is not None and not self.compare.startswith(REFERENCE_COMPARE):
             if item.section_span_s:
                 return (float(item.section_span_s[0]), float(item.section_span_s[1]))
             if item.suggestion is not None:
