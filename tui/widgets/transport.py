@@ -90,10 +90,10 @@ class Transport(Widget):
             parts.append((f"solo {', '.join(s.solo)}", "$warning"))
         if s.muted:
             parts.append((f"muted {', '.join(s.muted)}", "$foreground 70%"))
+        if s.compare:  # before the reason for no sound, which can be long
+            parts.append((s.compare, ""))
         if not s.available:
             parts.append((f"no audio: {s.reason}", "$warning"))
-        if s.compare:
-            parts.append((s.compare, ""))
         if not s.match_loudness:
             match = "match off"
         elif math.isnan(s.offset_db):  # blind trials: the offset would hint at the sides
