@@ -23,7 +23,7 @@ from analysis.playback import (
     render_mix,
     render_versions,
 )
-from analysis.session import Session, load_session
+from analysis.session import Session, Stem, load_session
 
 SR = 48000
 BLOCK = 1024
@@ -422,20 +422,35 @@ def lufs(x: np.ndarray) -> float:
     return meter.result().integrated_lufs
 
 
+def play_sides(
+    session: Session,
+    a: list[Change],
+    b: list[Change],
+    offset_db: float,
+    start: int,
+    frames: int,
+    reference: Stem | None = None,
+) -> dict[str, np.ndarray]:
+    """What each side plays from ``start`` for ``frames``, B at ``offset_db``."""
+    heard = {}
+    for side in "AB":
+        mixer = Mixer(session, block_frames=BLOCK)
+        mixer.set_versions(a, b, "A", "B", reference=reference)
+        mixer.set_side_gain_db(offset_db)
+        mixer.switch(side)
+        mixer.seek(start)
+        mixer.play()
+        heard[side] = play(mixer, frames // BLOCK)
+    return heard
+
+
 def test_matched_sides_read_the_same_loudness(session: Session) -> None:
     a, b = [EQ, COMP], [EQ, COMP, LOUD]
     span = (1.0, 4.0)
     match = LoudnessMatcher(session).match(a, b, span)
     assert match.offset_db < -3.0  # B is louder: it is turned down
     start, frames = SR, 3 * SR
-    heard = {}
-    for side in "AB":
-        mixer = mixer_for(session, a, b)
-        mixer.set_side_gain_db(match.offset_db)
-        mixer.switch(side)
-        mixer.seek(start)
-        mixer.play()
-        heard[side] = play(mixer, frames // BLOCK)
+    heard = play_sides(session, a, b, match.offset_db, start, frames)
     diff = lufs(heard["A"]) - lufs(heard["B"])
     assert abs(diff) < 0.5, diff
     raw_diff = match.loudness_a_lufs - match.loudness_b_lufs

@@ -9,20 +9,13 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from analysis.meters.loudness import LoudnessMeter
 from analysis.playback import LoudnessMatcher, MeterTaps, Mixer, render_mix, render_versions
 from analysis.reference import reference_stem
 from analysis.session import Session, Stem
 from analysis.stem_reader import StemReader
-from tests.test_playback import BLOCK, COMP, EQ, SR, make_session, play
+from tests.test_playback import BLOCK, COMP, EQ, SR, lufs, make_session, play, play_sides
 
 REF_SECONDS = 6.0  # shorter than the 8 s session: silence after its end
-
-
-def lufs(x: np.ndarray) -> float:
-    meter = LoudnessMeter(SR, 2)
-    meter.update(x)
-    return meter.result().integrated_lufs
 
 
 @pytest.fixture(scope="module")
@@ -124,15 +117,7 @@ def test_mix_and_reference_match_within_half_an_lu(session: Session, reference: 
     ref = reference_at_session_rate(reference, start, frames)
     assert match.loudness_a_lufs == pytest.approx(lufs(mix), abs=0.05)
     assert match.loudness_b_lufs == pytest.approx(lufs(ref), abs=0.05)
-    heard = {}
-    for side in "AB":
-        mixer = Mixer(session, block_frames=BLOCK)
-        mixer.set_versions(chosen, chosen, "chosen", "reference", reference=reference)
-        mixer.set_side_gain_db(match.offset_db)
-        mixer.switch(side)
-        mixer.seek(start)
-        mixer.play()
-        heard[side] = play(mixer, frames // BLOCK)
+    heard = play_sides(session, chosen, chosen, match.offset_db, start, frames, reference)
     diff = lufs(heard["A"]) - lufs(heard["B"])
     assert abs(diff) < 0.5, diff
     other = LoudnessMatcher(session).match(chosen, chosen, span)  # not the reference: another key
