@@ -12,7 +12,7 @@ import multiprocessing.context
 import os
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,9 @@ from analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
 MIX_KEY = "__mix__"
 REFERENCE_PREFIX = "__ref__"
 MIN_LOUDNESS_S = 0.4
+PROGRESS_BEAT_S = 0.25
+"""With nothing finished for this long, ``progress`` is called again with the same counts, so a
+caller can cancel (by raising) while a long task runs."""
 
 Progress = Callable[[int, int, str], None]
 
@@ -232,13 +235,28 @@ def run_tasks(
                 progress(done, total, key)
         return results
     context = _pool_context()
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=min(workers, total), mp_context=context, initializer=_worker_init
-    ) as pool:
-        futures = [pool.submit(_run_task, task) for task in tasks]
-        for done, future in enumerate(as_completed(futures), start=1):
-            key, value = future.result()
-            results[key] = value
-            if progress:
-                progress(done, total, key)
+    )
+    try:
+        pending = {pool.submit(_run_task, task) for task in tasks}
+        done, last = 0, ""
+        while pending:
+            finished, pending = wait(pending, timeout=PROGRESS_BEAT_S, return_when=FIRST_COMPLETED)
+            for future in finished:
+                key, value = future.result()
+                results[key] = value
+                done, last = done + 1, key
+                if progress:
+                    progress(done, total, key)
+            if not finished and progress:
+                progress(done, total, last)  # a beat: a caller may cancel by raising
+    except BaseException:
+        # Cancelled (or failed): stop the measuring processes now, not after their stems.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
     return results

@@ -103,6 +103,39 @@ def test_parallel_equals_serial(small_session: Path) -> None:
     assert serial.mix.metrics() == parallel.mix.metrics()
 
 
+def _slow_measure(stem: object) -> object:
+    import time
+
+    time.sleep(30.0)
+    return stem
+
+
+def test_a_progress_callback_that_raises_stops_the_measuring_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Closing the app while it measures: the worker processes stop, nothing waits for them."""
+    import multiprocessing
+    import time
+
+    import pytest
+
+    from analysis import measure
+
+    monkeypatch.setattr(measure, "measure_stem", _slow_measure)  # forked workers see it
+    monkeypatch.setattr(measure, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    seen: list[int] = []
+
+    def progress(done: int, total: int, key: str) -> None:
+        seen.append(done)
+        raise KeyboardInterrupt  # any exception cancels
+
+    run_tasks = measure.run_tasks
+    tasks = [(f"slow{i}", f"stem {i}") for i in range(3)]
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(tasks, workers=2, progress=progress)
+    assert time.perf_counter() - started < 10.0  # not the 30 s each task would take
+    assert seen == [0]  # cancelled on the first beat, before any task finished
+
+
 def test_engine_does_not_import_ui_or_audio_io() -> None:
     code = (
         "import pkgutil, importlib, sys, analysis\n"

@@ -148,6 +148,10 @@ class Loaded:
     audition: Audition
 
 
+class AnalysisCancelled(Exception):
+    """Raised from the analysis' progress callback when the app closes while loading."""
+
+
 class AnalysisProgress(Message):
     """Measuring: ``done`` of ``total`` (a flood of these collapses to the latest)."""
 
@@ -295,6 +299,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
         self.selected_stem: str | None = None
         self.focus_name = "suggestions"
         self._said_no_audio = False
+        self.quitting = False
         self._init_references()
 
     # -- start ---------------------------------------------------------------------------------
@@ -319,6 +324,8 @@ class MixReviewApp(ReferencesMixin, App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="analysis")
     def load(self) -> None:
         def progress(done: int, total: int, label: str) -> None:
+            if self.quitting:  # stop measuring: the app is closing
+                raise AnalysisCancelled("the app was closed while the session was measured")
             self.post_message(AnalysisProgress(done, total, label))
 
         analysis = analyze(self.session_path, workers=self.workers_count, progress=progress)
@@ -347,7 +354,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures are turned into messages."""
-        if event.state != WorkerState.ERROR:
+        if event.state != WorkerState.ERROR or self.quitting:
             return
         error = event.worker.error
         if isinstance(error, MixreviewError):
@@ -1234,6 +1241,11 @@ class MixReviewApp(ReferencesMixin, App[int]):
                 )  # fmt: skip
 
         self.push_screen(ExportScreen(session.path, session.path / "mixreview-export", exporter))
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Every way out (q, ctrl+c, errors) also stops a measuring still under way."""
+        self.quitting = True
+        super().exit(*args, **kwargs)
 
     def action_quit_app(self) -> None:
         self.save_ui()
