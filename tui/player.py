@@ -275,6 +275,21 @@ class _Versions:
     _b: list[Change]
     reference: Stem | None = None  # side B is this reference track when set
 
+    def _store_versions(
+        self,
+        a: Sequence[Change],
+        b: Sequence[Change],
+        label_a: str,
+        label_b: str,
+        reference: Stem | None,
+    ) -> None:
+        """Check the changes (ValueError at once for bad parameters), then keep them."""
+        chains_for(a, self.session)
+        chains_for(b, self.session)
+        self._a, self._b = list(a), list(b)
+        self.label_a, self.label_b = label_a, label_b
+        self.reference = reference
+
     def _clip_set(self, out_dir: Path, span_s: tuple[float, float], audible: set[str]) -> ClipSet:
         clips = write_clips(
             self.session, self._a, self._b, span_s, Path(out_dir),
@@ -324,11 +339,7 @@ class ClipsOnly(_Versions):
         label_b: str,
         reference: Stem | None = None,
     ) -> None:
-        chains_for(a, self.session)  # the same ValueError as the player for bad parameters
-        chains_for(b, self.session)
-        self._a, self._b = list(a), list(b)
-        self.label_a, self.label_b = label_a, label_b
-        self.reference = reference
+        self._store_versions(a, b, label_a, label_b, reference)
 
     def play(self) -> None:
         self.playing = False
@@ -538,11 +549,7 @@ class Player(_Versions):
     ) -> None:
         """The two versions (or version A and a ``reference`` track on B); raises ValueError at
         once for a change with bad parameters."""
-        chains_for(a, self.session)
-        chains_for(b, self.session)
-        self._a, self._b = list(a), list(b)
-        self.label_a, self.label_b = label_a, label_b
-        self.reference = reference
+        self._store_versions(a, b, label_a, label_b, reference)
         if self.blind is not None:
             self.stop_blind()
         wanted = LoudnessMatcher.key(a, b, (0.0, 0.0), None, reference)[:2]
