@@ -10,24 +10,35 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from analysis import cache
-from analysis.checks import Check, session_checks, stem_checks
-from analysis.measure import (
-    MIX_KEY,
-    REFERENCE_PREFIX,
-    Measurement,
-    StemOutcome,
-    default_workers,
-    run_tasks,
+from mixreview.analysis import cache
+from mixreview.analysis.checks import Check, session_checks, stem_checks
+from mixreview.analysis.measure import MIX_KEY, Measurement, StemOutcome, measure_mix, measure_stem
+from mixreview.analysis.reference import (
+    Comparison,
+    ReferenceReport,
+    compare,
+    measure_reference,
+    specs_from,
 )
-from analysis.reference import Comparison, ReferenceReport, compare, specs_from
-from analysis.sections import Section, session_sections
-from analysis.session import Session, Stem, load_session
-from analysis.state import state_dir
-from analysis.user_references import load_user_references
+from mixreview.analysis.sections import Section, session_sections
+from mixreview.analysis.session import Session, Stem, load_session
+from mixreview.analysis.state import state_dir
+from mixreview.analysis.tasks import Task, default_workers, run_tasks
+from mixreview.analysis.user_references import load_user_references
 
 Progress = Callable[[int, int, str], None]
+REFERENCE_KEY = "__reference__"
+
+
+def task_label(key: str) -> str:
+    """What a progress key names, for people: a stem's file, the mix or a reference track."""
+    if key == MIX_KEY:
+        return "the mix"
+    if key.startswith(REFERENCE_KEY):
+        return "a reference track"
+    return key
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,7 @@ def analyze(
     cache_dir = state_dir(session.path) / "cache" if use_cache else None
     outcomes: dict[str, StemOutcome] = {}
     cached: dict[str, bool] = {}
-    tasks: list[tuple[str, object]] = []
+    tasks: list[Task[Any]] = []
     stem_paths: dict[str, Path | None] = {}
     for stem in session.stems:
         path = _stem_cache_path(cache_dir, stem) if cache_dir and stem.mixable else None
@@ -105,7 +116,7 @@ def analyze(
             cached[stem.file] = True
         else:
             cached[stem.file] = False
-            tasks.append((stem.file, stem))
+            tasks.append(Task(stem.file, measure_stem, (stem,)))
     mix: Measurement | None = None
     mix_path = None
     if session.mix_stems:
@@ -114,14 +125,12 @@ def analyze(
         mix = cache.load(Measurement, mix_path) if mix_path and mix_path.exists() else None
         cached[MIX_KEY] = mix is not None
         if mix is None:
-            tasks.insert(0, (MIX_KEY, session))  # the longest task starts first
+            tasks.insert(0, Task(MIX_KEY, measure_mix, (session,)))  # the longest starts first
     specs = specs_from(references, session.manifest.references, load_user_references(session.path))
     for index, spec in enumerate(specs):
-        tasks.append((f"{REFERENCE_PREFIX}{index}", (spec, session.duration_s)))
+        tasks.append(Task(f"{REFERENCE_KEY}{index}", measure_reference, (spec, session.duration_s)))
     results = run_tasks(tasks, workers or default_workers(), progress)
-    reference_reports = tuple(
-        results.pop(f"{REFERENCE_PREFIX}{index}") for index in range(len(specs))
-    )
+    reference_reports = tuple(results.pop(f"{REFERENCE_KEY}{index}") for index in range(len(specs)))
     for key, value in results.items():
         if key == MIX_KEY:
             mix = value  # type: ignore[assignment]

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.dsp import Chain, Processor, build_processor
-from analysis.dsp.scope import SectionScope
-from analysis.measure import Measurement, MeterBank, mix_pass
-from analysis.session import Session
+from mixreview.analysis.dsp import Chain, Processor, build_processor
+from mixreview.analysis.dsp.scope import SectionScope
+from mixreview.analysis.measure import Measurement, MeterBank, mix_pass
+from mixreview.analysis.session import Session
 
 # Channel-strip order: fix the signal, shape it, control it, set its level, place it.
 KIND_ORDER = (

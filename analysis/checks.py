@@ -8,15 +8,25 @@ and their sources are listed in docs/checks.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
-from analysis.measure import MIN_LOUDNESS_S, StemOutcome
-from analysis.roles import is_default_name
-from analysis.session import MAX_CHANNELS, Session, Stem
-from analysis.timeline import describe_ranges, merge_ranges
+from mixreview.analysis.measure import MIN_LOUDNESS_S, StemOutcome
+from mixreview.analysis.roles import is_default_name
+from mixreview.analysis.session import MAX_CHANNELS, Session, Stem
+from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
-SEVERITIES = ("error", "warning", "info")
+CheckSeverity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[CheckSeverity, ...] = get_args(CheckSeverity)
+
+CheckId = Literal[
+    "unreadable", "empty_file", "channel_count", "sample_rate_mismatch", "bit_depth",
+    "length_mismatch", "bad_label", "unknown_role", "truncated", "nan_samples", "silent",
+    "near_silent", "too_short", "clipping", "over_full_scale", "limited", "dc_offset",
+    "fake_stereo", "channel_polarity", "manifest",
+]  # fmt: skip
+CHECK_IDS: tuple[CheckId, ...] = get_args(CheckId)
 
 CLIP_SAMPLES_MAX = 8  # matchering: more than 8 samples at full scale
 FLAT_TOP_SAMPLES_MAX = 128  # matchering: more than 128 samples at the same sub-full-scale peak
@@ -34,8 +44,8 @@ LOW_BIT_SUBTYPES = {"PCM_16", "PCM_S8", "PCM_U8", "ULAW", "ALAW", "IMA_ADPCM", "
 class Check:
     """One finding about how a stem was prepared."""
 
-    id: str
-    severity: str
+    id: CheckId
+    severity: CheckSeverity
     value: float | int | str | None
     threshold: float | int | str | None
     message: str

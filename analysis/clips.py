@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from analysis.apply import Change
-from analysis.meters.loudness import LoudnessMeter
-from analysis.playback import match_offset_db, render_versions
-from analysis.session import Session, Stem
+from mixreview.analysis.apply import Change
+from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.playback import match_offset_db, render_versions
+from mixreview.analysis.session import Session, Stem
 
 FADE_MS = 20.0
 SILENCE_S = 0.5

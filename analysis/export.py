@@ -18,14 +18,12 @@ The source stems are only ever opened for reading; the review file is read, neve
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import errno
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -33,13 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.analyze import Analysis, analyze
-from analysis.apply import Change, change_of
-from analysis.errors import MixreviewError
-from analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA, build_notes, write_notes
-from analysis.reference import ReferenceReport, measure_reference, specs_from
-from analysis.render import (
-    MIX_NAMES,
+from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.apply import Change, change_of
+from mixreview.analysis.errors import MixreviewError
+from mixreview.analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA, build_notes, write_notes
+from mixreview.analysis.reference import ReferenceReport, measure_reference, specs_from
+from mixreview.analysis.render import (
     SUBTYPES,
     VERSIONS,
     DiskFullError,
@@ -50,11 +47,12 @@ from analysis.render import (
     fsync_dir,
     render,
 )
-from analysis.review import REVIEW_NAME, Review, ReviewError
-from analysis.session import APP_DIR, SKIP_DIR_PREFIXES, Session, load_session
-from analysis.state import state_dir
-from analysis.suggest import suggest
-from analysis.suggest.model import Suggestion
+from mixreview.analysis.review import REVIEW_NAME, Review, ReviewError
+from mixreview.analysis.samples import is_bundled
+from mixreview.analysis.session import APP_DIR, SKIP_DIR_PREFIXES, Session, load_session
+from mixreview.analysis.state import state_dir
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.model import Suggestion
 
 DEFAULT_OUT_NAME = "mixreview-export"
 STAGING_TAG = ".partial-"
@@ -71,7 +69,6 @@ __all__ = [
     "RenderError",
     "ReviewMismatchError",
     "export_session",
-    "run_render_command",
 ]
 
 
@@ -199,6 +196,14 @@ def _non_empty(path: Path) -> bool:
     if not path.is_dir() or path.is_symlink():
         return path.exists() or path.is_symlink()
     return any(path.iterdir())
+
+
+def default_export_folder(session_path: Path) -> Path:
+    """``<session>/mixreview-export``; for the installed sample session, a folder in the user's
+    state folder (the package is never written to)."""
+    if is_bundled(session_path):
+        return state_dir(session_path) / DEFAULT_OUT_NAME
+    return session_path / DEFAULT_OUT_NAME
 
 
 def check_out_folder(out: Path, session: Session, force: bool) -> None:
@@ -406,7 +411,7 @@ def export_session(
     review, review_file, messages = load_review(
         session, Path(review_path) if review_path is not None else None
     )
-    out_path = Path(out).expanduser() if out is not None else session.path / DEFAULT_OUT_NAME
+    out_path = Path(out).expanduser() if out is not None else default_export_folder(session.path)
     check_out_folder(out_path, session, force)
     if analysis is None:
         measuring = (lambda d, t, key: progress(d, t, "measuring")) if progress else None
@@ -472,87 +477,3 @@ def export_session(
         review_file=review_file if review else None,
         workers=result.workers,
     )
-
-
-# -- the command -------------------------------------------------------------------------------
-def _progress_for(bar: Any) -> Progress:
-    def progress(done: int, total: int, label: str) -> None:
-        if label == "measuring":
-            bar.label = "Measuring"
-            bar(done, total, "stems")
-        else:
-            bar.label = "Rendering"
-            bar(done * 100 // max(total, 1), 100, "%")
-
-    return progress
-
-
-def summary_lines(result: ExportResult) -> list[str]:
-    """What the command prints when the export is done."""
-    lines = [f"Exported to {result.folder}"]
-    if result.numbered:
-        lines[0] += f" ({result.requested.name} exists; --force replaces it)"
-    elif result.replaced:
-        lines[0] += " (replacing the earlier export)"
-    for version in VERSIONS:
-        if version in result.mixes:
-            m = result.metrics(version)
-            lines.append(
-                f"  {MIX_NAMES[version]:<18} {_num(m['integrated_lufs'])} LUFS  "
-                f"{_num(m['true_peak_dbtp'])} dBTP"
-            )
-    if result.stems:
-        lines.append(f"  stems/             {len(result.stems)} processed stems")
-    lines.append("  notes.md, notes.json")
-    chosen = result.metrics("chosen")
-    lines.append(
-        f"Chosen mix: {_num(chosen['integrated_lufs'])} LUFS integrated, true peak "
-        f"{_num(chosen['true_peak_dbtp'])} dBTP ({_num(chosen['headroom_db'])} dB of headroom), "
-        f"LRA {_num(chosen['lra_lu'])} LU; no limiting applied."
-    )
-    seconds = result.render.frames / result.render.sample_rate
-    lines.append(
-        f"Rendered {seconds:.1f} s of audio in {result.seconds:.1f} s "
-        f"({result.workers} process{'es' if result.workers > 1 else ''})."
-    )
-    return lines
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}"
-
-
-def run_render_command(args: argparse.Namespace) -> int:
-    """``mixreview render``: 0 done, 2 a problem the message explains, 130 interrupted."""
-    from analysis.cli import EXIT_USAGE, ProgressBar
-
-    bar = ProgressBar("Rendering", enabled=not getattr(args, "quiet", False))
-    try:
-        result = export_session(
-            args.session,
-            review_path=getattr(args, "review", None),
-            out=getattr(args, "out", None),
-            versions=getattr(args, "versions", ",".join(VERSIONS)),
-            stems=not getattr(args, "no_stems", False),
-            subtype=getattr(args, "format", "pcm24"),
-            force=getattr(args, "force", False),
-            progress=_progress_for(bar),
-            references=getattr(args, "reference", None) or (),
-        )
-    except MixreviewError as exc:
-        bar.close()
-        print(f"mixreview: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        bar.close()
-        print(
-            "mixreview: interrupted; nothing was kept from this render (an earlier export is "
-            "untouched).",
-            file=sys.stderr,
-        )
-        return 130
-    bar.close()
-    for message in result.messages:
-        print(f"mixreview: note: {message}", file=sys.stderr)
-    print("\n".join(summary_lines(result)))
-    return 0

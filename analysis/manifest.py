@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.roles import ROLES
+from mixreview.analysis.roles import ROLES
 
 MANIFEST_NAME = "mixreview.toml"
 

@@ -2,39 +2,29 @@
 
 Each stem is read once in float32 blocks and every meter is fed from the same block. The mix (the
 "original mix": all mixable stems summed at unity, stereo, at the session rate) is a pass of its
-own over the same files. Work runs in worker processes, one task per stem plus one for the mix.
+own over the same files. ``analyze`` runs these as tasks (``tasks.run_tasks``), one per stem plus
+one for the mix.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.context
-import os
-import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import soundfile as sf
 
-from analysis.meters.bands import BandsMeter, BandsResult
-from analysis.meters.levels import LevelsMeter, LevelsResult
-from analysis.meters.loudness import LoudnessMeter, LoudnessResult
-from analysis.meters.stereo import StereoMeter, StereoResult
-from analysis.meters.truepeak import TruePeakMeter, TruePeakResult
-from analysis.session import Session, Stem
-from analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
+from mixreview.analysis.meters.bands import BandsMeter, BandsResult
+from mixreview.analysis.meters.levels import LevelsMeter, LevelsResult
+from mixreview.analysis.meters.loudness import LoudnessMeter, LoudnessResult
+from mixreview.analysis.meters.stereo import StereoMeter, StereoResult
+from mixreview.analysis.meters.truepeak import TruePeakMeter, TruePeakResult
+from mixreview.analysis.session import Session, Stem
+from mixreview.analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
 
 MIX_KEY = "__mix__"
-REFERENCE_PREFIX = "__ref__"
 MIN_LOUDNESS_S = 0.4
-PROGRESS_BEAT_S = 0.25
-"""With nothing finished for this long, ``progress`` is called again with the same counts, so a
-caller can cancel (by raising) while a long task runs."""
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -185,78 +175,3 @@ def mix_pass(
 def measure_mix(session: Session) -> Measurement:
     """The unity-gain mix of all mixable stems (the original mix)."""
     return mix_pass(session)
-
-
-def _worker_init() -> None:
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    os.environ["OMP_NUM_THREADS"] = "1"
-
-
-def _run_task(task: tuple[str, object]) -> tuple[str, object]:
-    key, payload = task
-    if key.startswith(REFERENCE_PREFIX):
-        from analysis.reference import measure_reference
-
-        spec, duration_s = payload  # type: ignore[misc]
-        return key, measure_reference(spec, duration_s)
-    if key == MIX_KEY:
-        return key, measure_mix(payload)  # type: ignore[arg-type]
-    return key, measure_stem(payload)  # type: ignore[arg-type]
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """fork when this process has one thread (fast, no re-import), else forkserver.
-
-    Forking a process that runs other threads (the app's UI) can copy a held lock into the
-    child; forkserver starts workers from a clean single-threaded server instead.
-    """
-    if threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver")
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
-def run_tasks(
-    tasks: list[tuple[str, object]],
-    workers: int,
-    progress: Progress | None = None,
-) -> dict[str, object]:
-    """Run measurement tasks, in worker processes when more than one worker is asked for."""
-    results: dict[str, object] = {}
-    total = len(tasks)
-    if workers <= 1 or total <= 1:
-        for done, task in enumerate(tasks, start=1):
-            key, value = _run_task(task)
-            results[key] = value
-            if progress:
-                progress(done, total, key)
-        return results
-    context = _pool_context()
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, total), mp_context=context, initializer=_worker_init
-    )
-    try:
-        pending = {pool.submit(_run_task, task) for task in tasks}
-        done, last = 0, ""
-        while pending:
-            finished, pending = wait(pending, timeout=PROGRESS_BEAT_S, return_when=FIRST_COMPLETED)
-            for future in finished:
-                key, value = future.result()
-                results[key] = value
-                done, last = done + 1, key
-                if progress:
-                    progress(done, total, key)
-            if not finished and progress:
-                progress(done, total, last)  # a beat: a caller may cancel by raising
-    except BaseException:
-        # Cancelled (or failed): stop the measuring processes now, not after their stems.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
-    pool.shutdown(wait=True)
-    return results

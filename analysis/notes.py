@@ -17,21 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from analysis.analyze import Analysis
-from analysis.measure import Measurement
-from analysis.meters.bands import BAND_CENTERS_HZ
-from analysis.reference import (
+from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.measure import Measurement
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.reference import (
     CENTERS_HZ,
     RANGES_HZ,
     Comparison,
     ReferenceReport,
     compare,
 )
-from analysis.render import VERSIONS, RenderResult
-from analysis.review import Review, write_json_atomic
-from analysis.session import Stem
-from analysis.suggest.describe import describe_params, hz
-from analysis.suggest.model import Suggestion
+from mixreview.analysis.render import VERSIONS, RenderResult
+from mixreview.analysis.review import Review, write_json_atomic
+from mixreview.analysis.session import Stem
+from mixreview.analysis.suggest.describe import describe_params, hz
+from mixreview.analysis.suggest.model import Suggestion
 
 SCHEMA = "mixreview.notes/1"
 NOTES_MD = "notes.md"

@@ -51,12 +51,12 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from analysis.apply import KIND_ORDER, Change, chains_for
-from analysis.dsp import Chain
-from analysis.meters.loudness import LoudnessMeter, k_weighting_sos
-from analysis.sections import manifest_sections
-from analysis.session import Session, Stem
-from analysis.stem_reader import StemReader
+from mixreview.analysis.apply import KIND_ORDER, Change, chains_for
+from mixreview.analysis.dsp import Chain
+from mixreview.analysis.meters.loudness import LoudnessMeter, k_weighting_sos
+from mixreview.analysis.sections import manifest_sections
+from mixreview.analysis.session import Session, Stem
+from mixreview.analysis.stem_reader import StemReader
 
 DEFAULT_BLOCK_FRAMES = 1024
 DEFAULT_CHUNK_FRAMES = 8192

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from analysis.measure import Measurement, measure_stem
-from analysis.meters.bands import BAND_CENTERS_HZ
-from analysis.roles import infer_role
-from analysis.session import Stem
+from mixreview.analysis.measure import Measurement, measure_stem
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.roles import infer_role
+from mixreview.analysis.session import Stem
 
 CENTERS_HZ = np.array(BAND_CENTERS_HZ)
 MIN_REFERENCE_S = 10.0

@@ -39,13 +39,14 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from analysis.apply import KIND_ORDER, Change, chains_for, processor_for
-from analysis.dsp import Chain
-from analysis.errors import MixreviewError
-from analysis.measure import Measurement, MeterBank
-from analysis.meters.loudness import LoudnessMeter
-from analysis.session import Session, Stem
-from analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
+from mixreview.analysis.apply import KIND_ORDER, Change, chains_for, processor_for
+from mixreview.analysis.dsp import Chain
+from mixreview.analysis.errors import MixreviewError
+from mixreview.analysis.measure import Measurement, MeterBank
+from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.session import Session, Stem
+from mixreview.analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
+from mixreview.analysis.tasks import die_with_parent, pool_context
 
 VERSIONS = ("chosen", "original", "assistant")
 MIX_NAMES = {version: f"mix_{version}.wav" for version in VERSIONS}
@@ -666,6 +667,7 @@ def _worker(conn, job: _Job, group: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     os.environ["OMP_NUM_THREADS"] = "1"
+    die_with_parent()
     renderer = None
     try:
         renderer = job.renderer(group)
@@ -713,10 +715,8 @@ class _WorkerSource:
     while the worker renders the other."""
 
     def __init__(self, job: _Job) -> None:
-        from analysis.measure import _pool_context
-
         _release_free_memory()
-        context = _pool_context()
+        context = pool_context()
         self.local: GroupRenderer | None = None
         self._finished = False
         parent_end, child_end = context.Pipe(duplex=False)

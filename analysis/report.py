@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from analysis.analyze import Analysis, StemReport
-from analysis.reference import RANGES_HZ, ReferenceReport
-from analysis.roles import ROLE_LABELS
-from analysis.suggest.describe import describe_params
+from mixreview.analysis.analyze import Analysis, StemReport
+from mixreview.analysis.reference import RANGES_HZ, ReferenceReport
+from mixreview.analysis.roles import ROLE_LABELS
+from mixreview.analysis.suggest.describe import describe_params
 
 SCHEMA = "mixreview.report/1"
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.apply import Change
-from analysis.state import write_json_atomic
-from analysis.suggest.model import Suggestion
+from mixreview.analysis.apply import Change
+from mixreview.analysis.state import write_json_atomic
+from mixreview.analysis.suggest.model import Suggestion
 
 SCHEMA = "mixreview.review/1"
 REVIEW_NAME = "review.json"
@@ -293,7 +293,7 @@ class Review:
     def changes(self, suggestions: Iterable[Suggestion], version: str = "chosen") -> list[Change]:
         """The changes of a version: ``original`` none, ``assistant`` every suggestion at full
         strength, ``chosen`` the accepted ones (with amounts and overrides) plus manual ones."""
-        from analysis.apply import change_of
+        from mixreview.analysis.apply import change_of
 
         if version == "original":
             return []

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from analysis.meters.loudness import integrated_from_energy, lufs_from_energy
-from analysis.session import Session
+from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
+from mixreview.analysis.session import Session
 
 if TYPE_CHECKING:
-    from analysis.measure import Measurement
+    from mixreview.analysis.measure import Measurement
 
 FRAME_S = 0.1
 ACTIVE_FLOOR_LUFS = -60.0

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import soundfile as sf
 
-from analysis.errors import SessionError
-from analysis.manifest import Manifest, read_manifest
-from analysis.roles import infer_role
+from mixreview.analysis.errors import SessionError
+from mixreview.analysis.manifest import Manifest, read_manifest
+from mixreview.analysis.roles import infer_role
 
 AUDIO_SUFFIXES = frozenset(
     {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".caf"}

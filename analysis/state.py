@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from analysis.session import APP_DIR
+from mixreview.analysis.samples import is_bundled
+from mixreview.analysis.session import APP_DIR
 
 
 def _user_state_root() -> Path:
@@ -34,9 +35,10 @@ def _usable(folder: Path) -> bool:
 
 
 def state_dir(session_path: Path) -> Path:
-    """The app's folder for this session, created if needed."""
+    """The app's folder for this session, created if needed (the installed sample session's is
+    always in the user's state folder)."""
     preferred = session_path / APP_DIR
-    if _usable(preferred):
+    if not is_bundled(session_path) and _usable(preferred):
         return preferred
     resolved = str(session_path.resolve())
     tag = hashlib.blake2b(resolved.encode(), digest_size=6).hexdigest()

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import soundfile as sf
 
-from analysis.resample import StreamResampler
-from analysis.session import Stem
+from mixreview.analysis.resample import StreamResampler
+from mixreview.analysis.session import Stem
 
 READ_BLOCK_FRAMES = 65536
 

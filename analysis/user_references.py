@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analysis.reference import ReferenceSpec
-from analysis.state import state_dir, write_json_atomic
+from mixreview.analysis.reference import ReferenceSpec
+from mixreview.analysis.state import state_dir, write_json_atomic
 
 FILE_NAME = "references.json"
 

@@ -140,7 +140,7 @@ def main() -> int:
         cmd = [
             sys.executable,
             "-m",
-            "analysis.cli",
+            "mixreview",
             "analyze",
             str(folder),
             "--json",

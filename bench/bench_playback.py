@@ -32,10 +32,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.apply import Change
-from analysis.playback import DEFAULT_CHUNK_FRAMES, LoudnessMatcher, Mixer, build_units
-from analysis.session import load_session
 from bench.bench_analyze import generate as generate_minutes
+from mixreview.analysis.apply import Change
+from mixreview.analysis.playback import DEFAULT_CHUNK_FRAMES, LoudnessMatcher, Mixer, build_units
+from mixreview.analysis.session import load_session
 
 SR = 48000
 BLOCK = 1024

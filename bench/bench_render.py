@@ -32,11 +32,11 @@ TARGET_MB = 512.0
 
 def write_review(folder: Path) -> dict[str, int]:
     """Accept every suggestion; add EQ, compressor and high-pass changes of the user's own."""
-    from analysis.analyze import analyze
-    from analysis.review import REVIEW_NAME, Review
-    from analysis.session import load_session
-    from analysis.state import state_dir
-    from analysis.suggest import suggest
+    from mixreview.analysis.analyze import analyze
+    from mixreview.analysis.review import REVIEW_NAME, Review
+    from mixreview.analysis.session import load_session
+    from mixreview.analysis.state import state_dir
+    from mixreview.analysis.suggest import suggest
 
     session = load_session(folder)
     suggestions = suggest(analyze(session))
@@ -87,7 +87,7 @@ def measured(cmd: list[str], repeat: int) -> dict[str, float | str]:
 
 def child(folder: Path, out: Path, workers: int) -> None:
     """Render in this process tree (run as a child so its memory is measured alone)."""
-    from analysis.export import export_session
+    from mixreview.analysis.export import export_session
 
     result = export_session(folder, out=out, force=True, workers=workers)
     print(json.dumps({"workers": result.workers, "render_s": result.render.seconds,
@@ -116,7 +116,7 @@ def main() -> int:
         print(f"generated {args.stems} stems x {args.minutes:g} min in "
               f"{time.perf_counter() - t0:.1f} s at {folder}", file=sys.stderr)  # fmt: skip
         analyze_wall, _, _ = run_measured(
-            [sys.executable, "-m", "analysis.cli", "analyze", str(folder), "--json", "--quiet"]
+            [sys.executable, "-m", "mixreview", "analyze", str(folder), "--json", "--quiet"]
         )
         counts = write_review(folder)
         audio_s = args.stems * args.minutes * 60
@@ -124,7 +124,7 @@ def main() -> int:
             "stems": args.stems, "minutes": args.minutes, "audio_s": audio_s,
             "cores": os.cpu_count(), "analyze_s": round(analyze_wall, 2), "review": counts,
         }  # fmt: skip
-        cli = [sys.executable, "-m", "analysis.cli", "render", str(folder), "--out", str(out),
+        cli = [sys.executable, "-m", "mixreview", "render", str(folder), "--out", str(out),
                "--force", "--quiet"]  # fmt: skip
         run = measured(cli, args.repeat)
         written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

@@ -72,7 +72,7 @@ class PlayingAudition:
         return (time.monotonic() - self._started) % max(self.duration_s, 1.0)
 
     def levels(self):  # type: ignore[no-untyped-def]
-        from tui.audition import Levels
+        from mixreview.tui.audition import Levels
 
         t = time.monotonic()
         peak = {}
@@ -121,7 +121,7 @@ class PlayingAudition:
 
 
 def run_child(session: Path) -> int:
-    from tui.app import make_app
+    from mixreview.tui.app import make_app
 
     playing = os.environ.get("BENCH_TUI_METERS", "1") == "1"
     app = make_app(
@@ -144,11 +144,11 @@ def cpu_seconds(pid: int) -> float:
 
 def expected_titles(session: Path) -> list[str]:
     """The detail panel's title of each queue row, in screen order (a fresh review)."""
-    from analysis.analyze import analyze
-    from analysis.review import Review
-    from analysis.suggest import suggest
-    from tui.widgets import queue as queue_mod
-    from tui.widgets.labels import kind_label
+    from mixreview.analysis.analyze import analyze
+    from mixreview.analysis.review import Review
+    from mixreview.analysis.suggest import suggest
+    from mixreview.tui.widgets import queue as queue_mod
+    from mixreview.tui.widgets.labels import kind_label
 
     analysis = analyze(session)
     suggestions = suggest(analysis)
@@ -328,7 +328,7 @@ def bench(
 
 
 def make_session(folder: Path) -> Path:
-    from analysis.analyze import analyze
+    from mixreview.analysis.analyze import analyze
     from tools.make_flawed_session import make_flawed_session
 
     session = folder / "flawed"

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
-from analysis.analyze import Analysis, analyze
-from analysis.suggest import suggest
-from analysis.suggest.features import Features
-from analysis.suggest.model import Suggestion
-from analysis.suggest.verify import features_after
+from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.features import Features
+from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.verify import features_after
 from tests.conftest import SR, write
 
 REPO = Path(__file__).resolve().parent.parent

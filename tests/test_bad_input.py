@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.analyze import analyze
+from mixreview.analysis.analyze import analyze
 from tests.conftest import SR, file_digest, stereo, tone, write
 
 
@@ -24,7 +24,7 @@ def _message(analysis, file: str, check_id: str) -> str:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "analysis.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "mixreview", *args], capture_output=True, text=True, timeout=120
     )
 
 
@@ -109,7 +109,7 @@ def test_sources_are_opened_read_only(
 def test_unwritable_session_keeps_state_elsewhere(
     small_session: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analysis import state
+    from mixreview.analysis import state
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setattr(state, "_usable", lambda folder: folder.parent != small_session)

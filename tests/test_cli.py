@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.analyze import analyze
-from analysis.cli import main
-from analysis.measure import MIX_KEY
+from mixreview.analysis.analyze import analyze
+from mixreview.analysis.measure import MIX_KEY
+from mixreview.cli import main
 from tests.conftest import stereo, tone, write
 
 METRIC_KEYS = {
@@ -69,7 +69,7 @@ def test_markdown_and_text(small_session: Path, capsys) -> None:  # type: ignore
 def test_console_script_runs_in_a_subprocess(small_session: Path) -> None:
     env = dict(os.environ)
     result = subprocess.run(
-        [sys.executable, "-m", "analysis.cli", "analyze", str(small_session), "--json"],
+        [sys.executable, "-m", "mixreview", "analyze", str(small_session), "--json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -103,11 +103,11 @@ def test_parallel_equals_serial(small_session: Path) -> None:
     assert serial.mix.metrics() == parallel.mix.metrics()
 
 
-def _slow_measure(stem: object) -> object:
+def _slow_task(index: int) -> int:
     import time
 
     time.sleep(30.0)
-    return stem
+    return index
 
 
 def test_a_progress_callback_that_raises_stops_the_measuring_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -117,31 +117,30 @@ def test_a_progress_callback_that_raises_stops_the_measuring_at_once(monkeypatch
 
     import pytest
 
-    from analysis import measure
+    from mixreview.analysis import tasks as tasks_mod
 
-    monkeypatch.setattr(measure, "measure_stem", _slow_measure)  # forked workers see it
-    monkeypatch.setattr(measure, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(tasks_mod, "pool_context", lambda: multiprocessing.get_context("fork"))
     seen: list[int] = []
 
     def progress(done: int, total: int, key: str) -> None:
         seen.append(done)
         raise KeyboardInterrupt  # any exception cancels
 
-    run_tasks = measure.run_tasks
-    tasks = [(f"slow{i}", f"stem {i}") for i in range(3)]
+    tasks = [tasks_mod.Task(f"slow{i}", _slow_task, (i,)) for i in range(3)]
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        run_tasks(tasks, workers=2, progress=progress)
+        tasks_mod.run_tasks(tasks, workers=2, progress=progress)
     assert time.perf_counter() - started < 10.0  # not the 30 s each task would take
     assert seen == [0]  # cancelled on the first beat, before any task finished
 
 
 def test_engine_does_not_import_ui_or_audio_io() -> None:
     code = (
-        "import pkgutil, importlib, sys, analysis\n"
-        "for m in pkgutil.walk_packages(analysis.__path__, 'analysis.'):\n"
+        "import pkgutil, importlib, sys, mixreview.analysis as a\n"
+        "for m in pkgutil.walk_packages(a.__path__, 'mixreview.analysis.'):\n"
         "    importlib.import_module(m.name)\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'sounddevice')]\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'sounddevice')\n"
+        "       or m.startswith(('mixreview.tui', 'mixreview.cli'))]\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

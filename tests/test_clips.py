@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis import clips
-from analysis.apply import Change
-from analysis.clips import fetch_and_play, remote_host, write_clips
-from analysis.meters.loudness import LoudnessMeter
-from analysis.playback import render_mix
-from analysis.reference import reference_stem
-from analysis.session import Session, load_session
-from analysis.stem_reader import StemReader
+from mixreview.analysis import clips
+from mixreview.analysis.apply import Change
+from mixreview.analysis.clips import fetch_and_play, remote_host, write_clips
+from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.playback import render_mix
+from mixreview.analysis.reference import reference_stem
+from mixreview.analysis.session import Session, load_session
+from mixreview.analysis.stem_reader import StemReader
 
 SR = 48000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.dsp import EQ, Chain, SectionGain, highpass
+from mixreview.analysis.dsp import EQ, Chain, SectionGain, highpass
 from tests.test_dsp_support import SAMPLE_RATE, make_signal, process_in_blocks
 
 

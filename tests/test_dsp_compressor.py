@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from analysis.dsp import Compressor, static_gain_reduction_db
-from analysis.dsp.compressor import one_pole_alpha
+from mixreview.analysis.dsp import Compressor, static_gain_reduction_db
+from mixreview.analysis.dsp.compressor import one_pole_alpha
 from tests.test_dsp_support import SAMPLE_RATE, make_signal, process_in_blocks, sine
 
 

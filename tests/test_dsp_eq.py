@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from analysis.dsp import EQ, Band, eq_response_db, high_shelf, highpass, low_shelf, lowpass
-from analysis.dsp import peaking as peaking_band
+from mixreview.analysis.dsp import (
+    EQ,
+    Band,
+    eq_response_db,
+    high_shelf,
+    highpass,
+    low_shelf,
+    lowpass,
+)
+from mixreview.analysis.dsp import peaking as peaking_band
 from tests.test_dsp_support import SAMPLE_RATE, sine, sine_amplitude
 
 BANDS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.dsp import (
+from mixreview.analysis.dsp import (
     EQ,
     Chain,
     Compressor,

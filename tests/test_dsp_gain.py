@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.dsp import Gain, Pan, Polarity, balance_gains, pan_gains
+from mixreview.analysis.dsp import Gain, Pan, Polarity, balance_gains, pan_gains
 from tests.test_dsp_support import SAMPLE_RATE, make_signal
 
 

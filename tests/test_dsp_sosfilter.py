@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from analysis.dsp import sosfilter
-from analysis.dsp.biquad import BUTTERWORTH_Q, highpass_sos, peaking_sos
-from analysis.dsp.sosfilter import SosFilter
+from mixreview.analysis.dsp import sosfilter
+from mixreview.analysis.dsp.biquad import BUTTERWORTH_Q, highpass_sos, peaking_sos
+from mixreview.analysis.dsp.sosfilter import SosFilter
 from tests.test_dsp_support import SAMPLE_RATE
 
 SOS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.dsp import MonoBelow, Width
+from mixreview.analysis.dsp import MonoBelow, Width
 from tests.test_dsp_support import SAMPLE_RATE, make_signal, sine, sine_amplitude
 
 

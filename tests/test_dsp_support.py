@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from analysis.dsp import (
+from mixreview.analysis.dsp import (
     EQ,
     Chain,
     Compressor,

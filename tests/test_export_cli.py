@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.cli import main
-from analysis.review import Review
+from mixreview.analysis.review import Review
+from mixreview.cli import main
 from tests.conftest import SR, stereo, tone, write
 from tests.test_render import build_demo, digests
 
@@ -123,7 +123,6 @@ def test_default_folder_and_review_are_the_sessions(tmp_path: Path, capsys) -> N
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--versions", "chosen,final"], "unknown version final"),
         (["--review", "{tmp}/missing.json"], "no review file"),
         (["--review", "{tmp}/other.json"], "made for another session"),
         (["--out", "{session}/exports"], "read as stems"),
@@ -170,7 +169,7 @@ def test_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
     earlier.mkdir()
     (earlier / "notes.json").write_text('{"schema": "mixreview.notes/1"}')
     proc = subprocess.Popen(
-        [sys.executable, "-m", "analysis.cli", "render", str(folder), "--force"],
+        [sys.executable, "-m", "mixreview", "render", str(folder), "--force"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip

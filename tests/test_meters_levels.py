@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from analysis.meters.bands import BAND_CENTERS_HZ, BandsMeter
-from analysis.meters.levels import LevelsMeter
-from analysis.meters.stereo import StereoMeter
-from analysis.resample import StreamResampler
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, BandsMeter
+from mixreview.analysis.meters.levels import LevelsMeter
+from mixreview.analysis.meters.stereo import StereoMeter
+from mixreview.analysis.resample import StreamResampler
 from tests.conftest import SR, stereo, tone
 
 BLOCK_SIZES = (37, 1000, 4096, 10**9)

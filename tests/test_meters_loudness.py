@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from analysis.meters.loudness import (
+from mixreview.analysis.meters.loudness import (
     LoudnessMeter,
     LoudnessResult,
     integrated_from_energy,

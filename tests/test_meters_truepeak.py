@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.signal import butter, sosfilt
 
-from analysis.meters.truepeak import TruePeakMeter, TruePeakResult, oversampling_factor
+from mixreview.analysis.meters.truepeak import TruePeakMeter, TruePeakResult, oversampling_factor
 from tests import ebu_signals as ebu
 
 

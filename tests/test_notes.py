@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.export import export_session
-from analysis.notes import NO_REFERENCES, SCHEMA, TONAL_BANDS, mastering_remarks
-from analysis.review import Review
-from analysis.session import load_session
+from mixreview.analysis.export import export_session
+from mixreview.analysis.notes import NO_REFERENCES, SCHEMA, TONAL_BANDS, mastering_remarks
+from mixreview.analysis.review import Review
+from mixreview.analysis.session import load_session
 from tests.conftest import SR, stereo, tone, write
 from tests.test_render import adjusted_params, build_demo, ffmpeg_measure, needs_ffmpeg, run_export
 

@@ -12,13 +12,13 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from analysis.analyze import analyze
-from analysis.export import export_session
-from analysis.meters.bands import BAND_CENTERS_HZ
-from analysis.notes import RANGES_HZ, range_label, reference_remarks
-from analysis.reference import band_spectra_db, range_level_db
-from analysis.review import Review
-from analysis.session import load_session
+from mixreview.analysis.analyze import analyze
+from mixreview.analysis.export import export_session
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.notes import RANGES_HZ, range_label, reference_remarks
+from mixreview.analysis.reference import band_spectra_db, range_level_db
+from mixreview.analysis.review import Review
+from mixreview.analysis.session import load_session
 
 DEMO = Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"
 SHELF_HZ, SHELF_DB, SHELF_Q = 2500.0, 4.0, 0.7071

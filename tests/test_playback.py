@@ -9,10 +9,10 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from analysis.apply import Change
-from analysis.blind import Blind
-from analysis.meters.loudness import LoudnessMeter
-from analysis.playback import (
+from mixreview.analysis.apply import Change
+from mixreview.analysis.blind import Blind
+from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.playback import (
     LoudnessMatcher,
     MeterTaps,
     Mixer,
@@ -23,7 +23,7 @@ from analysis.playback import (
     render_mix,
     render_versions,
 )
-from analysis.session import Session, Stem, load_session
+from mixreview.analysis.session import Session, Stem, load_session
 
 SR = 48000
 BLOCK = 1024
@@ -129,8 +129,8 @@ def test_block_size_does_not_matter(session: Session) -> None:
 
 
 def test_offline_render_is_the_sum_of_the_processed_stems(session: Session) -> None:
-    from analysis.apply import chains_for
-    from analysis.stem_reader import StemReader
+    from mixreview.analysis.apply import chains_for
+    from mixreview.analysis.stem_reader import StemReader
 
     frames = 30000
     chains = chains_for(VERSION, session)
@@ -145,7 +145,7 @@ def test_offline_render_is_the_sum_of_the_processed_stems(session: Session) -> N
 
 def test_blocks_equal_the_export_renderer(session: Session, tmp_path: Path) -> None:
     """The exports' renderer (analysis.render) and the player produce the same samples."""
-    from analysis.render import MIX_NAMES, render
+    from mixreview.analysis.render import MIX_NAMES, render
 
     render(session, {"chosen": VERSION}, tmp_path, write_versions=["chosen"], stems=False,
            subtype="FLOAT", workers=1)  # fmt: skip
@@ -574,7 +574,7 @@ def test_blind_hides_the_order_and_records_picks() -> None:
 
 
 def test_blind_records_in_the_review(tmp_path: Path) -> None:
-    from analysis.review import Review
+    from mixreview.analysis.review import Review
 
     review = Review.open(tmp_path / "review.json", tmp_path, ["Bass.wav"])
     blind = Blind("gain-1", "original", "suggested", seed=1, record=review.record_blind)

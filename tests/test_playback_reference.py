@@ -9,10 +9,16 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from analysis.playback import LoudnessMatcher, MeterTaps, Mixer, render_mix, render_versions
-from analysis.reference import reference_stem
-from analysis.session import Session, Stem
-from analysis.stem_reader import StemReader
+from mixreview.analysis.playback import (
+    LoudnessMatcher,
+    MeterTaps,
+    Mixer,
+    render_mix,
+    render_versions,
+)
+from mixreview.analysis.reference import reference_stem
+from mixreview.analysis.session import Session, Stem
+from mixreview.analysis.stem_reader import StemReader
 from tests.test_playback import BLOCK, COMP, EQ, SR, lufs, make_session, play, play_sides
 
 REF_SECONDS = 6.0  # shorter than the 8 s session: silence after its end

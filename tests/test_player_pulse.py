@@ -23,13 +23,13 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from analysis.apply import Change
-from analysis.meters.loudness import LoudnessMeter
-from analysis.playback import Mixer, render_mix
-from analysis.reference import reference_stem
-from analysis.session import Session, load_session
-from tui import player as player_mod
-from tui.player import ClipsOnly, Player, make_audition, quiet_stderr, ssh_without_audio
+from mixreview.analysis.apply import Change
+from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.playback import Mixer, render_mix
+from mixreview.analysis.reference import reference_stem
+from mixreview.analysis.session import Session, load_session
+from mixreview.tui import player as player_mod
+from mixreview.tui.player import ClipsOnly, Player, make_audition, quiet_stderr, ssh_without_audio
 
 SR = 48000
 BLOCK = 1024
@@ -545,7 +545,7 @@ def test_portaudio_chatter_never_reaches_the_terminal(capfd: pytest.CaptureFixtu
 
 
 def test_blind_trials_through_the_player(session: Session, tmp_path: Path) -> None:
-    from analysis.review import Review
+    from mixreview.analysis.review import Review
 
     review = Review.open(tmp_path / "review.json", tmp_path, ["Bass.wav", "Keys.wav", "Pad.wav"])
     audition = make_audition(session, environ=NO_SSH, loader=fake_sd)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.analyze import analyze
-from analysis.session import load_session
+from mixreview.analysis.analyze import analyze
+from mixreview.analysis.session import load_session
 
 pyebur128 = pytest.importorskip("pyebur128")
 DEMO = Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"

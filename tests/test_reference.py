@@ -12,13 +12,13 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from analysis.analyze import Analysis, analyze
-from analysis.cli import main
-from analysis.dsp import EQ, Width, eq_response_db
-from analysis.meters.bands import BAND_CENTERS_HZ
-from analysis.session import load_session
-from analysis.suggest import suggest
-from analysis.suggest.verify import verify
+from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.dsp import EQ, Width, eq_response_db
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.session import load_session
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.verify import verify
+from mixreview.cli import main
 
 DEMO = Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"
 TILT = [

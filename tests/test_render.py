@@ -17,16 +17,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.analyze import analyze
-from analysis.apply import Change
-from analysis.export import (
+from mixreview.analysis.analyze import analyze
+from mixreview.analysis.apply import Change
+from mixreview.analysis.export import (
     DiskFullError,
     ExportError,
     ExportFolderError,
     ReviewMismatchError,
     export_session,
 )
-from analysis.render import (
+from mixreview.analysis.render import (
     BLOCK_FRAMES,
     MIX_NAMES,
     VERSIONS,
@@ -38,10 +38,10 @@ from analysis.render import (
     to_bytes,
     wav_header,
 )
-from analysis.review import Review
-from analysis.session import load_session
-from analysis.suggest import suggest
-from analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.review import Review
+from mixreview.analysis.session import load_session
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.model import Suggestion, Target
 from tests.conftest import SR, stereo, tone, write
 
 DEMO = Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"
@@ -356,7 +356,7 @@ def test_writer_refuses_a_short_file(tmp_path: Path) -> None:
 
 
 def test_stem_output_names_are_unique() -> None:
-    from analysis.session import Stem
+    from mixreview.analysis.session import Stem
 
     def stem(file: str) -> Stem:
         return Stem(path=Path(file), file=file, name=file, role="unknown", role_source="name")
@@ -445,7 +445,7 @@ def test_a_stale_staging_folder_of_a_killed_export_is_removed(demo: dict, tmp_pa
 def test_disk_space_is_checked_before_rendering(
     demo: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import analysis.export as export_mod
+    import mixreview.analysis.export as export_mod
 
     real = shutil.disk_usage
     monkeypatch.setattr(export_mod.shutil, "disk_usage", lambda p: real(p)._replace(free=1_000_000))
@@ -503,7 +503,7 @@ def test_folders_that_must_not_be_used(demo: dict, tmp_path: Path) -> None:
 
 
 def test_unwritable_folder(demo: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import analysis.export as export_mod
+    import mixreview.analysis.export as export_mod
 
     def refuse(*args: object, **kwargs: object) -> str:
         raise PermissionError(errno.EACCES, "Permission denied")

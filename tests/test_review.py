@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.review import Review, ReviewError
-from analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.review import Review, ReviewError
+from mixreview.analysis.suggest.model import Suggestion, Target
 
 
 def make(kind: str = "gain", stem: str = "Bass.wav", rule: str = "balance", **params) -> Suggestion:

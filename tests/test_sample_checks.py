@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.analyze import Analysis, analyze
+from mixreview.analysis.analyze import Analysis, analyze
 from tools.make_flawed_session import make_flawed_session
 
 DEMO = Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.analyze import analyze
-from analysis.sections import (
+from mixreview.analysis.analyze import analyze
+from mixreview.analysis.sections import (
     FRAME_S,
     MIN_SECTION_S,
     activity,

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.errors import SessionError
-from analysis.manifest import read_manifest
-from analysis.roles import infer_role, is_default_name
-from analysis.session import load_session
+from mixreview.analysis.errors import SessionError
+from mixreview.analysis.manifest import read_manifest
+from mixreview.analysis.roles import infer_role, is_default_name
+from mixreview.analysis.session import load_session
 from tests.conftest import tone, write
 
 

@@ -8,12 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from analysis.analyze import Analysis, analyze
-from analysis.checks import Check
-from analysis.suggest import dynamics, suggest
-from analysis.suggest.features import Features
-from analysis.suggest.model import Suggestion
-from analysis.suggest.verify import features_after, verify
+from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.checks import Check
+from mixreview.analysis.suggest import dynamics, suggest
+from mixreview.analysis.suggest.features import Features
+from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.verify import features_after, verify
 from tests.conftest import SR, stereo, write
 
 SECONDS = 16.0

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.suggest.features import band_index
-from analysis.suggest.lowend import (
+from mixreview.analysis.suggest.features import band_index
+from mixreview.analysis.suggest.lowend import (
     HIGHPASS_DROP_DB,
     MONO_DROP_DB,
     OCTAVE_ABOVE_MAX_DB,
@@ -17,7 +17,7 @@ from analysis.suggest.lowend import (
     low_bands,
     mono_loss_db,
 )
-from analysis.suggest.verify import verify
+from mixreview.analysis.suggest.verify import verify
 from tests.conftest import stereo
 from tests.suggest_support import (
     DEMO,

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.suggest.masking import FIRE_SHARE, MASK_MARGIN_DB, VERIFY_DROP
-from analysis.suggest.verify import verify
+from mixreview.analysis.suggest.masking import FIRE_SHARE, MASK_MARGIN_DB, VERIFY_DROP
+from mixreview.analysis.suggest.verify import verify
 from tests.conftest import stereo
 from tests.suggest_support import (
     DEMO,

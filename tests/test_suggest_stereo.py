@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from analysis.analyze import Analysis, analyze
-from analysis.suggest import suggest
-from analysis.suggest.model import Suggestion
-from analysis.suggest.verify import verify
+from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.verify import verify
 from tests.conftest import SR, stereo, write
 
 REPO = Path(__file__).resolve().parent.parent

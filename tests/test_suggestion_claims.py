@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.analyze import Analysis, analyze
-from analysis.suggest import suggest
-from analysis.suggest.model import Suggestion
-from analysis.suggest.verify import verify
+from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.verify import verify
 from tools.make_flawed_session import make_flawed_session
 
 DEMO = Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"

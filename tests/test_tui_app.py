@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 from textual.geometry import Region
 
-from analysis.review import Review
+from mixreview.analysis.review import Review
+from mixreview.tui.app import MixReviewApp, make_app
+from mixreview.tui.screens.help import HelpScreen
+from mixreview.tui.widgets.detail import DetailPanel
+from mixreview.tui.widgets.loading import LoadingHint
+from mixreview.tui.widgets.meters import PEAK_SCALE, Reading, eighths
+from mixreview.tui.widgets.queue import Item
+from mixreview.tui.widgets.stems import StemsPanel
+from mixreview.tui.widgets.suggestions import SuggestionList
+from mixreview.tui.widgets.transport import Transport
 from tests.test_tui_support import (
     FakeAudition,
     new_app,
@@ -19,15 +28,6 @@ from tests.test_tui_support import (
     until,
     wait_ready,
 )
-from tui.app import MixReviewApp, make_app
-from tui.screens.help import HelpScreen
-from tui.widgets.detail import DetailPanel
-from tui.widgets.loading import LoadingHint
-from tui.widgets.meters import PEAK_SCALE, Reading, eighths
-from tui.widgets.queue import Item
-from tui.widgets.stems import StemsPanel
-from tui.widgets.suggestions import SuggestionList
-from tui.widgets.transport import Transport
 
 
 def selected_item(app: MixReviewApp) -> Item:
@@ -236,9 +236,11 @@ async def test_meters_read_the_measured_levels_at_the_playhead(tmp_path: Path) -
 
 
 async def test_meters_move_with_the_player(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tui.app
+    import mixreview.tui.app
 
-    monkeypatch.setattr(tui.app, "HOLD_S", 60.0)  # a loaded machine must not outlast the hold
+    monkeypatch.setattr(
+        mixreview.tui.app, "HOLD_S", 60.0
+    )  # a loaded machine must not outlast the hold
     session = session_copy(tmp_path)
     fake = FakeAudition()
     app = new_app(session, tmp_path, audition=fake, meters=True)

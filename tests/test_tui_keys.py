@@ -9,6 +9,18 @@ import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, TextArea
 
+from mixreview.tui.keymap import KEYS
+from mixreview.tui.screens.checks import ChecksScreen
+from mixreview.tui.screens.confirm import ConfirmScreen
+from mixreview.tui.screens.export import ExportScreen
+from mixreview.tui.screens.help import HelpScreen
+from mixreview.tui.screens.manual import ManualScreen
+from mixreview.tui.screens.note import NoteScreen
+from mixreview.tui.widgets.checks import ChecksPanel
+from mixreview.tui.widgets.detail import DetailPanel
+from mixreview.tui.widgets.queue import Item
+from mixreview.tui.widgets.stems import StemsPanel
+from mixreview.tui.widgets.suggestions import FilterInput, SuggestionList
 from tests.test_tui_support import (
     FakeAudition,
     new_app,
@@ -18,18 +30,6 @@ from tests.test_tui_support import (
     until,
     wait_ready,
 )
-from tui.keymap import KEYS
-from tui.screens.checks import ChecksScreen
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.export import ExportScreen
-from tui.screens.help import HelpScreen
-from tui.screens.manual import ManualScreen
-from tui.screens.note import NoteScreen
-from tui.widgets.checks import ChecksPanel
-from tui.widgets.detail import DetailPanel
-from tui.widgets.queue import Item
-from tui.widgets.stems import StemsPanel
-from tui.widgets.suggestions import FilterInput, SuggestionList
 
 SIZE = (120, 40)
 

@@ -12,13 +12,16 @@ import soundfile as sf
 from scipy import signal
 from textual.widgets import Checkbox, Input, OptionList, Static
 
-from analysis.dsp import EQ
-from analysis.meters.loudness import LoudnessMeter
-from analysis.playback import render_mix
-from analysis.review import review_path
-from analysis.session import load_session
-from analysis.state import state_dir
-from analysis.user_references import add_user_reference, load_user_references
+from mixreview.analysis.dsp import EQ
+from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.playback import render_mix
+from mixreview.analysis.review import review_path
+from mixreview.analysis.session import load_session
+from mixreview.analysis.state import state_dir
+from mixreview.analysis.user_references import add_user_reference, load_user_references
+from mixreview.tui.player import ClipsOnly
+from mixreview.tui.screens.references import ReferencesScreen
+from mixreview.tui.widgets.suggestions import SuggestionList
 from tests.test_tui_support import (
     FakeAudition,
     master_session,
@@ -28,9 +31,6 @@ from tests.test_tui_support import (
     until,
     wait_ready,
 )
-from tui.player import ClipsOnly
-from tui.screens.references import ReferencesScreen
-from tui.widgets.suggestions import SuggestionList
 
 TILT = [{"type": "high_shelf", "freq_hz": 2500.0, "gain_db": 6.0, "q": 0.7}]
 

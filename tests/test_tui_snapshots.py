@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from mixreview.tui.widgets.suggestions import SuggestionList
 from tests.test_tui_support import new_app, session_copy, wait_ready
-from tui.widgets.suggestions import SuggestionList
 
 
 def _select(app, kind: str) -> None:  # type: ignore[no-untyped-def]

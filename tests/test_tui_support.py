@@ -12,12 +12,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.analyze import analyze
-from analysis.apply import Change
-from analysis.session import APP_DIR, Stem
+from mixreview.analysis.analyze import analyze
+from mixreview.analysis.apply import Change
+from mixreview.analysis.session import APP_DIR, Stem
+from mixreview.tui.app import MixReviewApp, make_app
+from mixreview.tui.audition import Levels, NoAudio
 from tools.make_flawed_session import make_flawed_session
-from tui.app import MixReviewApp, make_app
-from tui.audition import Levels, NoAudio
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "sample_sessions" / "demo_song"
@@ -131,7 +131,7 @@ class FakeAudition:
     blind = None
 
     def start_blind(self, key: str, review=None, seed: int | None = 7):  # type: ignore[no-untyped-def]
-        from analysis.blind import Blind
+        from mixreview.analysis.blind import Blind
 
         record = review.record_blind if review is not None else None
         self.blind = Blind(key, self.label_a, self.label_b, seed=seed, record=record)

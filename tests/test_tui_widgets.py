@@ -13,19 +13,19 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.theme import Theme
 
-from analysis.review import Review
-from analysis.sections import Section
-from analysis.suggest.features import CENTERS_HZ
-from analysis.suggest.model import Suggestion, Target
-from tui.app import THEME
-from tui.keymap import KEYS, clashes, display, load_keymap, normalize, parse_keymap
-from tui.widgets import plots
-from tui.widgets.cursor_list import changed_span
-from tui.widgets.labels import status_text, truncate
-from tui.widgets.loading import loading_answer
-from tui.widgets.meter_rate import ENV_METER_HZ, MeterClock, parse_meter_hz
-from tui.widgets.meter_rate import palette_commands as meter_commands
-from tui.widgets.meters import (
+from mixreview.analysis.review import Review
+from mixreview.analysis.sections import Section
+from mixreview.analysis.suggest.features import CENTERS_HZ
+from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.tui.app import THEME
+from mixreview.tui.keymap import KEYS, clashes, display, load_keymap, normalize, parse_keymap
+from mixreview.tui.widgets import plots
+from mixreview.tui.widgets.cursor_list import changed_span
+from mixreview.tui.widgets.labels import status_text, truncate
+from mixreview.tui.widgets.loading import loading_answer
+from mixreview.tui.widgets.meter_rate import ENV_METER_HZ, MeterClock, parse_meter_hz
+from mixreview.tui.widgets.meter_rate import palette_commands as meter_commands
+from mixreview.tui.widgets.meters import (
     PEAK_SCALE,
     MeterStyles,
     bar,
@@ -34,10 +34,10 @@ from tui.widgets.meters import (
     eighths,
     number,
 )
-from tui.widgets.params import manual_params, nudge
-from tui.widgets.queue import build, items
-from tui.widgets.stems import StemLayout, StemRow
-from tui.widgets.transport import Transport, TransportState
+from mixreview.tui.widgets.params import manual_params, nudge
+from mixreview.tui.widgets.queue import build, items
+from mixreview.tui.widgets.stems import StemLayout, StemRow
+from mixreview.tui.widgets.transport import Transport, TransportState
 
 STYLES = MeterStyles(*(Style() for _ in range(6)))
 SECTIONS = (
@@ -305,7 +305,7 @@ def test_meter_readings_at_the_playhead() -> None:
     """Peak falls 20 dB/s after a hit, holds 2 s; loudness and correlation from the series."""
     from types import SimpleNamespace
 
-    from tui.widgets.meters import StemSeries
+    from mixreview.tui.widgets.meters import StemSeries
 
     peak = np.full(50, -80.0)
     peak[10] = -3.0  # one hit at 1.0 s

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from analysis.analyze import analyze
-from analysis.user_references import (
+from mixreview.analysis.analyze import analyze
+from mixreview.analysis.user_references import (
     add_user_reference,
     load_user_references,
     references_path,

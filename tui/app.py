@@ -31,42 +31,51 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from analysis.analyze import Analysis, analyze
-from analysis.apply import Change, change_of
-from analysis.errors import MixreviewError
-from analysis.review import Review, review_path
-from analysis.session import Session, load_session
-from analysis.state import state_dir
-from analysis.suggest import suggest
-from analysis.suggest.features import Features
-from analysis.suggest.model import Suggestion
-from analysis.suggest.reference import ASPECTS, follow_aspects
-from analysis.timeline import format_time
-from tui.audition import Audition, NoAudio
-from tui.keymap import KEYS, bindings, clashes, config_path, display, effective, load_keymap
-from tui.references import REFERENCE_COMPARE, ReferencesMixin
-from tui.screens.checks import ChecksScreen
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.export import ExportScreen, find_export_session
-from tui.screens.help import HelpScreen
-from tui.screens.manual import ManualChange, ManualScreen
-from tui.screens.note import NoteScreen
-from tui.screens.palette import ReviewCommands
-from tui.widgets import queue as queue_mod
-from tui.widgets.checks import ChecksPanel
-from tui.widgets.cursor_list import CursorList
-from tui.widgets.detail import DetailContext, DetailPanel, worst_span
-from tui.widgets.frames import PromptScreen, quiet_collector
-from tui.widgets.labels import GROUP_MODES, kind_label
-from tui.widgets.loading import LoadingHint
-from tui.widgets.meter_rate import ENV_METER_HZ, MeterClock
-from tui.widgets.meter_rate import palette_commands as meter_commands
-from tui.widgets.meters import Reading, StemSeries
-from tui.widgets.params import nudge
-from tui.widgets.queue import Item
-from tui.widgets.stems import StemRow, StemsHeader, StemsPanel
-from tui.widgets.suggestions import FilterInput, SuggestionList
-from tui.widgets.transport import Transport
+from mixreview.analysis.analyze import Analysis, analyze, task_label
+from mixreview.analysis.apply import Change, change_of
+from mixreview.analysis.errors import MixreviewError
+from mixreview.analysis.export import default_export_folder
+from mixreview.analysis.review import Review, review_path
+from mixreview.analysis.session import Session, load_session
+from mixreview.analysis.state import state_dir
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.features import Features
+from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.reference import ASPECTS, follow_aspects
+from mixreview.analysis.timeline import format_time
+from mixreview.tui.audition import Audition, NoAudio
+from mixreview.tui.keymap import (
+    KEYS,
+    bindings,
+    clashes,
+    config_path,
+    display,
+    effective,
+    load_keymap,
+)
+from mixreview.tui.references import REFERENCE_COMPARE, ReferencesMixin
+from mixreview.tui.screens.checks import ChecksScreen
+from mixreview.tui.screens.confirm import ConfirmScreen
+from mixreview.tui.screens.export import ExportScreen, find_export_session
+from mixreview.tui.screens.help import HelpScreen
+from mixreview.tui.screens.manual import ManualChange, ManualScreen
+from mixreview.tui.screens.note import NoteScreen
+from mixreview.tui.screens.palette import ReviewCommands
+from mixreview.tui.widgets import queue as queue_mod
+from mixreview.tui.widgets.checks import ChecksPanel
+from mixreview.tui.widgets.cursor_list import CursorList
+from mixreview.tui.widgets.detail import DetailContext, DetailPanel, worst_span
+from mixreview.tui.widgets.frames import PromptScreen, quiet_collector
+from mixreview.tui.widgets.labels import GROUP_MODES, kind_label
+from mixreview.tui.widgets.loading import LoadingHint
+from mixreview.tui.widgets.meter_rate import ENV_METER_HZ, MeterClock
+from mixreview.tui.widgets.meter_rate import palette_commands as meter_commands
+from mixreview.tui.widgets.meters import Reading, StemSeries
+from mixreview.tui.widgets.params import nudge
+from mixreview.tui.widgets.queue import Item
+from mixreview.tui.widgets.stems import StemRow, StemsHeader, StemsPanel
+from mixreview.tui.widgets.suggestions import FilterInput, SuggestionList
+from mixreview.tui.widgets.transport import Transport
 
 NO_PLAYER = "audio player not available"
 HOLD_S = 1.5
@@ -106,7 +115,7 @@ T = TypeVar("T")
 def default_audition(session: Session) -> Audition:
     """The real player when ``tui.player`` is there and starts; else NoAudio saying why."""
     try:
-        from tui.player import make_audition
+        from mixreview.tui.player import make_audition
     except ImportError:
         return NoAudio(NO_PLAYER, session.duration_s)
     try:
@@ -130,7 +139,7 @@ def prepare_processes() -> None:
     try:
         from multiprocessing import forkserver, resource_tracker
 
-        multiprocessing.set_forkserver_preload(["analysis.measure"])
+        multiprocessing.set_forkserver_preload(["mixreview.analysis.measure"])
         resource_tracker.ensure_running()
         forkserver.ensure_running()
     except (OSError, ValueError, RuntimeError):
@@ -344,7 +353,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
         self.post_message(AnalysisReady(Loaded(analysis, suggestions, features, review, audition)))
 
     def on_analysis_progress(self, message: AnalysisProgress) -> None:
-        name = "the mix" if message.label.startswith("__") else message.label
+        name = task_label(message.label)
         self.main.query_one("#loading-label", Static).update(
             f"Measuring {name} ({message.done}/{message.total})"
         )
@@ -1240,7 +1249,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
                     analysis=analysis, suggestions=suggestions,
                 )  # fmt: skip
 
-        self.push_screen(ExportScreen(session.path, session.path / "mixreview-export", exporter))
+        self.push_screen(ExportScreen(session.path, default_export_folder(session.path), exporter))
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Every way out (q, ctrl+c, errors) also stops a measuring still under way."""

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from analysis.apply import Change
-from analysis.session import Stem
+from mixreview.analysis.apply import Change
+from mixreview.analysis.session import Stem
 
 
 @dataclass

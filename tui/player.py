@@ -46,10 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from analysis.apply import Change, chains_for
-from analysis.blind import Blind, BlindPick
-from analysis.clips import ClipSet, write_clips
-from analysis.playback import (
+from mixreview.analysis.apply import Change, chains_for
+from mixreview.analysis.blind import Blind, BlindPick
+from mixreview.analysis.clips import ClipSet, write_clips
+from mixreview.analysis.playback import (
     DEFAULT_BLOCK_FRAMES,
     LoudnessMatcher,
     Match,
@@ -58,8 +58,8 @@ from analysis.playback import (
     passage_for,
     section_spans,
 )
-from analysis.session import Session, Stem
-from tui.audition import Audition, Levels, NoAudio
+from mixreview.analysis.session import Session, Stem
+from mixreview.tui.audition import Audition, Levels, NoAudio
 
 LOAD_HISTORY = 4096
 """Callback loads kept (share of the block duration), about 90 s at 1024 frames."""

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.message import Message
 
-from analysis.analyze import Analysis
-from analysis.reference import (
+from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.reference import (
     ReferenceReport,
     ReferenceSpec,
     compare,
@@ -25,22 +25,22 @@ from analysis.reference import (
     reference_stem,
     specs_from,
 )
-from analysis.session import Stem
-from analysis.suggest import suggest
-from analysis.suggest.model import Suggestion
-from analysis.suggest.reference import ASPECTS, follow_aspects
-from analysis.timeline import format_time
-from analysis.user_references import (
+from mixreview.analysis.session import Stem
+from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.reference import ASPECTS, follow_aspects
+from mixreview.analysis.timeline import format_time
+from mixreview.analysis.user_references import (
     add_user_reference,
     load_user_references,
     remove_user_reference,
     resolve_reference_path,
 )
-from tui.screens.references import ReferenceActions, ReferenceRow, ReferencesScreen
-from tui.widgets.detail import DetailPanel
+from mixreview.tui.screens.references import ReferenceActions, ReferenceRow, ReferencesScreen
+from mixreview.tui.widgets.detail import DetailPanel
 
 if TYPE_CHECKING:
-    from tui.app import MixReviewApp
+    from mixreview.tui.app import MixReviewApp
 
 REFERENCE_COMPARE = "reference:"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import fft as sp_fft
 
-from analysis.meters.segments import segment_frames
+from mixreview.analysis.meters.segments import segment_frames
 
 BAND_CENTERS_HZ: tuple[float, ...] = tuple(1000.0 * 2.0 ** (k / 3.0) for k in range(-16, 14))
 NOMINAL_CENTERS_HZ: tuple[str, ...] = (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.meters.segments import RowSegmenter, segment_frames
+from mixreview.analysis.meters.segments import RowSegmenter, segment_frames
 
 FULL_SCALE = 0.99996  # 32767/32768 and 24-bit maxima count as full scale
 AT_MAX_TOLERANCE = 1e-5  # relative: samples within ~0.0001 dB of the peak sit "at" it

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.meters.levels import power_to_db
-from analysis.meters.segments import RowSegmenter, segment_frames
+from mixreview.analysis.meters.levels import power_to_db
+from mixreview.analysis.meters.segments import RowSegmenter, segment_frames
 
 SIDE_TO_MID_FLOOR_DB = -120.0  # identical channels read as this rather than rounding noise
 

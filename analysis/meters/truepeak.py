@@ -22,7 +22,7 @@ import numpy as np
 import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
-from analysis.meters.loudness import _as_frames, _BlockQueue, _Segmenter
+from mixreview.analysis.meters.loudness import _as_frames, _BlockQueue, _Segmenter
 
 __all__ = ["SILENCE_DBTP", "TruePeakMeter", "TruePeakResult", "oversampling_factor"]
 

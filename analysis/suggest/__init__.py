@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from analysis.analyze import Analysis
-from analysis.suggest import balance, dynamics, lowend, masking, reference, stereo
-from analysis.suggest.features import Features
-from analysis.suggest.model import Suggestion
+from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.suggest import balance, dynamics, lowend, masking, reference, stereo
+from mixreview.analysis.suggest.features import Features
+from mixreview.analysis.suggest.model import Suggestion
 
 FAMILIES: tuple[ModuleType, ...] = (balance, masking, lowend, stereo, dynamics, reference)
 

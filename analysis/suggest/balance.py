@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.meters.loudness import integrated_from_energy
-from analysis.roles import ROLE_LABELS
-from analysis.suggest.features import Features, StemFeatures
-from analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.meters.loudness import integrated_from_energy
+from mixreview.analysis.roles import ROLE_LABELS
+from mixreview.analysis.suggest.features import Features, StemFeatures
+from mixreview.analysis.suggest.model import Suggestion, Target
 
 # Loudness of a stem relative to the mix while it plays, in LU: a broad window per role.
 ROLE_RANGES_LU: dict[str, tuple[float, float]] = {

@@ -20,12 +20,12 @@ import math
 
 import numpy as np
 
-from analysis.dsp.compressor import static_gain_reduction_db
-from analysis.meters.loudness import integrated_from_energy, lufs_from_energy
-from analysis.roles import ROLE_LABELS
-from analysis.suggest.features import Features, StemFeatures, _fit
-from analysis.suggest.model import Suggestion, Target
-from analysis.timeline import describe_ranges, merge_ranges
+from mixreview.analysis.dsp.compressor import static_gain_reduction_db
+from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
+from mixreview.analysis.roles import ROLE_LABELS
+from mixreview.analysis.suggest.features import Features, StemFeatures, _fit
+from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
 FRAME_S = 0.1
 FRAME_MS = 100.0

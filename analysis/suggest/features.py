@@ -12,11 +12,11 @@ from functools import cached_property
 
 import numpy as np
 
-from analysis.analyze import Analysis
-from analysis.measure import Measurement
-from analysis.meters.bands import BAND_CENTERS_HZ
-from analysis.meters.loudness import integrated_from_energy, lufs_from_energy
-from analysis.sections import Section
+from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.measure import Measurement
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
+from mixreview.analysis.sections import Section
 
 CENTERS_HZ = np.array(BAND_CENTERS_HZ)
 ACTIVE_FLOOR_LUFS = -60.0

@@ -14,11 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from analysis.dsp.eq import eq_response_db
-from analysis.meters.bands import band_edges_hz
-from analysis.roles import ROLE_LABELS
-from analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, band_index, band_range
-from analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.dsp.eq import eq_response_db
+from mixreview.analysis.meters.bands import band_edges_hz
+from mixreview.analysis.roles import ROLE_LABELS
+from mixreview.analysis.suggest.features import (
+    CENTERS_HZ,
+    Features,
+    StemFeatures,
+    band_index,
+    band_range,
+)
+from mixreview.analysis.suggest.model import Suggestion, Target
 
 # ---------------------------------------------------------------------------- shared helpers
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.meters.bands import band_edges_hz
-from analysis.roles import ROLE_LABELS
-from analysis.sections import Section
-from analysis.suggest.features import (
+from mixreview.analysis.meters.bands import band_edges_hz
+from mixreview.analysis.roles import ROLE_LABELS
+from mixreview.analysis.sections import Section
+from mixreview.analysis.suggest.features import (
     CENTERS_HZ,
     Features,
     StemFeatures,
@@ -25,8 +25,8 @@ from analysis.suggest.features import (
     band_range,
     to_db,
 )
-from analysis.suggest.lowend import band_power_gain, fmt_hz
-from analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.lowend import band_power_gain, fmt_hz
+from mixreview.analysis.suggest.model import Suggestion, Target
 
 MASK_MARGIN_DB = 3.0  # masker within 3 dB of the target (or above): the target is masked there
 FIRE_SHARE = 0.5  # masked in at least half the frames where both play in the band

@@ -5,10 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-CATEGORIES = ("technical", "creative")
+Severity = Literal["high", "medium", "low"]
+SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
+Category = Literal["technical", "creative"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+Kind = Literal[
+    "gain", "section_gain", "headroom", "unmask", "highpass", "mono_bass", "eq", "polarity",
+    "width", "pan", "compressor",
+]  # fmt: skip
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 def suggestion_id(kind: str, stems: tuple[str, ...], section: str | None, rule: str) -> str:

@@ -11,16 +11,16 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from analysis.dsp import eq_response_db
-from analysis.reference import (
+from mixreview.analysis.dsp import eq_response_db
+from mixreview.analysis.reference import (
     RANGES_HZ,
     Comparison,
     band_spectra_db,
     range_level_db,
     short_term_spread_lu,
 )
-from analysis.suggest.features import CENTERS_HZ, Features
-from analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.features import CENTERS_HZ, Features
+from mixreview.analysis.suggest.model import Suggestion, Target
 
 TONE_MIN_DB = 2.0
 TONE_SPREAD_FACTOR = 1.5

@@ -31,12 +31,12 @@ import math
 
 import numpy as np
 
-from analysis.dsp.pan import balance_gains
-from analysis.meters.bands import NOMINAL_CENTERS_HZ
-from analysis.roles import ROLE_LABELS
-from analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, _fit, band_range
-from analysis.suggest.model import Suggestion, Target
-from analysis.timeline import describe_ranges, merge_ranges
+from mixreview.analysis.dsp.pan import balance_gains
+from mixreview.analysis.meters.bands import NOMINAL_CENTERS_HZ
+from mixreview.analysis.roles import ROLE_LABELS
+from mixreview.analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, _fit, band_range
+from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
 FRAME_S = 0.1
 MIN_ACTIVE_FRAMES = 30  # 3 s of playing before the image is judged

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from analysis.analyze import Analysis, StemReport
-from analysis.apply import change_of, measure_processed
-from analysis.suggest.features import Features
-from analysis.suggest.model import Suggestion
+from mixreview.analysis.analyze import Analysis, StemReport
+from mixreview.analysis.apply import change_of, measure_processed
+from mixreview.analysis.suggest.features import Features
+from mixreview.analysis.suggest.model import Suggestion
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def features_after(analysis: Analysis, suggestions: list[Suggestion]) -> Feature
 
 def verify(analysis: Analysis, suggestion: Suggestion) -> Verification:
     """Measure the suggestion's target metric before and after applying it."""
-    from analysis.suggest import target_value
+    from mixreview.analysis.suggest import target_value
 
     before = target_value(suggestion, Features.build(analysis))
     after = target_value(suggestion, features_after(analysis, [suggestion]))

@@ -11,9 +11,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from analysis.checks import Check
-from tui.widgets.checks import ordered
-from tui.widgets.detail import check_lines
+from mixreview.analysis.checks import Check
+from mixreview.tui.widgets.checks import ordered
+from mixreview.tui.widgets.detail import check_lines
 
 
 class ChecksScreen(ModalScreen[None]):

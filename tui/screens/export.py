@@ -26,7 +26,7 @@ Exporter = Callable[[Path, Progress], Any]
 def find_export_session() -> Callable[..., Any] | None:
     """``analysis.export.export_session`` if this build has it."""
     try:
-        module = importlib.import_module("analysis.export")
+        module = importlib.import_module("mixreview.analysis.export")
     except ImportError:
         return None
     return getattr(module, "export_session", None)
@@ -35,7 +35,7 @@ def find_export_session() -> Callable[..., Any] | None:
 def summary(result: Any) -> list[str]:
     """What the export wrote, in the renderer's own words when it has them."""
     try:
-        from analysis.export import summary_lines
+        from mixreview.analysis.export import summary_lines
 
         lines = summary_lines(result)
     except (ImportError, AttributeError, KeyError, TypeError):

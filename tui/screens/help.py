@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.keymap import KEYS, display, effective
+from mixreview.tui.keymap import KEYS, display, effective
 
 GROUP_ORDER = ("Review", "Queue", "Listen", "Move", "Panels", "App")
 

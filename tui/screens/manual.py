@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from analysis.sections import Section
-from tui.widgets.params import MANUAL_FORMS, manual_params
+from mixreview.analysis.sections import Section
+from mixreview.tui.widgets.params import MANUAL_FORMS, manual_params
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
-from tui.screens.confirm import ConfirmScreen
+from mixreview.tui.screens.confirm import ConfirmScreen
 
 
 class NoteScreen(ModalScreen[str | None]):

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from textual.content import Content
 
-from analysis.checks import Check
-from tui.widgets.detail import ScrollPage, check_lines
+from mixreview.analysis.checks import Check
+from mixreview.tui.widgets.detail import ScrollPage, check_lines
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.keymap import bindings
+from mixreview.tui.keymap import bindings
 
 
 def _cells(strip: Strip) -> list[tuple[str, Style | None]] | None:

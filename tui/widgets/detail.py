@@ -19,17 +19,17 @@ from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import Widget
 
-from analysis.analyze import Analysis, StemReport
-from analysis.checks import Check
-from analysis.review import Review
-from analysis.sections import Section
-from analysis.suggest.features import CENTERS_HZ, Features
-from analysis.timeline import format_time
-from tui.keymap import bindings
-from tui.widgets import plots
-from tui.widgets.labels import STATUS_STYLE, kind_label, status_text
-from tui.widgets.params import gain_of
-from tui.widgets.queue import Item, stems_label
+from mixreview.analysis.analyze import Analysis, StemReport
+from mixreview.analysis.checks import Check
+from mixreview.analysis.review import Review
+from mixreview.analysis.sections import Section
+from mixreview.analysis.suggest.features import CENTERS_HZ, Features
+from mixreview.analysis.timeline import format_time
+from mixreview.tui.keymap import bindings
+from mixreview.tui.widgets import plots
+from mixreview.tui.widgets.labels import STATUS_STYLE, kind_label, status_text
+from mixreview.tui.widgets.params import gain_of
+from mixreview.tui.widgets.queue import Item, stems_label
 
 SEVERITY_STYLE = {"error": "bold $error", "warning": "bold $warning", "info": "$foreground 70%"}
 UNITS = (
@@ -326,7 +326,7 @@ def _params_line(item: Item) -> Content:
     text = item.params_text
     if item.suggestion is None:
         return _paragraph("Change", text)
-    from analysis.suggest.describe import describe_params
+    from mixreview.analysis.suggest.describe import describe_params
 
     original = describe_params(item.kind, item.suggestion.params)
     if original != text:
@@ -558,7 +558,7 @@ def stem_detail(file: str, ctx: DetailContext, width: int) -> Content:
         lines.append(Content("none: this stem is well prepared").stylize("$foreground 70%"))
     manual = [m for m in ctx.review.manual if file in m["stems"]]
     if manual:
-        from analysis.suggest.describe import describe_params
+        from mixreview.analysis.suggest.describe import describe_params
 
         lines += [Content(""), _heading("Your changes")]
         for m in manual:

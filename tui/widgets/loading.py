@@ -14,7 +14,7 @@ from typing import Any
 from textual import events
 from textual.widgets import Static
 
-from tui.keymap import KEYS_BY_ID, display, effective
+from mixreview.tui.keymap import KEYS_BY_ID, display, effective
 
 WORKS_WHILE_LOADING = frozenset({"quit", "help", "palette"})
 

@@ -16,7 +16,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 
-from analysis.measure import Measurement
+from mixreview.analysis.measure import Measurement
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 FULL = "█"

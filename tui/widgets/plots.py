@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 from textual.content import Content
 
-from analysis.sections import Section
-from analysis.suggest.describe import hz
-from analysis.timeline import format_time
+from mixreview.analysis.sections import Section
+from mixreview.analysis.suggest.describe import hz
+from mixreview.analysis.timeline import format_time
 
 COLUMNS = " ▁▂▃▄▅▆▇█"
 CURVE_LABEL_W = 10

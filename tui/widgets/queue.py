@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.review import Review
-from analysis.sections import Section
-from analysis.suggest.describe import describe_params
-from analysis.suggest.model import SEVERITY_ORDER, Suggestion
-from tui.widgets.labels import GROUP_MODES, kind_label
+from mixreview.analysis.review import Review
+from mixreview.analysis.sections import Section
+from mixreview.analysis.suggest.describe import describe_params
+from mixreview.analysis.suggest.model import SEVERITY_ORDER, Suggestion
+from mixreview.tui.widgets.labels import GROUP_MODES, kind_label
 
 SEVERITY_GROUPS = {"high": "High importance", "medium": "Medium", "low": "Low"}
 MANUAL_GROUP = "Your changes"

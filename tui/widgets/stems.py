@@ -13,9 +13,9 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.widgets import Static
 
-from tui.widgets.cursor_list import CursorList
-from tui.widgets.labels import ROLE_SHORT, truncate
-from tui.widgets.meters import (
+from mixreview.tui.widgets.cursor_list import CursorList
+from mixreview.tui.widgets.labels import ROLE_SHORT, truncate
+from mixreview.tui.widgets.meters import (
     LOUDNESS_SCALE,
     PEAK_SCALE,
     MeterStyles,

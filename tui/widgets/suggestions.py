@@ -9,9 +9,15 @@ from rich.segment import Segment
 from textual.message import Message
 from textual.widgets import Input
 
-from tui.widgets.cursor_list import CursorList
-from tui.widgets.labels import SEVERITY_SHORT, SEVERITY_WORD, kind_label, status_text, truncate
-from tui.widgets.queue import Item, Queue, stems_label
+from mixreview.tui.widgets.cursor_list import CursorList
+from mixreview.tui.widgets.labels import (
+    SEVERITY_SHORT,
+    SEVERITY_WORD,
+    kind_label,
+    status_text,
+    truncate,
+)
+from mixreview.tui.widgets.queue import Item, Queue, stems_label
 
 
 class SuggestionList(CursorList):

@@ -17,9 +17,9 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.widget import Widget
 
-from analysis.sections import Section
-from analysis.timeline import format_time
-from tui.widgets import plots
+from mixreview.analysis.sections import Section
+from mixreview.analysis.timeline import format_time
+from mixreview.tui.widgets import plots
 
 
 @dataclass(frozen=True)

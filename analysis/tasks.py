@@ -1,0 +1,121 @@
+"""Run independent jobs in worker processes: one pool policy for measuring and rendering.
+
+A ``Task`` names a module-level function and its arguments, so any job (a stem, the mix, a
+reference track) runs the same way without the runner knowing what it is. Workers die with the
+process that started them (Linux ``PR_SET_PDEATHSIG``), so a killed ``mixreview`` leaves none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import multiprocessing.context
+import os
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+Progress = Callable[[int, int, str], None]
+
+PROGRESS_BEAT_S = 0.25  # a progress call at least this often, so a caller may cancel
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Task(Generic[T]):
+    """``function(*args)`` under the name ``key``; ``function`` must be importable by name."""
+
+    key: str
+    function: Callable[..., T]
+    args: tuple[Any, ...] = ()
+
+    def run(self) -> tuple[str, T]:
+        return self.key, self.function(*self.args)
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to end this process when its parent dies (no-op off Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+
+
+def worker_init() -> None:
+    """Each worker: one BLAS thread (the pool is the parallelism), and death with its parent."""
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    os.environ["OMP_NUM_THREADS"] = "1"
+    die_with_parent()
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """fork when this process has one thread (fast, no re-import), else forkserver.
+
+    Forking a process that runs other threads (the app's UI) can copy a held lock into the
+    child; forkserver starts workers from a clean single-threaded server instead.
+    """
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
+
+
+def default_workers() -> int:
+    """Worker processes by default: the cores, at most 8."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _run(task: Task[T]) -> tuple[str, T]:
+    return task.run()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's processes now, not after the jobs in progress. ``_processes`` is the
+    executor's private table: concurrent.futures has no public way to end running workers."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+
+
+def run_tasks(
+    tasks: Sequence[Task[T]], workers: int, progress: Progress | None = None
+) -> dict[str, T]:
+    """Run ``tasks``, in worker processes when more than one worker is asked for; results by
+    key. ``progress(done, total, key)`` is called after each task and every beat meanwhile;
+    an exception raised by it (or by a task) cancels the rest."""
+    results: dict[str, T] = {}
+    total = len(tasks)
+    if workers <= 1 or total <= 1:
+        for done, task in enumerate(tasks, start=1):
+            key, value = task.run()
+            results[key] = value
+            if progress:
+                progress(done, total, key)
+        return results
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, total), mp_context=pool_context(), initializer=worker_init
+    )
+    try:
+        pending: set[Future[tuple[str, T]]] = {pool.submit(_run, task) for task in tasks}
+        done, last = 0, ""
+        while pending:
+            finished, pending = wait(pending, timeout=PROGRESS_BEAT_S, return_when=FIRST_COMPLETED)
+            for future in finished:
+                key, value = future.result()
+                results[key] = value
+                done, last = done + 1, key
+                if progress:
+                    progress(done, total, key)
+            if not finished and progress:
+                progress(done, total, last)
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results

@@ -1,0 +1,61 @@
+"""``mixreview analyze``: measure and check a session, print the report, gate on findings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from mixreview.cli.exits import EXIT_FINDINGS, EXIT_OK
+from mixreview.cli.progress import ProgressBar
+
+
+def triggered(report: dict[str, Any], wanted: Iterable[str]) -> list[str]:
+    """The findings of ``report`` that ``--fail-on`` names, each as ``id (where)``."""
+    wanted = set(wanted)
+    hits: list[str] = []
+    for check in report["session_checks"]:
+        if check["id"] in wanted or check["severity"] in wanted:
+            hits.append(f"{check['id']} (session)")
+    for stem in report["stems"]:
+        for check in stem["checks"]:
+            if check["id"] in wanted or check["severity"] in wanted:
+                hits.append(f"{check['id']} ({stem['file']})")
+    for suggestion in report["suggestions"]:
+        if suggestion["kind"] in wanted or f"suggestion:{suggestion['severity']}" in wanted:
+            hits.append(f"{suggestion['kind']} ({', '.join(suggestion['stems'])})")
+    return hits
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse ``args.session`` and print the report in the chosen format."""
+    from mixreview.analysis import report as report_mod
+    from mixreview.analysis.analyze import analyze
+    from mixreview.analysis.suggest import suggest
+    from mixreview.analysis.suggest.reference import follow_aspects
+
+    bar = ProgressBar("Measuring", enabled=not args.quiet)
+    try:
+        analysis = analyze(
+            args.session,
+            workers=args.workers,
+            progress=bar,
+            use_cache=not args.no_cache,
+            references=args.reference,
+        )
+    finally:
+        bar.close()
+    suggestions = [s.as_dict() for s in follow_aspects(suggest(analysis), args.aspects)]
+    if args.json:
+        print(report_mod.to_json(analysis, suggestions))
+    elif args.md:
+        print(report_mod.to_markdown(analysis, suggestions), end="")
+    else:
+        print(report_mod.to_text(analysis, suggestions), end="")
+    if args.fail_on:
+        hits = triggered(report_mod.report_dict(analysis, suggestions), args.fail_on)
+        if hits:
+            print(f"mixreview: failing on {', '.join(hits)}", file=sys.stderr)
+            return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""The sample sessions installed with mixreview (audio and manifests; no code)."""
