@@ -51,7 +51,7 @@ from mixreview.analysis.review import REVIEW_NAME, Review, ReviewError
 from mixreview.analysis.samples import is_bundled
 from mixreview.analysis.session import APP_DIR, SKIP_DIR_PREFIXES, Session, load_session
 from mixreview.analysis.state import state_dir
-from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.live import LiveModel
 from mixreview.analysis.suggest.model import Suggestion
 
 DEFAULT_OUT_NAME = "mixreview-export"
@@ -420,7 +420,9 @@ def export_session(
     else:
         reference_reports = with_references(analysis, references)
     if suggestions is None:
-        suggestions = suggest(analysis)
+        # the queue as the review left it: decided suggestions as decided, the rest derived
+        # again after those decisions (the same live model as the app's)
+        suggestions = list(LiveModel(analysis).derive(review).suggestions)
     suggestions = list(suggestions)
     changes = version_changes(review, suggestions)
     staging = make_staging(out_path, estimate_bytes(session, write_versions, stems, subtype))

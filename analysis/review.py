@@ -151,6 +151,9 @@ class Review:
         entry = self.data["decisions"].setdefault(
             suggestion.id, {"status": "pending", "amount": 1.0, "params": None, "note": ""}
         )
+        if entry.get("status", "pending") == "pending" or "suggestion" not in entry:
+            # the suggestion as it stood when decided: a decision never changes under the user
+            entry["suggestion"] = suggestion.as_dict()
         entry["snapshot"] = {
             "kind": suggestion.kind,
             "stems": list(suggestion.stems),
@@ -159,6 +162,10 @@ class Review:
             "why": suggestion.why,
         }
         entry["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        entry["seq"] = 1 + max(
+            (int(e.get("seq", 0)) for e in self.data["decisions"].values() if e is not entry),
+            default=0,
+        )
         return entry
 
     def decide(self, suggestion: Suggestion, status: str) -> None:
@@ -215,6 +222,17 @@ class Review:
     def params_of(self, suggestion: Suggestion) -> dict[str, Any]:
         override = self.decision(suggestion.id).params
         return dict(override) if override is not None else dict(suggestion.params)
+
+    def decided(self) -> list[tuple[str, dict[str, Any]]]:
+        """(id, the suggestion as decided) for every decision that is not pending, in the
+        order they were last changed."""
+        rows = [
+            (int(entry.get("seq", 0)), sid, entry["suggestion"])
+            for sid, entry in self.data["decisions"].items()
+            if entry.get("status", "pending") != "pending"
+            and isinstance(entry.get("suggestion"), dict)
+        ]
+        return [(sid, suggestion) for _, sid, suggestion in sorted(rows, key=lambda r: r[0])]
 
     def orphans(self, suggestions: Iterable[Suggestion]) -> list[str]:
         """Decided ids that no longer match a suggestion (the stems changed); kept, reported."""

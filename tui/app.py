@@ -38,8 +38,8 @@ from mixreview.analysis.export import default_export_folder
 from mixreview.analysis.review import Review, review_path
 from mixreview.analysis.session import Session, load_session
 from mixreview.analysis.state import state_dir
-from mixreview.analysis.suggest import suggest
 from mixreview.analysis.suggest.features import Features
+from mixreview.analysis.suggest.live import LiveModel, LiveState
 from mixreview.analysis.suggest.model import Suggestion
 from mixreview.analysis.suggest.reference import ASPECTS, follow_aspects
 from mixreview.analysis.timeline import format_time
@@ -53,6 +53,7 @@ from mixreview.tui.keymap import (
     effective,
     load_keymap,
 )
+from mixreview.tui.live import LiveMixin
 from mixreview.tui.references import REFERENCE_COMPARE, ReferencesMixin
 from mixreview.tui.screens.checks import ChecksScreen
 from mixreview.tui.screens.confirm import ConfirmScreen
@@ -155,6 +156,8 @@ class Loaded:
     features: Features | None
     review: Review
     audition: Audition
+    model: LiveModel
+    state: LiveState
 
 
 class AnalysisCancelled(Exception):
@@ -251,14 +254,15 @@ class ReviewScreen(PromptScreen):
             widget.border_title = title
 
 
-class MixReviewApp(ReferencesMixin, App[int]):
+class MixReviewApp(LiveMixin, ReferencesMixin, App[int]):
     """Review every suggestion of a session from the keyboard."""
 
     CSS_PATH = "app.tcss"
     TITLE = "mixreview"
     BINDINGS: ClassVar = bindings("app")
     COMMANDS: ClassVar = {ReviewCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide")]
+    # textual declares it `ClassVar[...] | None`, which mypy reads as an instance variable
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide")]  # type: ignore[misc]
 
     def __init__(
         self,
@@ -310,6 +314,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
         self._said_no_audio = False
         self.quitting = False
         self._init_references()
+        self._init_live()
 
     # -- start ---------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -338,9 +343,9 @@ class MixReviewApp(ReferencesMixin, App[int]):
             self.post_message(AnalysisProgress(done, total, label))
 
         analysis = analyze(self.session_path, workers=self.workers_count, progress=progress)
-        suggestions = suggest(analysis)
         try:
             features: Features | None = Features.build(analysis)
+            assert features is not None
             for stem in features.stems.values():
                 _ = stem.spectrum_db  # computed here, not on the UI thread when first shown
         except (ValueError, KeyError):
@@ -350,7 +355,9 @@ class MixReviewApp(ReferencesMixin, App[int]):
             review_path(state_dir(session.path)), session.path, [s.file for s in session.stems]
         )
         audition = self.audition_factory(session)
-        self.post_message(AnalysisReady(Loaded(analysis, suggestions, features, review, audition)))
+        model, state = self.new_model(analysis, review)
+        loaded = Loaded(analysis, list(state.suggestions), features, review, audition, model, state)
+        self.post_message(AnalysisReady(loaded))
 
     def on_analysis_progress(self, message: AnalysisProgress) -> None:
         name = task_label(message.label)
@@ -388,6 +395,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
         if isinstance(aspects, list):
             self.reference_aspects = {a for a in aspects if a in ASPECTS}
         self.all_suggestions = loaded.suggestions
+        self.start_live(loaded.model, loaded.state)
         self.suggestions = follow_aspects(loaded.suggestions, self.reference_aspects)
         self.by_id = {s.id: s for s in self.suggestions}
         self.band_features = loaded.features
@@ -466,6 +474,8 @@ class MixReviewApp(ReferencesMixin, App[int]):
         suggestions.set_queue(queue, self.names, all_stems)
         suggestions.select(keep, announce=False)
         subtitle = f"by {self.group_mode} (o)"
+        if self.recomputing:
+            subtitle = "recomputing… · " + subtitle
         if self.filter_text:
             subtitle = f"filter “{self.filter_text}” · " + subtitle
         self.set_border(
@@ -667,6 +677,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
         else:
             self.show_detail()
         self.schedule_versions()
+        self.rederive()
 
     @guarded
     def action_accept(self) -> None:
@@ -1219,7 +1230,7 @@ class MixReviewApp(ReferencesMixin, App[int]):
         )
 
     # -- panels and app ----------------------------------------------------------------------------
-    def action_focus(self, name: str) -> None:
+    async def action_focus(self, name: str) -> None:
         if self.live:
             self.main.query_one(f"#{name}").focus()
 

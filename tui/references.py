@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.app import App
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.reference import (
@@ -25,8 +27,9 @@ from mixreview.analysis.reference import (
     reference_stem,
     specs_from,
 )
+from mixreview.analysis.review import Review
 from mixreview.analysis.session import Stem
-from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.live import LiveModel, LiveState
 from mixreview.analysis.suggest.model import Suggestion
 from mixreview.analysis.suggest.reference import ASPECTS, follow_aspects
 from mixreview.analysis.timeline import format_time
@@ -40,7 +43,11 @@ from mixreview.tui.screens.references import ReferenceActions, ReferenceRow, Ref
 from mixreview.tui.widgets.detail import DetailPanel
 
 if TYPE_CHECKING:
-    from mixreview.tui.app import MixReviewApp
+    from mixreview.tui.app import ReviewScreen
+
+    _AppBase = App[int]
+else:
+    _AppBase = object
 
 REFERENCE_COMPARE = "reference:"
 
@@ -48,7 +55,9 @@ REFERENCE_COMPARE = "reference:"
 class ReferenceMeasured(Message):
     """A reference added in the app was measured (or could not be)."""
 
-    def __init__(self, report: ReferenceReport, analysis: Analysis, suggestions: list) -> None:
+    def __init__(
+        self, report: ReferenceReport, analysis: Analysis, suggestions: list[Suggestion]
+    ) -> None:
         super().__init__()
         self.report, self.analysis, self.suggestions = report, analysis, suggestions
 
@@ -65,13 +74,39 @@ def reference_summary(report: ReferenceReport) -> str:
     )
 
 
-class ReferencesMixin:
+class ReferencesMixin(_AppBase):
     """The app's side of reference tracks (mixed into ``MixReviewApp``)."""
 
     all_suggestions: list[Suggestion]
     reference_aspects: set[str]
     _reference_busy: str | None
     _reference_stems: dict[str, Stem | str]
+
+    if TYPE_CHECKING:  # provided by MixReviewApp
+        analysis: Analysis | None
+        suggestions: list[Suggestion]
+        by_id: dict[str, Suggestion]
+        compare: str
+        ready: bool
+        main: ReviewScreen
+
+        @property
+        def live(self) -> bool: ...
+
+        def set_compare(self, compare: str) -> None: ...
+
+        def refresh_review(self, select: str | None = None, detail: bool = True) -> None: ...
+
+        def apply_versions(self) -> None: ...
+
+        def schedule_ui_save(self) -> None: ...
+
+        live_model: LiveModel | None
+        review: Review | None
+
+        def new_model(
+            self, analysis: Analysis, review: Review | None
+        ) -> tuple[LiveModel, LiveState]: ...
 
     def _init_references(self) -> None:
         self.all_suggestions = []
@@ -80,7 +115,7 @@ class ReferencesMixin:
         self._reference_stems = {}
 
     # -- what v compares -------------------------------------------------------------------------
-    def reference_compares(self: MixReviewApp) -> list[tuple[str, str]]:
+    def reference_compares(self) -> list[tuple[str, str]]:
         """(compare id, words) for each usable reference."""
         if self.analysis is None:
             return []
@@ -90,7 +125,7 @@ class ReferencesMixin:
             if r.usable
         ]
 
-    def reference_for(self: MixReviewApp, compare_id: str) -> tuple[str, Stem] | None:
+    def reference_for(self, compare_id: str) -> tuple[str, Stem] | None:
         """The reference a compare id plays (its name and source), or None."""
         if not compare_id.startswith(REFERENCE_COMPARE) or self.analysis is None:
             return None
@@ -110,7 +145,7 @@ class ReferencesMixin:
         return report.spec.name, cached
 
     # -- the screen ----------------------------------------------------------------------------
-    def action_references(self: MixReviewApp) -> None:
+    def action_references(self) -> None:
         if not self.ready or self.analysis is None:
             return
         actions = ReferenceActions(
@@ -124,7 +159,7 @@ class ReferencesMixin:
         )
         self.push_screen(ReferencesScreen(actions))
 
-    def reference_rows(self: MixReviewApp) -> list[ReferenceRow]:
+    def reference_rows(self) -> list[ReferenceRow]:
         assert self.analysis is not None
         session = self.analysis.session
         manifest = {p.resolve() for p in session.manifest.references}
@@ -145,7 +180,7 @@ class ReferencesMixin:
             )  # fmt: skip
         return rows
 
-    def add_reference(self: MixReviewApp, text: str) -> str | None:
+    def add_reference(self, text: str) -> str | None:
         """Check the typed path at once; measure it in a worker. Returns a problem or None."""
         if self.analysis is None:
             return "the session is still loading"
@@ -166,7 +201,7 @@ class ReferencesMixin:
         return None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="references")
-    def measure_reference_worker(self: MixReviewApp, spec: ReferenceSpec) -> None:
+    def measure_reference_worker(self, spec: ReferenceSpec) -> None:
         """Measure the new reference, compare, and make the suggestions again (off the UI)."""
         analysis = self.analysis
         assert analysis is not None
@@ -175,14 +210,15 @@ class ReferencesMixin:
             if report.usable:
                 add_user_reference(analysis.session.path, spec.path, spec.weight)
                 analysis = with_references(analysis, (*analysis.references, report))
-                suggestions = suggest(analysis)
+                self.live_model, state = self.new_model(analysis, self.review)
+                suggestions = list(state.suggestions)
             else:
                 suggestions = list(self.all_suggestions)
         finally:
             self._reference_busy = None
         self.post_message(ReferenceMeasured(report, analysis, suggestions))
 
-    def on_reference_measured(self: MixReviewApp, message: ReferenceMeasured) -> None:
+    def on_reference_measured(self, message: ReferenceMeasured) -> None:
         report = message.report
         self._reload_references_screen()
         if not report.usable:
@@ -199,15 +235,15 @@ class ReferencesMixin:
             f"{directions} direction suggestion(s) toward the references.{notes}"
         )
 
-    def tell_reference(self: MixReviewApp, text: str, error: bool = False) -> None:
+    def tell_reference(self, text: str, error: bool = False) -> None:
         """In the references screen when it is open, else as a message."""
         if isinstance(self.screen, ReferencesScreen):
             self.screen.status(text, error=error)
         else:
-            severity = "error" if error else "information"
+            severity: SeverityLevel = "error" if error else "information"
             self.notify(text, title="reference", severity=severity, timeout=10)
 
-    def forget_reference(self: MixReviewApp, row: ReferenceRow) -> str | None:
+    def forget_reference(self, row: ReferenceRow) -> str | None:
         if self.analysis is None:
             return None
         if row.source != "added here":
@@ -217,24 +253,26 @@ class ReferencesMixin:
         remove_user_reference(session.path, row.path)
         kept = tuple(r for r in self.analysis.references if r.spec.path != row.path)
         analysis = with_references(self.analysis, kept)
-        self.use_analysis(analysis, suggest(analysis))
+        self.live_model, state = self.new_model(analysis, self.review)
+        self.use_analysis(analysis, list(state.suggestions))
         if self.compare == row.compare_id:
             self.set_compare("suggestion")
         return None
 
-    def _reload_references_screen(self: MixReviewApp) -> None:
+    def _reload_references_screen(self) -> None:
         if isinstance(self.screen, ReferencesScreen):
             self.screen.reload()
 
     # -- aspects -------------------------------------------------------------------------------
-    def set_reference_aspects(self: MixReviewApp, aspects: set[str]) -> None:
+    def set_reference_aspects(self, aspects: set[str]) -> None:
         """Follow only these aspects: the others' direction suggestions leave the queue, the
         assistant's mix and the export."""
         self.reference_aspects = {a for a in aspects if a in ASPECTS}
-        self.use_analysis(self.analysis, self.all_suggestions)  # type: ignore[arg-type]
+        assert self.analysis is not None
+        self.use_analysis(self.analysis, self.all_suggestions)
         self.schedule_ui_save()
 
-    def use_analysis(self: MixReviewApp, analysis: Analysis, suggestions: list[Suggestion]) -> None:
+    def use_analysis(self, analysis: Analysis, suggestions: list[Suggestion]) -> None:
         """New references or aspects: the suggestions, the queue, the detail and A/B follow."""
         self.analysis = analysis
         self.all_suggestions = list(suggestions)

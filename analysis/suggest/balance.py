@@ -7,12 +7,14 @@ what the K-weighted energy series allow without another pass over the audio.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from mixreview.analysis.meters.loudness import integrated_from_energy
 from mixreview.analysis.roles import ROLE_LABELS
 from mixreview.analysis.suggest.features import Features, StemFeatures
-from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 
 # Loudness of a stem relative to the mix while it plays, in LU: a broad window per role.
 ROLE_RANGES_LU: dict[str, tuple[float, float]] = {
@@ -77,7 +79,7 @@ def solve_gain(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, goal_lu:
     return round((low + high) / 2, 1)
 
 
-def _severity(distance_lu: float, high: float, medium: float) -> str:
+def _severity(distance_lu: float, high: float, medium: float) -> Severity:
     if distance_lu > high:
         return "high"
     return "medium" if distance_lu > medium else "low"
@@ -87,29 +89,88 @@ def _label(stem: StemFeatures) -> str:
     return ROLE_LABELS.get(stem.role, stem.role).lower()
 
 
-def _balance(features: Features, stem: StemFeatures) -> Suggestion | None:
-    window = ROLE_RANGES_LU.get(stem.role)
-    mix = features.mix
-    if window is None or mix is None or stem.active.sum() < MIN_ACTIVE_FRAMES:
-        return None
-    rel = relative_level(stem, mix, stem.active)
-    if not np.isfinite(rel):
-        return None
+@dataclass(frozen=True)
+class BalanceMove:
+    """One stem's gain in the joint balance solve, with the levels it was judged on."""
+
+    file: str
+    gain_db: float
+    relative_lu: float  # against the mix as the solve found it, before this move
+    original_lu: float  # against the mix as it is
+    predicted_lu: float
+    window: tuple[float, float]
+    distance_lu: float
+    after: tuple[str, ...]  # the moves made before this one
+
+
+def _window_distance(rel: float, window: tuple[float, float]) -> float:
     low, high = window
-    distance = low - rel if rel < low else rel - high if rel > high else 0.0
-    if distance <= BALANCE_MARGIN_LU:
-        return None
-    goal = low + 1.0 if rel < low else high - 1.0
-    gain_db = solve_gain(stem, mix, stem.active, goal)
-    predicted = predicted_relative(stem, mix, stem.active, gain_db)
-    if abs(predicted - goal) > 1.0:
-        return None  # the stem is most of the mix while it plays: gain cannot move it
+    return low - rel if rel < low else rel - high if rel > high else 0.0
+
+
+def solve_balance(features: Features) -> list[BalanceMove]:
+    """Gains for all stems solved together: the stem furthest outside its role's window moves
+    first, the mix is recomputed with that move, and the next furthest is judged against the
+    new mix, until every stem is within its window (and margin) or has moved once.
+
+    A stem that dominates the mix makes every other stem look buried; moving it first means the
+    others are judged against the mix as it will be, so the culprit gets the change."""
+    mix = features.mix
+    if mix is None:
+        return []
+    candidates = {
+        f: st for f, st in features.stems.items()
+        if st.role in ROLE_RANGES_LU and st.active.sum() >= MIN_ACTIVE_FRAMES
+    }  # fmt: skip
+    mix_energy = mix.energy.copy()
+    original = {f: relative_level(st, mix, st.active) for f, st in candidates.items()}
+    moves: list[BalanceMove] = []
+    for _ in range(len(candidates)):
+        current = StemFeatures.with_energy(mix, mix_energy)
+        worst: tuple[float, str, float] | None = None
+        for f, st in candidates.items():
+            if any(m.file == f for m in moves):
+                continue
+            rel = relative_level(st, current, st.active)
+            if not np.isfinite(rel):
+                continue
+            distance = _window_distance(rel, ROLE_RANGES_LU[st.role])
+            if distance > BALANCE_MARGIN_LU and (worst is None or distance > worst[0]):
+                worst = (distance, f, rel)
+        if worst is None:
+            break
+        distance, f, rel = worst
+        st = candidates[f]
+        low, high = ROLE_RANGES_LU[st.role]
+        goal = low + 1.0 if rel < low else high - 1.0
+        gain_db = solve_gain(st, current, st.active, goal)
+        predicted = predicted_relative(st, current, st.active, gain_db)
+        if abs(predicted - goal) > 1.0:
+            candidates.pop(f)  # the stem is most of the mix while it plays: gain cannot move it
+            continue
+        moves.append(
+            BalanceMove(f, gain_db, rel, original[f], predicted, (low, high), distance,
+                        tuple(m.file for m in moves))
+        )  # fmt: skip
+        mix_energy = np.maximum(mix_energy + (10.0 ** (gain_db / 10.0) - 1.0) * st.energy, 0.0)
+    return moves
+
+
+def _balance(features: Features, move: BalanceMove) -> Suggestion:
+    stem = features.stems[move.file]
+    low, high = move.window
+    rel, distance, gain_db = move.relative_lu, move.distance_lu, move.gain_db
     severity = _severity(distance, 8.0, 4.0)
     side = "below" if rel < low else "above"
+    context = (
+        f" (judged after the larger balance changes on {', '.join(move.after)})"
+        if move.after else ""
+    )  # fmt: skip
     why = (
-        f"{stem.file} sits {rel:+.1f} LU against the mix while it plays; a {_label(stem)} "
-        f"usually sits between {low:+.0f} and {high:+.0f} LU, so it is {distance:.1f} LU {side} "
-        f"that window. {gain_db:+.1f} dB brings it to about {predicted:+.1f} LU."
+        f"{stem.file} sits {rel:+.1f} LU against the mix while it plays{context}; a "
+        f"{_label(stem)} usually sits between {low:+.0f} and {high:+.0f} LU, so it is "
+        f"{distance:.1f} LU {side} that window. {gain_db:+.1f} dB brings it to about "
+        f"{move.predicted_lu:+.1f} LU."
     )
     return Suggestion(
         kind="gain",
@@ -120,12 +181,20 @@ def _balance(features: Features, stem: StemFeatures) -> Suggestion | None:
         why=why,
         evidence={
             "relative_lu": round(rel, 2),
+            "relative_lu_now": round(move.original_lu, 2),
             "role_window_lu": [low, high],
             "distance_lu": round(distance, 2),
             "active_s": round(float(stem.active.sum()) / 10, 1),
+            "solved_after": list(move.after),
             "impact": round(distance, 2),
         },
-        target=Target("relative_level_lu", rel, predicted, f"within:{low}..{high}", "LU"),
+        target=Target(
+            "relative_level_lu",
+            move.original_lu,
+            move.original_lu + move.predicted_lu - rel,
+            f"within:{low}..{high}" if not move.after else "higher" if gain_db > 0 else "lower",
+            "LU",
+        ),
         rule="balance",
     )
 
@@ -201,20 +270,45 @@ def _section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
     return found
 
 
-def _headroom(features: Features) -> Suggestion | None:
+def _peak_after(features: Features, moves: list[BalanceMove]) -> float:
+    """The mix's true peak after the balance moves: each 100 ms frame's peak follows the
+    change of that frame's energy (the moves are applied before the headroom)."""
+    mix = features.mix
+    assert mix is not None
+    peaks = np.asarray(mix.measurement.true_peak.peak_series_dbtp, np.float64)
+    if not moves or not len(peaks):
+        return float(mix.measurement.true_peak.true_peak_dbtp)
+    energy = mix.energy.copy()
+    for move in moves:
+        energy += (10.0 ** (move.gain_db / 10.0) - 1.0) * features.stems[move.file].energy
+    n = min(len(peaks), len(energy))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mix.energy[:n] > 0, np.maximum(energy[:n], 1e-30) / mix.energy[:n], 1.0)
+    shifted = peaks[:n] + 10.0 * np.log10(ratio)
+    return float(max(shifted.max(initial=-np.inf), peaks[n:].max(initial=-np.inf)))
+
+
+def _headroom(features: Features, moves: list[BalanceMove]) -> Suggestion | None:
     mix = features.mix
     if mix is None:
         return None
-    peak = float(mix.measurement.true_peak.true_peak_dbtp)
+    peak = _peak_after(features, moves)
+    now = float(mix.measurement.true_peak.true_peak_dbtp)
     if not np.isfinite(peak) or peak <= HEADROOM_TARGET_DBTP + HEADROOM_TOLERANCE_DB:
         return None
     gain_db = round(HEADROOM_TARGET_DBTP - peak, 1)
-    severity = "high" if peak > 0.0 else "medium" if peak > -3.0 else "low"
-    clip_note = " It would clip a fixed-point export." if peak > 0.0 else ""
+    severity: Severity = "high" if now > 0.0 else "medium" if now > -3.0 else "low"
+    clip_note = " It would clip a fixed-point export." if now > 0.0 else ""
+    after = (
+        f" With the balance changes suggested here it would peak at {peak:+.1f} dBTP, so the "
+        "headroom is set for that."
+        if moves and abs(peak - now) >= 0.1
+        else ""
+    )
     why = (
-        f"The mix at unity peaks at {peak:+.1f} dBTP, {peak - HEADROOM_TARGET_DBTP:.1f} dB "
-        f"hotter than the {HEADROOM_TARGET_DBTP:.0f} dBTP a mastering engineer expects.{clip_note} "
-        f"{gain_db:+.1f} dB on every stem keeps the balance and leaves the headroom."
+        f"The mix peaks at {now:+.1f} dBTP, {now - HEADROOM_TARGET_DBTP:.1f} dB "
+        f"hotter than the {HEADROOM_TARGET_DBTP:.0f} dBTP a mastering engineer expects.{clip_note}"
+        f"{after} {gain_db:+.1f} dB on every stem keeps the balance and leaves the headroom."
     )
     stems = tuple(sorted(features.stems))
     return Suggestion(
@@ -225,34 +319,35 @@ def _headroom(features: Features) -> Suggestion | None:
         category="technical",
         why=why,
         evidence={
-            "mix_true_peak_dbtp": round(peak, 2),
+            "mix_true_peak_dbtp": round(now, 2),
+            "after_balance_dbtp": round(peak, 2),
             "target_dbtp": HEADROOM_TARGET_DBTP,
             "impact": round(peak - HEADROOM_TARGET_DBTP, 2),
         },
-        target=Target("mix_true_peak_dbtp", peak, peak + gain_db, "lower", "dBTP"),
+        target=Target("mix_true_peak_dbtp", now, now + gain_db, "lower", "dBTP"),
         rule="headroom",
     )
 
 
 def suggest(features: Features) -> list[Suggestion]:
-    found: list[Suggestion] = []
+    moves = solve_balance(features)
+    found = [_balance(features, move) for move in moves]
     for stem in features.stems.values():
-        balance = _balance(features, stem)
-        if balance is not None:
-            found.append(balance)
         found.extend(_section_gaps(features, stem))
-    headroom = _headroom(features)
+    headroom = _headroom(features, moves)
     if headroom is not None:
         found.append(headroom)
     return found
 
 
 def _target_relative(s: Suggestion, f: Features) -> float:
+    assert f.mix is not None
     stem = f.stems[s.stems[0]]
     return relative_level(stem, f.mix, stem.active)
 
 
 def _target_section_gap(s: Suggestion, f: Features) -> float:
+    assert f.mix is not None
     stem = f.stems[s.stems[0]]
     start_s, end_s = s.section_span_s or (0.0, 0.0)
     inside = _section_mask(f, start_s, end_s)
@@ -263,6 +358,7 @@ def _target_section_gap(s: Suggestion, f: Features) -> float:
 
 
 def _target_headroom(_s: Suggestion, f: Features) -> float:
+    assert f.mix is not None
     return float(f.mix.measurement.true_peak.true_peak_dbtp)
 
 
@@ -270,4 +366,5 @@ TARGETS = {
     "balance": _target_relative,
     "section_balance": _target_section_gap,
     "headroom": _target_headroom,
+    "headroom_trim": _target_headroom,
 }

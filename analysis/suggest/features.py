@@ -57,6 +57,13 @@ class StemFeatures:
     measurement: Measurement
     frames: int
 
+    @classmethod
+    def with_energy(cls, base: StemFeatures, energy: np.ndarray) -> StemFeatures:
+        """``base`` with another energy series (a mix as a decision would make it)."""
+        copy = cls(base.file, base.role, base.measurement, base.frames)
+        copy.__dict__["energy"] = energy  # the cached_property's own slot
+        return copy
+
     @cached_property
     def energy(self) -> np.ndarray:
         """K-weighted energy per 100 ms (the loudness meter's), on the session grid."""

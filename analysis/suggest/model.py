@@ -54,11 +54,11 @@ class Suggestion:
     it predicts, checked by measuring again after processing.
     """
 
-    kind: str
+    kind: Kind
     stems: tuple[str, ...]
     params: dict[str, Any]
-    severity: str
-    category: str
+    severity: Severity
+    category: Category
     why: str
     evidence: dict[str, Any]
     target: Target
@@ -76,6 +76,32 @@ class Suggestion:
     @property
     def sort_key(self) -> tuple[int, float, str]:
         return (SEVERITY_ORDER[self.severity], -float(self.evidence.get("impact", 0.0)), self.id)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Suggestion:
+        """The suggestion as ``as_dict`` wrote it (a decision's frozen copy)."""
+        target = data["target"]
+        span = data.get("section_span_s")
+        return cls(
+            kind=data["kind"],
+            stems=tuple(data["stems"]),
+            params=dict(data["params"]),
+            severity=data["severity"],
+            category=data["category"],
+            why=data["why"],
+            evidence=dict(data.get("evidence") or {}),
+            target=Target(
+                target["metric"],
+                float(target["before"]),
+                float(target["predicted"]),
+                target["goal"],
+                target.get("unit", ""),
+            ),
+            rule=data["rule"],
+            section=data.get("section"),
+            section_span_s=(float(span[0]), float(span[1])) if span else None,
+            id=data["id"],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -32,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     """Analyse ``args.session`` and print the report in the chosen format."""
     from mixreview.analysis import report as report_mod
     from mixreview.analysis.analyze import analyze
+    from mixreview.analysis.export import load_review
     from mixreview.analysis.suggest import suggest
+    from mixreview.analysis.suggest.live import LiveModel
     from mixreview.analysis.suggest.reference import follow_aspects
 
     bar = ProgressBar("Measuring", enabled=not args.quiet)
@@ -46,9 +49,30 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    suggestions = [s.as_dict() for s in follow_aspects(suggest(analysis), args.aspects)]
+    review_part: dict[str, Any] | None = None
+    if args.review is not None:
+        review, review_file, _ = load_review(analysis.session, args.review)
+        assert review is not None
+        state = LiveModel(analysis).derive(review)
+        live = follow_aspects(state.suggestions, args.aspects)
+        suggestions = [{**s.as_dict(), "decision": review.status(s.id)} for s in live]
+        review_part = {
+            "file": str(review_file),
+            "decided": sum(1 for s in suggestions if s["decision"] != "pending"),
+            "solved": [
+                {"id": x.suggestion.id, "kind": x.suggestion.kind,
+                 "stems": list(x.suggestion.stems), "section": x.suggestion.section,
+                 "by": x.by_id, "line": x.line}
+                for x in state.solved
+            ],
+        }  # fmt: skip
+    else:
+        suggestions = [s.as_dict() for s in follow_aspects(suggest(analysis), args.aspects)]
     if args.json:
-        print(report_mod.to_json(analysis, suggestions))
+        data = report_mod.report_dict(analysis, suggestions)
+        if review_part is not None:
+            data["review"] = review_part
+        print(json.dumps(data, indent=2, allow_nan=False))
     elif args.md:
         print(report_mod.to_markdown(analysis, suggestions), end="")
     else:

@@ -32,7 +32,7 @@ def _add_reference(parser: argparse.ArgumentParser, help_text: str) -> None:
     )
 
 
-def _analyze_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from mixreview.analysis.suggest.reference import ASPECTS
     from mixreview.cli import analyze as analyze_cmd
 
@@ -61,12 +61,20 @@ def _analyze_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     analyze.add_argument(
         "--workers", type=options.workers, default=None, help="processes (default: cores)"
     )
+    analyze.add_argument(
+        "--review",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="report the suggestions as they stand after this review's decisions "
+        "(the session's is SESSION/.mixreview/review.json)",
+    )
     analyze.add_argument("--no-cache", action="store_true", help="measure again, ignore cache")
     analyze.add_argument("--quiet", action="store_true", help="no progress on standard error")
     analyze.set_defaults(func=analyze_cmd.run)
 
 
-def _render_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _render_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from mixreview.analysis.render import VERSIONS
     from mixreview.cli import render as render_cmd
 

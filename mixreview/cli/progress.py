@@ -11,7 +11,14 @@ import time
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from mixreview.analysis.analyze import task_label
 
@@ -27,7 +34,7 @@ class ProgressBar:
         self.enabled = enabled
         self.interactive = enabled and self.stream.isatty()
         self._progress: Progress | None = None
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._last_plain_s = 0.0
         self._last_plain: tuple[str, int, int] | None = None
 

@@ -1,0 +1,371 @@
+"""What changes do to measurements, without reading the audio again where that is exact enough.
+
+The live model asks this after every decision: the stems a decision touches get a new
+``Measurement`` and the mix is updated from the differences. Gains (whole-stem and per section)
+are exact; linear filters (eq, unmask, highpass), polarity and width act on the stored band,
+stereo and energy series through their responses, per 100 ms frame and third-octave band. What
+has no exact effect on those series (compressor, pan, mono below a frequency, anything unknown)
+is measured again from the processed stem alone, one read of that stem.
+
+The mix is the sum of its stems' energies: a change adds its stem's energy difference to the
+mix's series, frame by frame (the assumption the balance rules already make: parts are
+uncorrelated). Peaks of the mix follow the energy ratio of their frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+from scipy import signal
+
+from mixreview.analysis.apply import Change, chains_for
+from mixreview.analysis.dsp.eq import Band, bands_sos, coerce_bands
+from mixreview.analysis.measure import Measurement, MeterBank
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, BandsResult
+from mixreview.analysis.meters.levels import LevelsResult
+from mixreview.analysis.meters.loudness import (
+    LoudnessResult,
+    integrated_from_energy,
+    k_weighting_sos,
+    loudness_range_from_energy,
+    lufs_from_energy,
+)
+from mixreview.analysis.meters.truepeak import TruePeakResult
+from mixreview.analysis.session import Session, Stem
+from mixreview.analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
+
+FILTER_KINDS = frozenset({"eq", "unmask", "highpass", "lowpass"})
+GAIN_KINDS = frozenset({"gain", "headroom"})
+PREDICTED_KINDS = FILTER_KINDS | GAIN_KINDS | {"section_gain", "polarity", "width"}
+CENTERS = np.asarray(BAND_CENTERS_HZ)
+TINY = 1e-30
+
+
+@dataclasses.dataclass(frozen=True)
+class Effect:
+    """One change as power ratios per frame (rows) and band (columns), for mid and side.
+
+    ``swap`` exchanges mid and side first (the right channel's polarity flipped)."""
+
+    mid: np.ndarray
+    side: np.ndarray
+    swap: bool = False
+
+
+def _frame_mask(change: Change, frames: int) -> np.ndarray:
+    mask = np.ones(frames, dtype=bool)
+    if change.section_span_s is not None:
+        start_s, end_s = change.section_span_s
+        mask[:] = False
+        mask[max(0, round(start_s * 10)) : max(0, round(end_s * 10))] = True
+    return mask
+
+
+def _scoped(change: Change, frames: int, ratio: np.ndarray) -> np.ndarray:
+    """A per-band ratio on the frames of the change's section (everywhere without one)."""
+    out = np.ones((frames, len(CENTERS)))
+    out[_frame_mask(change, frames)] = ratio
+    return out
+
+
+def _filter_power(change: Change, sample_rate: int) -> np.ndarray:
+    params = change.params
+    if change.kind == "unmask":
+        bands = [Band("peaking", float(params["freq_hz"]), float(params["gain_db"]),
+                      float(params.get("q", 1.0)))]  # fmt: skip
+    elif change.kind in ("highpass", "lowpass"):
+        bands = [Band(change.kind, float(params["freq_hz"]), 0.0, params.get("q"), None,
+                      int(params.get("order", 2)))]  # fmt: skip
+    elif "bands" in params:
+        bands = list(coerce_bands(params["bands"]))
+    else:
+        bands = [Band.from_dict(params)]
+    sos = bands_sos(bands, sample_rate, change.amount)
+    if sos.shape[0] == 0:
+        return np.ones(len(CENTERS))
+    _, response = signal.freqz_sos(sos, worN=CENTERS, fs=sample_rate)
+    return np.maximum(np.abs(response) ** 2, 1e-24)
+
+
+def effect_of(change: Change, frames: int, sample_rate: int) -> Effect | None:
+    """The change's effect on the band series, or None when only a new measurement tells."""
+    kind = change.kind
+    ones = np.ones((frames, len(CENTERS)))
+    if kind in GAIN_KINDS:
+        power = 10.0 ** (float(change.params["gain_db"]) * change.amount / 10.0)
+        ratio = _scoped(change, frames, np.full(len(CENTERS), power))
+        return Effect(ratio, ratio)
+    if kind == "section_gain":
+        per_frame = np.ones(frames)
+        for segment in change.params.get("segments", []):
+            lo = max(0, round(float(segment["start_s"]) * 10))
+            hi = max(lo, round(float(segment["end_s"]) * 10))
+            per_frame[lo:hi] = 10.0 ** (float(segment["gain_db"]) * change.amount / 10.0)
+        ratio = np.repeat(per_frame[:, None], len(CENTERS), axis=1)
+        return Effect(ratio, ratio)
+    if kind in FILTER_KINDS:
+        ratio = _scoped(change, frames, _filter_power(change, sample_rate))
+        return Effect(ratio, ratio)
+    if kind == "polarity":
+        channels = change.params.get("channels", "both")
+        if change.amount < 0.5 or channels == "both":
+            return Effect(ones, ones)
+        return Effect(ones, ones, swap=True)
+    if kind == "width":
+        width = 1.0 + (float(change.params["width"]) - 1.0) * change.amount
+        return Effect(ones, _scoped(change, frames, np.full(len(CENTERS), width**2)))
+    return None
+
+
+def _fit(series: np.ndarray, frames: int, fill: float = 0.0) -> np.ndarray:
+    series = np.asarray(series, np.float64)
+    if len(series) >= frames:
+        return series[:frames].copy()
+    return np.concatenate([series, np.full((frames - len(series), *series.shape[1:]), fill)])
+
+
+def _k_power() -> np.ndarray:
+    """K-weighting power response at the band centres (the loudness meter's filter)."""
+    _, response = signal.freqz_sos(k_weighting_sos(48_000), worN=CENTERS, fs=48_000)
+    return np.abs(response) ** 2
+
+
+K_POWER = _k_power()
+
+
+@dataclasses.dataclass
+class Series:
+    """The additive per-frame series of one signal: what changes and sums move."""
+
+    mid: np.ndarray  # (frames, bands) power
+    side: np.ndarray
+    ll: np.ndarray  # (frames,)
+    rr: np.ndarray
+    lr: np.ndarray
+    energy: np.ndarray  # K-weighted, channel-summed
+    mean_square: np.ndarray  # unweighted, channel average
+
+    @classmethod
+    def of(cls, m: Measurement, frames: int) -> Series:
+        square = _fit(m.levels.mean_square_series, frames)
+        if m.stereo is not None:
+            ll, rr, lr = (_fit(s, frames) for s in (m.stereo.ll_series, m.stereo.rr_series,
+                                                    m.stereo.lr_series))  # fmt: skip
+        else:
+            ll = rr = lr = square  # a mono stem enters the mix as dual mono
+        return cls(
+            mid=_fit(m.bands.mid_power, frames),
+            side=_fit(m.bands.side_power, frames),
+            ll=ll,
+            rr=rr,
+            lr=lr,
+            energy=_fit(m.loudness.energy_100ms, frames),
+            mean_square=square,
+        )
+
+    def plus(self, other: Series) -> Series:
+        return Series(*(getattr(self, f.name) + getattr(other, f.name)
+                        for f in dataclasses.fields(self)))  # fmt: skip
+
+
+def _apply(series: Series, effect: Effect) -> Series:
+    mid, side = (series.side, series.mid) if effect.swap else (series.mid, series.side)
+    new_mid, new_side = mid * effect.mid, side * effect.side
+    old_total = series.mid + series.side
+    new_total = new_mid + new_side
+    # broadband ratios per frame, unweighted and K-weighted, from the band powers
+    plain = (new_total.sum(axis=1) + TINY) / (old_total.sum(axis=1) + TINY)
+    weighted = (new_total @ K_POWER + TINY) / (old_total @ K_POWER + TINY)
+    mid_ratio = (new_mid.sum(axis=1) + TINY) / (mid.sum(axis=1) + TINY)
+    side_ratio = (new_side.sum(axis=1) + TINY) / (side.sum(axis=1) + TINY)
+    m2 = (series.ll + 2 * series.lr + series.rr) / 4
+    s2 = (series.ll - 2 * series.lr + series.rr) / 4
+    ms = (series.ll - series.rr) / 4
+    if effect.swap:
+        m2, s2 = s2, m2
+    m2, s2, ms = m2 * mid_ratio, s2 * side_ratio, ms * np.sqrt(mid_ratio * side_ratio)
+    return Series(
+        mid=new_mid,
+        side=new_side,
+        ll=m2 + 2 * ms + s2,
+        rr=m2 - 2 * ms + s2,
+        lr=m2 - s2,
+        energy=series.energy * weighted,
+        mean_square=series.mean_square * plain,
+    )
+
+
+def _loudness(old: LoudnessResult, energy: np.ndarray) -> LoudnessResult:
+    windows = {}
+    for name, width in (("momentary", 4), ("short", 30)):
+        sums = np.convolve(energy, np.ones(width))[: len(energy)] / width
+        windows[name] = sums
+    momentary = np.asarray(lufs_from_energy(np.maximum(windows["momentary"], TINY)))
+    short = np.asarray(lufs_from_energy(np.maximum(windows["short"], TINY)))
+    return dataclasses.replace(
+        old,
+        integrated_lufs=integrated_from_energy(energy),
+        momentary_max_lufs=float(momentary[3:].max(initial=-np.inf)),
+        short_term_max_lufs=float(short[29:].max(initial=-np.inf)),
+        lra_lu=loudness_range_from_energy(windows["short"][29:]),
+        short_term_lufs=short,
+        momentary_lufs=momentary,
+        energy_100ms=energy,
+    )
+
+
+def _peaks(levels: LevelsResult, peak: TruePeakResult, ratio: np.ndarray,
+           ) -> tuple[LevelsResult, TruePeakResult]:  # fmt: skip
+    amp = np.sqrt(ratio)
+    sample = _fit(levels.peak_series, len(amp)) * amp
+    tp_db = _fit(peak.peak_series_dbtp, len(amp), -np.inf) + 10 * np.log10(ratio)
+    top = float(sample.max(initial=0.0))
+    new_levels = dataclasses.replace(levels, peak_series=sample, sample_peak=top)
+    new_peak = dataclasses.replace(
+        peak, peak_series_dbtp=tp_db, true_peak_dbtp=float(tp_db.max(initial=-np.inf))
+    )
+    return new_levels, new_peak
+
+
+def rebuild(m: Measurement, series: Series, old: Series) -> Measurement:
+    """``m`` with its series replaced and every scalar derived from them again."""
+    ratio = (series.mean_square + TINY) / (old.mean_square + TINY)
+    ratio = np.where(old.mean_square > TINY, ratio, 1.0)
+    levels, true_peak = _peaks(m.levels, m.true_peak, ratio)
+    mean_square = float(series.mean_square.mean()) if len(series.mean_square) else 0.0
+    levels = dataclasses.replace(
+        levels, mean_square_series=series.mean_square, mean_square=mean_square
+    )
+    stereo = m.stereo
+    if stereo is not None:
+        stereo = dataclasses.replace(
+            stereo, ll=float(series.ll.sum()), rr=float(series.rr.sum()),
+            lr=float(series.lr.sum()), ll_series=series.ll, rr_series=series.rr,
+            lr_series=series.lr,
+        )  # fmt: skip
+    bands = BandsResult(series.mid.astype(np.float32), series.side.astype(np.float32))
+    return dataclasses.replace(
+        m,
+        loudness=_loudness(m.loudness, series.energy),
+        true_peak=true_peak,
+        levels=levels,
+        bands=bands,
+        stereo=stereo,
+    )
+
+
+def predictable(changes: Sequence[Change]) -> bool:
+    return all(c.kind in PREDICTED_KINDS for c in changes)
+
+
+def predict_stem(m: Measurement, changes: Sequence[Change], frames: int) -> Measurement:
+    """``m`` after ``changes`` (all of ``PREDICTED_KINDS``), from its series alone."""
+    old = Series.of(m, frames)
+    series = old
+    for change in changes:
+        effect = effect_of(change, frames, m.sample_rate)
+        if effect is None:
+            raise ValueError(f"{change.kind} has no exact effect on the series")
+        series = _apply(series, effect)
+    return rebuild(m, series, old)
+
+
+def measure_processed_stem(session: Session, stem: Stem, changes: Sequence[Change]) -> Measurement:
+    """Read one stem at the session rate, process it with ``changes`` and measure it (stereo,
+    as it enters the mix)."""
+    chain = chains_for(changes, session).get(stem.file)
+    bank = MeterBank(session.sample_rate, 2)
+    reader = StemReader(stem, session.sample_rate)
+    try:
+        remaining = session.frames
+        while remaining > 0:
+            n = min(READ_BLOCK_FRAMES, remaining)
+            block = reader.read(n)
+            bank.update(chain.process(block) if chain is not None else block)
+            remaining -= n
+    finally:
+        reader.close()
+    return bank.result()
+
+
+def signature(changes: Sequence[Change]) -> str:
+    """A key for a stem's changes, for caching what they measure to."""
+    return json.dumps(
+        [[c.kind, list(c.stems), c.params, c.amount, c.section_span_s] for c in changes],
+        sort_keys=True,
+        default=str,
+    )
+
+
+Remeasure = Callable[[Stem, Sequence[Change]], Measurement]
+
+
+def predict_mix(
+    mix: Measurement,
+    stems: Mapping[str, Measurement],
+    after: Mapping[str, Measurement],
+    frames: int,
+) -> Measurement:
+    """The mix after the stems in ``after`` replaced theirs in ``stems`` (all of its stems).
+
+    Each power series of the real mix is scaled, frame by frame (and band by band), by how much
+    the sum of its stems' powers changed, so what the stems share (their correlation) is kept
+    and a change on every stem scales the mix exactly. The L·R series takes the same scaling
+    plus what the changed stems add to it (a polarity flip moves it without moving powers)."""
+    old_sum = _sum_series([Series.of(m, frames) for m in stems.values()])
+    new_sum = _sum_series([Series.of(after.get(file, m), frames) for file, m in stems.items()])
+    real = Series.of(mix, frames)
+
+    def scaled(name: str) -> np.ndarray:
+        old, new = getattr(old_sum, name), getattr(new_sum, name)
+        ratio = np.where(old > TINY, (new + TINY) / (old + TINY), 1.0)
+        return np.maximum(getattr(real, name) * ratio, 0.0)
+
+    ll, rr = scaled("ll"), scaled("rr")
+    r_ll = np.where(real.ll > TINY, ll / np.maximum(real.ll, TINY), 1.0)
+    r_rr = np.where(real.rr > TINY, rr / np.maximum(real.rr, TINY), 1.0)
+    common = np.sqrt(r_ll * r_rr)
+    lr = real.lr * common + (new_sum.lr - old_sum.lr * common)
+    lr = np.clip(lr, -np.sqrt(ll * rr), np.sqrt(ll * rr))
+    series = Series(
+        mid=scaled("mid"),
+        side=scaled("side"),
+        ll=ll,
+        rr=rr,
+        lr=lr,
+        energy=scaled("energy"),
+        mean_square=scaled("mean_square"),
+    )
+    return rebuild(mix, series, real)
+
+
+def _sum_series(items: Sequence[Series]) -> Series:
+    total = items[0]
+    for item in items[1:]:
+        total = total.plus(item)
+    return total
+
+
+def changes_by_stem(changes: Sequence[Change]) -> dict[str, list[Change]]:
+    per_stem: dict[str, list[Change]] = {}
+    for change in changes:
+        for file in change.stems:
+            per_stem.setdefault(file, []).append(change)
+    return per_stem
+
+
+__all__ = [
+    "PREDICTED_KINDS",
+    "Effect",
+    "Remeasure",
+    "changes_by_stem",
+    "effect_of",
+    "measure_processed_stem",
+    "predict_mix",
+    "predict_stem",
+    "predictable",
+    "signature",
+]

@@ -1,0 +1,109 @@
+"""The app's side of the live model: after every decision the queue is derived again.
+
+The review is copied on the UI thread and the engine's ``LiveModel`` derives the suggestions from
+it in a thread worker, so keys keep answering; the queue's border says "recomputing" meanwhile.
+A pending suggestion that a decision solved leaves the queue with a message naming the decision.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.message import Message
+
+from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.review import Review
+from mixreview.analysis.suggest.live import LiveModel, LiveState, Solved
+from mixreview.analysis.suggest.model import Suggestion
+
+if TYPE_CHECKING:
+    from mixreview.tui.app import ReviewScreen
+
+    _AppBase = App[int]
+else:
+    _AppBase = object
+
+
+class LiveDerived(Message):
+    """The queue as the live model derived it for review version ``version``."""
+
+    def __init__(self, state: LiveState, version: int) -> None:
+        super().__init__()
+        self.state, self.version = state, version
+
+
+def snapshot(review: Review) -> Review:
+    """A copy of the review for a worker to read while the UI goes on changing the original."""
+    return Review(review.path, copy.deepcopy(review.data))
+
+
+class LiveMixin(_AppBase):
+    """Keeps ``all_suggestions`` in step with the review (mixed into ``MixReviewApp``)."""
+
+    live_model: LiveModel | None
+    solved: dict[str, Solved]
+    recomputing: bool
+    _live_version: int
+
+    if TYPE_CHECKING:  # provided by MixReviewApp
+        analysis: Analysis | None
+        review: Review | None
+        all_suggestions: list[Suggestion]
+        main: ReviewScreen
+
+        def use_analysis(self, analysis: Analysis, suggestions: list[Suggestion]) -> None: ...
+
+        def schedule_versions(self) -> None: ...
+
+        def refresh_review(self, select: str | None = None, detail: bool = True) -> None: ...
+
+    def _init_live(self) -> None:
+        self.live_model = None
+        self.solved = {}
+        self.recomputing = False
+        self._live_version = 0
+
+    def start_live(self, model: LiveModel, state: LiveState) -> None:
+        """The model made when the session loaded, and its first queue."""
+        self.live_model = model
+        self.solved = {s.suggestion.id: s for s in state.solved}
+
+    def rederive(self) -> None:
+        """A decision changed the review: derive the queue again, off the UI thread."""
+        if self.live_model is None or self.review is None:
+            return
+        self._live_version += 1
+        self.recomputing = True
+        self.refresh_review(detail=False)
+        self._derive_worker(self.live_model, snapshot(self.review), self._live_version)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="live")
+    def _derive_worker(self, model: LiveModel, review: Review, version: int) -> None:
+        self.post_message(LiveDerived(model.derive(review), version))
+
+    def on_live_derived(self, message: LiveDerived) -> None:
+        if message.version != self._live_version or self.analysis is None:
+            return  # a later decision is being derived already
+        self.recomputing = False
+        state = message.state
+        newly = [s for s in state.solved if s.suggestion.id not in self.solved]
+        self.solved = {s.suggestion.id: s for s in state.solved}
+        self.use_analysis(self.analysis, list(state.suggestions))
+        self.schedule_versions()
+        for solved in newly[:3]:
+            what = solved.suggestion
+            self.notify(
+                f"{what.kind} on {', '.join(what.stems[:2])}"
+                + (f" ({what.section})" if what.section else "")
+                + f" left the queue: {solved.line}.",
+                title="solved",
+                timeout=6,
+            )
+
+    def new_model(self, analysis: Analysis, review: Review | None) -> tuple[LiveModel, LiveState]:
+        """A model for a new analysis (references added or removed), and its queue."""
+        model = LiveModel(analysis)
+        return model, model.derive(snapshot(review) if review is not None else None)
