@@ -87,6 +87,21 @@ async def test_amount_and_nudges(session: Path, tmp_path: Path):
     app = new_app(session, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
+        # each nudge accepts its suggestion, and a decided suggestion stays in the queue as
+        # decided, while pending ones are derived again after every decision: nudge first
+        section = select_kind(app, "section_gain")
+        await pilot.press("plus")
+        segments = saved(session)["decisions"][section.id]["params"]["segments"]
+        expected = section.params["segments"][0]["gain_db"] + 0.5
+        assert segments[0]["gain_db"] == pytest.approx(expected)
+        unmask = select_kind(app, "unmask")
+        await pilot.press("minus")
+        params = saved(session)["decisions"][unmask.id]["params"]
+        assert params["gain_db"] == pytest.approx(unmask.params["gain_db"] - 0.5)
+        headroom = select_kind(app, "headroom")
+        await pilot.press("equals_sign")
+        params = saved(session)["decisions"][headroom.id]["params"]
+        assert params["gain_db"] == pytest.approx(headroom.params["gain_db"] + 0.5)
         item = select_kind(app, "gain")
         await pilot.press("[")
         entry = saved(session)["decisions"][item.id]
@@ -101,19 +116,6 @@ async def test_amount_and_nudges(session: Path, tmp_path: Path):
         params = saved(session)["decisions"][item.id]["params"]
         assert params["gain_db"] == pytest.approx(item.params["gain_db"] + 0.5)
         assert "assistant:" in app.query_one(DetailPanel).plain
-        headroom = select_kind(app, "headroom")
-        await pilot.press("equals_sign")
-        params = saved(session)["decisions"][headroom.id]["params"]
-        assert params["gain_db"] == pytest.approx(headroom.params["gain_db"] + 0.5)
-        section = select_kind(app, "section_gain")
-        await pilot.press("plus")
-        segments = saved(session)["decisions"][section.id]["params"]["segments"]
-        expected = section.params["segments"][0]["gain_db"] + 0.5
-        assert segments[0]["gain_db"] == pytest.approx(expected)
-        unmask = select_kind(app, "unmask")
-        await pilot.press("minus")
-        params = saved(session)["decisions"][unmask.id]["params"]
-        assert params["gain_db"] == pytest.approx(unmask.params["gain_db"] - 0.5)
         # a rejected suggestion keeps its amount and says why
         app.query_one(SuggestionList).select(item.id)
         await pilot.press("r")

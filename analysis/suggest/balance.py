@@ -40,6 +40,8 @@ MIN_ACTIVE_FRAMES = 30  # 3 s of playing before a balance is judged
 HEADROOM_TARGET_DBTP = -6.0
 HEADROOM_TOLERANCE_DB = 0.5
 MAX_GAIN_DB = 18.0
+BALANCE_STEP_GAIN = 4.0  # LU²: a step of the joint solve must remove at least this much
+BALANCE_GAIN_PENALTY = 0.3  # LU² per dB of gain: of two equal fixes, the smaller move wins
 
 
 def _masked(energy: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -108,13 +110,32 @@ def _window_distance(rel: float, window: tuple[float, float]) -> float:
     return low - rel if rel < low else rel - high if rel > high else 0.0
 
 
-def solve_balance(features: Features) -> list[BalanceMove]:
-    """Gains for all stems solved together: the stem furthest outside its role's window moves
-    first, the mix is recomputed with that move, and the next furthest is judged against the
-    new mix, until every stem is within its window (and margin) or has moved once.
+def _search_levels(
+    candidates: dict[str, StemFeatures], mix: StemFeatures
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean energies for a fast search: ``own[j]`` the stem's over its active frames,
+    ``cross[i, j]`` stem i's over stem j's active frames, ``mix_e[j]`` the mix's there."""
+    stems = list(candidates.values())
+    masks = np.stack([st.active for st in stems])  # (n, frames)
+    energies = np.stack([st.energy for st in stems])
+    counts = np.maximum(masks.sum(axis=1), 1)
+    cross = (energies @ masks.T.astype(np.float64)) / counts[None, :]
+    mix_e = (masks.astype(np.float64) @ mix.energy) / counts
+    return np.diag(cross).copy(), cross, mix_e
 
-    A stem that dominates the mix makes every other stem look buried; moving it first means the
-    others are judged against the mix as it will be, so the culprit gets the change."""
+
+def _violation(rel: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """How far each level lies outside its window (LU); works on any leading shape."""
+    return np.maximum(np.maximum(low - rel, rel - high), 0.0)
+
+
+def solve_balance(features: Features) -> list[BalanceMove]:
+    """Gains for all stems solved together, as few and as small as put every stem in its
+    role's window: each step takes the one stem gain (on a 0.5 dB grid) that most reduces the
+    squared distances of all stems outside their windows (narrowed by 1 LU, so a moved stem
+    lands inside), counting the mix's change, until no step helps by more than
+    ``BALANCE_STEP_GAIN``. A stem that dominates the mix makes every other stem look buried:
+    cutting it lifts them all, so the solve cuts the culprit and leaves the others alone."""
     mix = features.mix
     if mix is None:
         return []
@@ -122,37 +143,77 @@ def solve_balance(features: Features) -> list[BalanceMove]:
         f: st for f, st in features.stems.items()
         if st.role in ROLE_RANGES_LU and st.active.sum() >= MIN_ACTIVE_FRAMES
     }  # fmt: skip
-    mix_energy = mix.energy.copy()
-    original = {f: relative_level(st, mix, st.active) for f, st in candidates.items()}
-    moves: list[BalanceMove] = []
-    for _ in range(len(candidates)):
-        current = StemFeatures.with_energy(mix, mix_energy)
-        worst: tuple[float, str, float] | None = None
-        for f, st in candidates.items():
-            if any(m.file == f for m in moves):
-                continue
-            rel = relative_level(st, current, st.active)
-            if not np.isfinite(rel):
-                continue
-            distance = _window_distance(rel, ROLE_RANGES_LU[st.role])
-            if distance > BALANCE_MARGIN_LU and (worst is None or distance > worst[0]):
-                worst = (distance, f, rel)
-        if worst is None:
+    if not candidates:
+        return []
+    files = list(candidates)
+    own, cross, mix_e = _search_levels(candidates, mix)
+    if not (own > 0).all() or not (mix_e > 0).all():
+        keep = [i for i in range(len(files)) if own[i] > 0 and mix_e[i] > 0]
+        files = [files[i] for i in keep]
+        own, cross, mix_e = own[keep], cross[np.ix_(keep, keep)], mix_e[keep]
+        if not files:
+            return []
+    low = np.array([ROLE_RANGES_LU[candidates[f].role][0] for f in files]) + 1.0
+    high = np.array([ROLE_RANGES_LU[candidates[f].role][1] for f in files]) - 1.0
+    grid_db = np.arange(-MAX_GAIN_DB, MAX_GAIN_DB + 0.25, 0.5)
+    factors = 10.0 ** (grid_db / 10.0)
+    gains_db = np.zeros(len(files))
+
+    def levels(gain_db: np.ndarray) -> np.ndarray:
+        a = 10.0 ** (gain_db / 10.0)
+        denominator = mix_e + (a - 1.0) @ cross
+        return 10.0 * np.log10(a * own / np.maximum(denominator, 1e-30))
+
+    def cost(gain_db: np.ndarray) -> float:
+        return float((_violation(levels(gain_db), low, high) ** 2).sum())
+
+    exact_far = [
+        f for f in files
+        if _window_distance(relative_level(candidates[f], mix, candidates[f].active),
+                            ROLE_RANGES_LU[candidates[f].role]) > BALANCE_MARGIN_LU
+    ]  # fmt: skip
+    if not exact_far:
+        return []
+    order: list[str] = []
+    for _ in range(len(files)):
+        a = 10.0 ** (gains_db / 10.0)
+        base_den = mix_e + (a - 1.0) @ cross  # (n,)
+        now = cost(gains_db)
+        # every (stem i, grid gain g): the levels of all stems j
+        new_a = a[:, None] * factors[None, :]  # (n, G)
+        den = base_den[None, None, :] + ((new_a - a[:, None])[:, :, None] * cross[:, None, :])
+        own_a = np.broadcast_to(a * own, (len(files), len(grid_db), len(files))).copy()
+        idx = np.arange(len(files))
+        own_a[idx, :, idx] = new_a * own[:, None]
+        rel = 10.0 * np.log10(own_a / np.maximum(den, 1e-30))
+        total = (_violation(rel, low, high) ** 2).sum(axis=2)
+        total += BALANCE_GAIN_PENALTY * np.abs(gains_db[:, None] + grid_db[None, :])
+        i, g = np.unravel_index(int(np.argmin(total)), total.shape)
+        if now - float(total[i, g]) <= BALANCE_STEP_GAIN or grid_db[g] == 0.0:
             break
-        distance, f, rel = worst
-        st = candidates[f]
-        low, high = ROLE_RANGES_LU[st.role]
-        goal = low + 1.0 if rel < low else high - 1.0
-        gain_db = solve_gain(st, current, st.active, goal)
-        predicted = predicted_relative(st, current, st.active, gain_db)
-        if abs(predicted - goal) > 1.0:
-            candidates.pop(f)  # the stem is most of the mix while it plays: gain cannot move it
+        gains_db[i] += grid_db[g]
+        if files[i] not in order:
+            order.append(files[i])
+    final_energy = mix.energy.copy()
+    for f, gain in zip(files, gains_db, strict=True):
+        final_energy += (10.0 ** (gain / 10.0) - 1.0) * candidates[f].energy
+    final_mix = StemFeatures.with_energy(mix, np.maximum(final_energy, 0.0))
+    moves: list[BalanceMove] = []
+    for f in order:
+        gain = round(float(gains_db[files.index(f)]), 1)
+        if abs(gain) < 0.5:
             continue
+        st = candidates[f]
+        rel_now = relative_level(st, mix, st.active)
+        window = ROLE_RANGES_LU[st.role]
         moves.append(
-            BalanceMove(f, gain_db, rel, original[f], predicted, (low, high), distance,
-                        tuple(m.file for m in moves))
+            BalanceMove(
+                f, gain, rel_now, rel_now,
+                relative_level(st, final_mix, st.active) + gain,
+                window, _window_distance(rel_now, window),
+                tuple(m.file for m in moves),
+            )
         )  # fmt: skip
-        mix_energy = np.maximum(mix_energy + (10.0 ** (gain_db / 10.0) - 1.0) * st.energy, 0.0)
     return moves
 
 
@@ -160,18 +221,21 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
     stem = features.stems[move.file]
     low, high = move.window
     rel, distance, gain_db = move.relative_lu, move.distance_lu, move.gain_db
-    severity = _severity(distance, 8.0, 4.0)
+    # how far out of place: the window distance, or the move the whole mix asks of it (a stem
+    # that dominates the mix sits near 0 LU, just over its window, yet needs a large cut)
+    out_of_place = max(distance, abs(gain_db))
+    severity = _severity(out_of_place, 8.0, 4.0)
     side = "below" if rel < low else "above"
-    context = (
-        f" (judged after the larger balance changes on {', '.join(move.after)})"
-        if move.after else ""
-    )  # fmt: skip
+    others = [f for f in move.after]
+    context = " with the other balance changes suggested here" if len(others) else ""
     why = (
-        f"{stem.file} sits {rel:+.1f} LU against the mix while it plays{context}; a "
-        f"{_label(stem)} usually sits between {low:+.0f} and {high:+.0f} LU, so it is "
-        f"{distance:.1f} LU {side} that window. {gain_db:+.1f} dB brings it to about "
-        f"{move.predicted_lu:+.1f} LU."
+        f"{stem.file} sits {rel:+.1f} LU against the mix while it plays; a {_label(stem)} "
+        f"usually sits between {low:+.0f} and {high:+.0f} LU"
+        + (f", so it is {distance:.1f} LU {side} that window" if distance > 0 else "")
+        + f". Solved for all stems together, {gain_db:+.1f} dB brings it to about "
+        f"{move.predicted_lu:+.1f} LU{context}."
     )
+    alone = predicted_relative(stem, features.mix, stem.active, gain_db) if features.mix else rel
     return Suggestion(
         kind="gain",
         stems=(stem.file,),
@@ -186,15 +250,9 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
             "distance_lu": round(distance, 2),
             "active_s": round(float(stem.active.sum()) / 10, 1),
             "solved_after": list(move.after),
-            "impact": round(distance, 2),
+            "impact": round(out_of_place, 2),
         },
-        target=Target(
-            "relative_level_lu",
-            move.original_lu,
-            move.original_lu + move.predicted_lu - rel,
-            f"within:{low}..{high}" if not move.after else "higher" if gain_db > 0 else "lower",
-            "LU",
-        ),
+        target=Target("relative_level_lu", rel, alone, "higher" if gain_db > 0 else "lower", "LU"),
         rule="balance",
     )
 
