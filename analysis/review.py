@@ -223,6 +223,16 @@ class Review:
         override = self.decision(suggestion.id).params
         return dict(override) if override is not None else dict(suggestion.params)
 
+    def choose(self, problem: str, suggestion_id: str) -> None:
+        """Which answer to a problem with alternatives the reviewer wants to see and decide."""
+        self.data.setdefault("choices", {})[problem] = suggestion_id
+        self.save()
+
+    def choices(self) -> dict[str, str]:
+        """Problem -> the chosen answer's id."""
+        raw = self.data.get("choices", {})
+        return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
     def decided(self) -> list[tuple[str, dict[str, Any]]]:
         """(id, the suggestion as decided) for every decision that is not pending, in the
         order they were last changed."""

@@ -7,8 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mixreview.analysis.suggest.features import band_index
+from mixreview.analysis.checks import DC_OFFSET_MAX
+from mixreview.analysis.suggest.features import Features, band_index
 from mixreview.analysis.suggest.lowend import (
+    DC_CONTENT_MAX_DB,
+    DC_CUTOFFS_HZ,
+    DC_ORDER,
     HIGHPASS_DROP_DB,
     MONO_DROP_DB,
     OCTAVE_ABOVE_MAX_DB,
@@ -50,7 +54,7 @@ def test_vocal_with_sub_rumble_gets_a_highpass(tmp_path: Path) -> None:
     assert cut.rule == "rumble"
     assert 80.0 <= cut.params["freq_hz"] <= 100.0
     assert cut.params["order"] == 2
-    assert cut.severity == "high"  # about a third of its power is rumble
+    assert cut.severity == "medium"  # a third of its power is rumble; clean-up is medium at most
     assert cut.evidence["below_cutoff_re_total_db"] > cut.evidence["threshold_db"]
     assert f"{cut.evidence['below_cutoff_re_total_db']:+.1f} dB" in cut.why
     # energy under the cut-off drops by the stated margin...
@@ -96,6 +100,84 @@ def test_bass_playing_low_e_is_not_rumble(tmp_path: Path) -> None:
     t = times()
     bass = 0.2 * np.sin(2 * np.pi * 41.2 * t) + 0.1 * np.sin(2 * np.pi * 82.4 * t)
     _, suggestions = run(save(tmp_path / "song", {"Bass.wav": bass}))
+    assert not of(suggestions, "highpass")
+
+
+def dc_of(features: Features, file: str) -> float:
+    return abs(features.stems[file].measurement.levels.dc_offset)
+
+
+def useful_band_change_db(before: Features, processed: Features, file: str) -> float:
+    """The largest level change over the bands within 24 dB of the stem's loudest."""
+    spectrum = before.stems[file].spectrum_db
+    useful = np.flatnonzero(spectrum >= spectrum.max() - 24.0)
+    return max(
+        abs(band_level_db(processed.stems[file], b) - band_level_db(before.stems[file], b))
+        for b in useful
+    )
+
+
+def test_dc_offset_gets_a_highpass_on_the_stem(tmp_path: Path) -> None:
+    keys = 0.1 * band_noise(100.0, 3000.0, seed=31) + 0.02
+    analysis, suggestions = run(save(tmp_path / "song", {"Keys.wav": keys}))
+    cuts = of(suggestions, "highpass", "Keys.wav")
+    assert len(cuts) == 1
+    cut = cuts[0]
+    assert (cut.rule, cut.category, cut.severity) == ("dc_offset", "technical", "medium")
+    assert cut.params == {"freq_hz": DC_CUTOFFS_HZ[0], "order": DC_ORDER}
+    assert "+0.0200 (-34.0 dBFS)" in cut.why
+    assert cut.evidence["dc_offset"] == pytest.approx(0.02, abs=1e-4)
+    result = verify(analysis, cut)
+    assert result.holds
+    assert result.before == pytest.approx(0.02, abs=1e-4)
+    assert result.after < DC_OFFSET_MAX / 10
+    before, processed = after(analysis, cut)
+    assert useful_band_change_db(before, processed, "Keys.wav") < DC_CONTENT_MAX_DB
+
+
+def test_dc_highpass_stays_under_a_part_that_reaches_a0(tmp_path: Path) -> None:
+    t = times()
+    keys = (
+        0.15 * np.sin(2 * np.pi * 27.5 * t)
+        + 0.1 * np.sin(2 * np.pi * 55.0 * t)
+        + 0.05 * band_noise(100.0, 2000.0, seed=3)
+        + 0.01
+    )
+    analysis, suggestions = run(save(tmp_path / "song", {"Keys.wav": keys}))
+    (cut,) = of(suggestions, "highpass", "Keys.wav")
+    assert cut.rule == "dc_offset"
+    assert cut.params["freq_hz"] < DC_CUTOFFS_HZ[0]
+    assert verify(analysis, cut).holds
+    before, processed = after(analysis, cut)
+    assert useful_band_change_db(before, processed, "Keys.wav") < DC_CONTENT_MAX_DB
+
+
+@pytest.mark.parametrize(("dc", "severity"), [(0.002, "low"), (0.02, "medium"), (0.15, "high")])
+def test_dc_severity_grows_with_the_offset(tmp_path: Path, dc: float, severity: str) -> None:
+    keys = 0.1 * band_noise(100.0, 3000.0, seed=31) + dc
+    _, suggestions = run(save(tmp_path / "song", {"Keys.wav": keys}))
+    (cut,) = of(suggestions, "highpass", "Keys.wav")
+    assert (cut.rule, cut.severity) == ("dc_offset", severity)
+
+
+def test_dc_offset_is_folded_into_the_rumble_highpass(tmp_path: Path) -> None:
+    mild = vocal() + 0.1 * rumble()
+    _, plain = run(save(tmp_path / "plain", {"Lead_Vocal.wav": mild}))
+    (alone,) = of(plain, "highpass", "Lead_Vocal.wav")
+    assert (alone.rule, alone.severity) == ("rumble", "low")
+    analysis, suggestions = run(save(tmp_path / "song", {"Lead_Vocal.wav": mild + 0.02}))
+    (cut,) = of(suggestions, "highpass", "Lead_Vocal.wav")
+    assert (cut.rule, cut.id, cut.params) == ("rumble", alone.id, alone.params)
+    assert cut.severity == "medium"  # the DC's, the worse of the two
+    assert "DC offset of +0.0200" in cut.why
+    result = verify(analysis, cut)
+    assert result.holds and result.dc_after is not None and result.dc_after < DC_OFFSET_MAX
+    assert dc_of(Features.build(analysis), "Lead_Vocal.wav") > DC_OFFSET_MAX
+
+
+def test_no_dc_no_dc_highpass(tmp_path: Path) -> None:
+    keys = 0.1 * band_noise(100.0, 3000.0, seed=31) + 0.5 * DC_OFFSET_MAX
+    _, suggestions = run(save(tmp_path / "song", {"Keys.wav": keys}))
     assert not of(suggestions, "highpass")
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import _character_to_key, format_key
 
 ENV_KEYS_FILE = "MIXREVIEW_KEYS"
@@ -67,6 +67,10 @@ KEYS: tuple[Key, ...] = (
         "Nudge the main parameter up (0.5 dB, a semitone, 5% width...)",
     ),
     Key("nudge_down", "-", "nudge(-1)", "nudge -", "Review", "Nudge the main parameter down"),
+    Key(
+        "alternative", "x", "alternative", "other answer", "Review",
+        "Show the next answer to the same problem (section gains or a compressor...)",
+    ),
     Key("note", "n", "note", "note", "Review", "Write a note on the suggestion (or on the stem)"),
     Key("manual", "c", "manual", "my change", "Review", "Add a change of your own to the stem"),
     Key("remove", "delete", "remove", "remove", "Review", "Remove the selected manual change"),
@@ -140,9 +144,9 @@ KEYS: tuple[Key, ...] = (
 KEYS_BY_ID: dict[str, Key] = {k.id: k for k in KEYS}
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """The Textual bindings of one scope, each with its id so a keymap can move it."""
-    result = []
+    result: list[BindingType] = []
     for key in KEYS:
         if key.scope != scope:
             continue

@@ -21,6 +21,7 @@ from mixreview.analysis.suggest.model import Suggestion
 
 if TYPE_CHECKING:
     from mixreview.tui.app import ReviewScreen
+    from mixreview.tui.widgets.queue import Item
 
     _AppBase = App[int]
 else:
@@ -59,6 +60,10 @@ class LiveMixin(_AppBase):
         def schedule_versions(self) -> None: ...
 
         def refresh_review(self, select: str | None = None, detail: bool = True) -> None: ...
+
+        def _need_item(self) -> Item | None: ...
+
+        def _changed(self, advance: bool = False, select: str | None = None) -> None: ...
 
     def _init_live(self) -> None:
         self.live_model = None
@@ -102,6 +107,31 @@ class LiveMixin(_AppBase):
                 title="solved",
                 timeout=6,
             )
+
+    def action_alternative(self) -> None:
+        """Show the next answer to the selected problem (a compressor instead of section gains)."""
+        item = self._need_item()
+        if item is None or self.review is None:
+            return
+        s = item.suggestion
+        if s is None or not s.alternatives:
+            self.notify("This suggestion is the only answer to its problem.", timeout=4)
+            return
+        if item.status != "pending":
+            self.notify("Decided already: undo (u) to choose another answer.", timeout=4)
+            return
+        nxt = s.alternatives[0]
+        self.review.choose(s.problem, nxt.id)
+        chosen = s.choosing(nxt.id)
+        self.all_suggestions = [chosen if x.id == s.id else x for x in self.all_suggestions]
+        if self.analysis is not None:
+            self.use_analysis(self.analysis, self.all_suggestions)
+        self._changed(select=chosen.id)
+        self.notify(
+            f"Showing {nxt.kind.replace('_', ' ')}: {len(s.alternatives)} other answer(s) "
+            "to this problem (x again for the next).",
+            timeout=4,
+        )
 
     def new_model(self, analysis: Analysis, review: Review | None) -> tuple[LiveModel, LiveState]:
         """A model for a new analysis (references added or removed), and its queue."""

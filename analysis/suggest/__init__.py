@@ -15,6 +15,7 @@ from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.suggest import balance, dynamics, lowend, masking, reference, stereo
 from mixreview.analysis.suggest.features import Features
 from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.problems import consolidate
 
 FAMILIES: tuple[ModuleType, ...] = (balance, masking, lowend, stereo, dynamics, reference)
 
@@ -42,4 +43,4 @@ def suggest(analysis: Analysis) -> list[Suggestion]:
     for family in families():
         for suggestion in family.suggest(features):
             found.setdefault(suggestion.id, suggestion)
-    return sorted(found.values(), key=lambda s: s.sort_key)
+    return consolidate(list(found.values()))

@@ -31,7 +31,9 @@ ROLE_RANGES_LU: dict[str, tuple[float, float]] = {
     "pad": (-22.0, -7.0),
     "fx": (-28.0, -6.0),
 }
-BALANCE_MARGIN_LU = 1.5  # outside the window by more than this before the rule speaks
+BALANCE_MARGIN_LU = 1.5
+BALANCE_HIGH_LU = 10.0  # "a stem 10 LU out of place" breaks the mix: high importance
+BALANCE_MEDIUM_LU = 4.0  # outside the window by more than this before the rule speaks
 SECTION_ROLES = ("lead_vocal", "kick", "snare", "bass", "drums", "synth")
 SECTION_GAP_LU = 3.0  # 1-3 LU is noticeable, over 3 LU significant (FACTS.md)
 SECTION_MIN_S = 4.0
@@ -224,7 +226,7 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
     # how far out of place: the window distance, or the move the whole mix asks of it (a stem
     # that dominates the mix sits near 0 LU, just over its window, yet needs a large cut)
     out_of_place = max(distance, abs(gain_db))
-    severity = _severity(out_of_place, 8.0, 4.0)
+    severity = _severity(out_of_place, BALANCE_HIGH_LU, BALANCE_MEDIUM_LU)
     side = "below" if rel < low else "above"
     others = [f for f in move.after]
     context = " with the other balance changes suggested here" if len(others) else ""
@@ -405,14 +407,18 @@ def _target_relative(s: Suggestion, f: Features) -> float:
 
 
 def _target_section_gap(s: Suggestion, f: Features) -> float:
-    assert f.mix is not None
+    """The largest gap left over the suggestion's sections (one segment per section)."""
     stem = f.stems[s.stems[0]]
-    start_s, end_s = s.section_span_s or (0.0, 0.0)
-    inside = _section_mask(f, start_s, end_s)
-    return abs(
-        relative_level(stem, f.mix, stem.active & inside)
-        - relative_level(stem, f.mix, stem.active & ~inside)
-    )
+    gaps = []
+    for segment in s.params.get("segments", []):
+        inside = _section_mask(f, float(segment["start_s"]), float(segment["end_s"]))
+        gaps.append(
+            abs(
+                relative_level(stem, f.mix, stem.active & inside)
+                - relative_level(stem, f.mix, stem.active & ~inside)
+            )
+        )
+    return max(gaps, default=0.0)
 
 
 def _target_headroom(_s: Suggestion, f: Features) -> float:

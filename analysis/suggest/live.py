@@ -133,16 +133,22 @@ class LiveModel:
         analysis, remeasured = self.processed(changes)
         derived = suggest(analysis) if changes else list(self.base_suggestions)
         decided_ids = {s.id for s in decided}
+        decided_problems = {s.problem for s in decided if s.problem}
         accepted_kinds = {s.kind for s in decided if review.decision(s.id).status == "accepted"}
+        choices = review.choices()
         pending: list[Suggestion] = []
         for s in derived:
             if s.id in decided_ids:
                 if s.kind == "headroom" and "headroom" in accepted_kinds:
                     pending.append(_as_trim(s))  # the mix moved since the headroom was set
                 continue
-            pending.append(s)
+            if s.problem and s.problem in decided_problems:
+                continue  # one of its answers is decided: the problem is the reviewer's now
+            if any(m.id in decided_ids for m in s.alternatives):
+                continue
+            pending.append(s.choosing(choices[s.problem]) if s.problem in choices else s)
         queue = sorted([*decided, *pending], key=lambda s: s.sort_key)
-        live_ids = {s.id for s in queue}
+        live_ids = {m.id for s in queue for m in s.members()}
         solved = tuple(
             self._credit(s, decided, review) for s in self.base_suggestions if s.id not in live_ids
         )

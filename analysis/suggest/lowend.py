@@ -9,11 +9,12 @@ docs/rules/lowend.md.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from mixreview.analysis.checks import DC_OFFSET_MAX
 from mixreview.analysis.dsp.eq import eq_response_db
 from mixreview.analysis.meters.bands import band_edges_hz
 from mixreview.analysis.roles import ROLE_LABELS
@@ -24,7 +25,7 @@ from mixreview.analysis.suggest.features import (
     band_index,
     band_range,
 )
-from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 
 # ---------------------------------------------------------------------------- shared helpers
 
@@ -89,13 +90,14 @@ def _round_half(value: float) -> float:
 
 # ----------------------------------------------------------------------------------- high-pass
 
-# role: (default cut-off Hz, lowest plausible fundamental Hz, severity cap)
+# role: (default cut-off Hz, lowest plausible fundamental Hz, severity cap). Clean-up below a
+# part's notes never breaks a mix on playback: medium at most (docs/rules.md, importance).
 HIGHPASS_ROLES: dict[str, tuple[float, float, str]] = {
-    "lead_vocal": (80.0, 60.0, "high"),
-    "backing_vocal": (100.0, 60.0, "high"),
-    "guitar": (80.0, 60.0, "high"),
-    "snare": (70.0, 80.0, "high"),
-    "hats": (200.0, 150.0, "high"),
+    "lead_vocal": (80.0, 60.0, "medium"),
+    "backing_vocal": (100.0, 60.0, "medium"),
+    "guitar": (80.0, 60.0, "medium"),
+    "snare": (70.0, 80.0, "medium"),
+    "hats": (200.0, 150.0, "medium"),
     "keys": (40.0, 25.0, "medium"),
     "synth": (40.0, 25.0, "medium"),
     "pad": (50.0, 25.0, "low"),
@@ -114,10 +116,10 @@ SUB_HIGH_DB = -6.0
 HIGHPASS_DROP_DB = 6.0  # promised: energy under the cut-off falls by at least this much
 OCTAVE_ABOVE_MAX_DB = 1.0  # ...while the band an octave above moves by less than this
 MIN_CUTOFF_HZ = 20.0
-SEVERITIES = ("low", "medium", "high")
+SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 
 
-def _cap(severity: str, cap: str) -> str:
+def _cap(severity: Severity, cap: str) -> Severity:
     return SEVERITIES[min(SEVERITIES.index(severity), SEVERITIES.index(cap))]
 
 
@@ -206,7 +208,7 @@ def _highpass(features: Features, stem: StemFeatures) -> Suggestion | None:
         if power[0] <= power[1]:
             return None
         plan = _plan_highpass(stem, SUB_CUTOFF_HZ, None, (4, 6), sample_rate)
-        fire, medium, high, cap = SUB_FIRE_DB, SUB_MEDIUM_DB, SUB_HIGH_DB, "high"
+        fire, medium, high, cap = SUB_FIRE_DB, SUB_MEDIUM_DB, SUB_HIGH_DB, "medium"
     else:
         default_hz, lowest_hz, cap = HIGHPASS_ROLES[stem.role]
         plan = _plan_highpass(stem, default_hz, lowest_hz, (2, 4), sample_rate)
@@ -217,7 +219,9 @@ def _highpass(features: Features, stem: StemFeatures) -> Suggestion | None:
         return None
     if abs(plan.octave_change_db) >= OCTAVE_ABOVE_MAX_DB:
         return None  # the filter would reach into the part itself
-    severity = "high" if plan.share_db >= high else "medium" if plan.share_db >= medium else "low"
+    severity: Severity = (
+        "high" if plan.share_db >= high else "medium" if plan.share_db >= medium else "low"
+    )
     severity = _cap(severity, cap)
     top_band = int(plan.region[np.argmax(power[plan.region])])
     if sub:
@@ -270,6 +274,100 @@ def _target_below_cutoff(s: Suggestion, f: Features) -> float:
     stem = f.stems[s.stems[0]]
     region = [band_index(hz) for hz in s.evidence["region_bands_hz"]]
     return power_db(float(active_power(stem)[region].sum()))
+
+
+# ----------------------------------------------------------------------------------- DC offset
+
+DC_CUTOFFS_HZ = (20.0, 15.0, 10.0)  # the highest that leaves the part's own bands alone
+DC_ORDER = 2  # 12 dB/octave: removes DC completely (a first order leaves a residue)
+DC_CONTENT_MAX_DB = 0.5  # no band within USEFUL_WITHIN_DB of the loudest loses more than this
+DC_MEDIUM = 0.01  # -40 dBFS of DC
+DC_HIGH = 0.1  # -20 dBFS: a tenth of full scale, 0.8 dB of headroom on peaks near full scale
+
+
+def dc_offset_of(stem: StemFeatures) -> float:
+    """The stem's DC offset (the largest channel mean, signed)."""
+    return float(stem.measurement.levels.dc_offset)
+
+
+def _dc_cutoff(stem: StemFeatures, sample_rate: int) -> tuple[float, float]:
+    """The highest cut-off of DC_CUTOFFS_HZ whose largest loss on the part's useful bands stays
+    under DC_CONTENT_MAX_DB, and that loss (dB, >= 0)."""
+    spectrum = stem.spectrum_db
+    useful = spectrum >= spectrum.max() - USEFUL_WITHIN_DB
+    loss = 0.0
+    for cutoff in DC_CUTOFFS_HZ:
+        gain = band_power_gain([_highpass_band(cutoff, DC_ORDER)], sample_rate)
+        loss = -power_db(float(gain[useful].min()))
+        if loss < DC_CONTENT_MAX_DB:
+            break
+    return cutoff, loss
+
+
+def _dc_severity(dc: float) -> Severity:
+    return "high" if abs(dc) >= DC_HIGH else "medium" if abs(dc) >= DC_MEDIUM else "low"
+
+
+def _dc_words(dc: float) -> str:
+    return f"DC offset of {dc:+.4f} ({power_db(dc * dc):.1f} dBFS)"
+
+
+def _worse(a: Severity, b: Severity) -> Severity:
+    return SEVERITIES[max(SEVERITIES.index(a), SEVERITIES.index(b))]
+
+
+def _dc_highpass(features: Features, stem: StemFeatures) -> Suggestion | None:
+    """A high-pass on a stem whose DC offset trips the dc_offset check."""
+    dc = dc_offset_of(stem)
+    if abs(dc) <= DC_OFFSET_MAX:
+        return None
+    cutoff, loss = _dc_cutoff(stem, features.analysis.session.sample_rate)
+    why = (
+        f"{stem.file} carries a {_dc_words(dc)}, over the {DC_OFFSET_MAX:g} (-60 dBFS) the "
+        "dc_offset check allows: it eats headroom and thumps wherever the part starts, stops or "
+        f"is cut. {_cap_first(_a(fmt_hz(cutoff)))} high-pass ({6 * DC_ORDER} dB/octave) on "
+        "this stem removes it here rather than leaving it to mastering, and changes the "
+        f"part's own bands by at most {loss:.2f} dB."
+    )
+    return Suggestion(
+        kind="highpass",
+        stems=(stem.file,),
+        params={"freq_hz": cutoff, "order": DC_ORDER},
+        severity=_dc_severity(dc),
+        category="technical",
+        why=why,
+        evidence={
+            "dc_offset": round(dc, 6),
+            "threshold": DC_OFFSET_MAX,
+            "content_loss_db": round(loss, 3),
+            "impact": round(power_db(dc * dc) - power_db(DC_OFFSET_MAX**2), 2),
+        },
+        target=Target("dc_offset", abs(dc), 0.0, "lower"),
+        rule="dc_offset",
+    )
+
+
+def _with_dc_removed(features: Features, stem: StemFeatures, found: list[Suggestion]) -> None:
+    """Remove the stem's DC offset: by its own high-pass when a rule already suggests one (one
+    high-pass per stem, saying both reasons), else by a high-pass of its own."""
+    dc_cut = _dc_highpass(features, stem)
+    if dc_cut is None:
+        return
+    for i, s in enumerate(found):
+        if s.kind == "highpass" and s.stems == (stem.file,):
+            dc = dc_offset_of(stem)
+            found[i] = replace(
+                s,
+                severity=_worse(s.severity, dc_cut.severity),
+                why=f"{s.why} It also removes the stem's {_dc_words(dc)}.",
+                evidence={**s.evidence, "dc_offset": round(dc, 6), "dc_threshold": DC_OFFSET_MAX},
+            )
+            return
+    found.append(dc_cut)
+
+
+def _target_dc(s: Suggestion, f: Features) -> float:
+    return abs(dc_offset_of(f.stems[s.stems[0]]))
 
 
 # ----------------------------------------------------------------------------------- mono bass
@@ -329,6 +427,7 @@ def _mono_bass(features: Features, stem: StemFeatures) -> Suggestion | None:
         if drop >= MONO_DROP_DB + 2.0:
             break
     predicted = ratio_db - drop
+    severity: Severity
     if ratio_db > MONO_HIGH_DB and (stem.role in BASS_ROLES or share_db >= -10.0):
         severity = "high"
     elif ratio_db > MONO_MEDIUM_DB:
@@ -465,7 +564,7 @@ def _resonance(features: Features, stem: StemFeatures) -> Suggestion | None:
     power = active_power(stem)
     gain = band_power_gain([band], features.analysis.session.sample_rate)
     predicted = float(neighbour_excess_db(power * gain, res.band))
-    severity = "medium" if res.excess_db >= RESONANCE_MEDIUM_DB else "low"
+    severity: Severity = "medium" if res.excess_db >= RESONANCE_MEDIUM_DB else "low"
     why = (
         f"{stem.file} rings at {fmt_hz(freq_hz)}: that third-octave band stands "
         f"{res.excess_db:.1f} dB above its two neighbours over the whole part, and more than "
@@ -530,7 +629,7 @@ def _harshness(features: Features, stem: StemFeatures) -> Suggestion | None:
         if predicted <= limit - HARSH_TARGET_BELOW_DB:
             break
     over = before - limit
-    severity = "medium" if over > HARSH_MEDIUM_DB else "low"
+    severity: Severity = "medium" if over > HARSH_MEDIUM_DB else "low"
     why = (
         f"{stem.file} is hard in the 2-5 kHz range: it carries {before:+.1f} dB there against "
         f"its 200 Hz-1 kHz body, {over:.1f} dB more than the {limit:+.0f} dB a "
@@ -626,10 +725,13 @@ def suggest(features: Features) -> list[Suggestion]:
     found: list[Suggestion] = []
     for file in sorted(features.stems):
         stem = features.stems[file]
+        own: list[Suggestion] = []
         for rule in (_highpass, _mono_bass, _resonance, _harshness, _tilt):
             suggestion = rule(features, stem)
             if suggestion is not None:
-                found.append(suggestion)
+                own.append(suggestion)
+        _with_dc_removed(features, stem, own)
+        found += own
     return found
 
 
@@ -640,4 +742,5 @@ TARGETS = {
     "resonance": _target_resonance,
     "harshness": _target_harshness,
     "tilt": _target_tilt,
+    "dc_offset": _target_dc,
 }

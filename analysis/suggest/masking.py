@@ -26,7 +26,7 @@ from mixreview.analysis.suggest.features import (
     to_db,
 )
 from mixreview.analysis.suggest.lowend import band_power_gain, fmt_hz
-from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 
 MASK_MARGIN_DB = 3.0  # masker within 3 dB of the target (or above): the target is masked there
 FIRE_SHARE = 0.5  # masked in at least half the frames where both play in the band
@@ -90,7 +90,9 @@ CLASSIC_RULES: tuple[PairRule, ...] = (
     PairRule("snare_masking", ("snare",), ("guitar", "keys"), 150.0, 400.0, "body"),
 )
 PRIORITY_RULE = "priority_masking"
-HIGH_CAPABLE = ("kick_bass_masking", "vocal_masking", "snare_masking")
+# high only where the mix breaks: the lead vocal buried, kick and bass in one band; a conflict
+# on a supporting part (the snare's body under guitars and keys) is medium at most
+HIGH_CAPABLE = ("kick_bass_masking", "vocal_masking")
 
 
 @dataclass(frozen=True)
@@ -358,7 +360,7 @@ def _cut(features: Features, conflict: Conflict, freq_hz: float) -> tuple[float,
     return gain_db, predicted, start_db
 
 
-def _severity(conflict: Conflict) -> str:
+def _severity(conflict: Conflict) -> Severity:
     judged = conflict.judged
     if (
         conflict.rule_name in HIGH_CAPABLE

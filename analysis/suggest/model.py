@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
 Severity = Literal["high", "medium", "low"]
@@ -66,6 +66,8 @@ class Suggestion:
     section: str | None = None
     section_span_s: tuple[float, float] | None = None
     id: str = field(default="")
+    problem: str = ""  # what it answers, shared by its alternatives ("level-swing:Bass.flac")
+    alternatives: tuple[Suggestion, ...] = ()  # other answers to the same problem, best first
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -101,6 +103,8 @@ class Suggestion:
             section=data.get("section"),
             section_span_s=(float(span[0]), float(span[1])) if span else None,
             id=data["id"],
+            problem=str(data.get("problem") or ""),
+            alternatives=tuple(cls.from_dict(a) for a in data.get("alternatives") or ()),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -117,4 +121,19 @@ class Suggestion:
             "why": self.why,
             "evidence": self.evidence,
             "target": self.target.as_dict(),
+            "problem": self.problem or None,
+            "alternatives": [a.as_dict() for a in self.alternatives],
         }
+
+    def members(self) -> tuple[Suggestion, ...]:
+        """This suggestion and its alternatives."""
+        return (self, *self.alternatives)
+
+    def choosing(self, chosen_id: str) -> Suggestion:
+        """The same problem with ``chosen_id`` as the answer shown (itself if not a member)."""
+        members = self.members()
+        chosen = next((m for m in members if m.id == chosen_id), None)
+        if chosen is None or chosen is self:
+            return self
+        rest = tuple(replace(m, alternatives=()) for m in members if m.id != chosen_id)
+        return replace(chosen, alternatives=rest, problem=self.problem)

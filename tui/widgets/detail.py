@@ -23,6 +23,7 @@ from mixreview.analysis.analyze import Analysis, StemReport
 from mixreview.analysis.checks import Check
 from mixreview.analysis.review import Review
 from mixreview.analysis.sections import Section
+from mixreview.analysis.suggest.describe import describe_params
 from mixreview.analysis.suggest.features import CENTERS_HZ, Features
 from mixreview.analysis.timeline import format_time
 from mixreview.tui.keymap import bindings
@@ -307,6 +308,12 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
         evidence = evidence_line(item.suggestion.evidence, names)
         if evidence.plain:
             lines.append(_paragraph("Evidence", evidence))
+        if item.suggestion.alternatives:
+            others = " · ".join(
+                f"{kind_label(a.kind)} ({describe_params(a.kind, a.params)})"
+                for a in item.suggestion.alternatives
+            )
+            lines.append(_paragraph("Other answers (x)", others))
     lines.append(Content(""))
     lines += _where(item, ctx, width)
     plot = _plot(item, ctx, width)
@@ -462,7 +469,9 @@ def _section_curve(item: Item, ctx: DetailContext, features: Features, width: in
     out.append(
         Content.assemble(
             (" " * label_w, ""),
-            plots.span_marks(item.section_span_s, duration, max(8, width - label_w), item.section),
+            plots.span_marks(
+                item.section_span_s, duration, max(8, width - label_w), item.section or ""
+            ),
         )
     )
     return out
