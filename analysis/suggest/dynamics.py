@@ -23,10 +23,11 @@ import numpy as np
 from mixreview.analysis.dsp.compressor import static_gain_reduction_db
 from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
 from mixreview.analysis.roles import ROLE_LABELS
-from mixreview.analysis.suggest.features import Features, StemFeatures, _fit
-from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.features import Features, IdentityMemo, StemFeatures, _fit
+from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
+MEMO = IdentityMemo()
 FRAME_S = 0.1
 FRAME_MS = 100.0
 SUBSTEPS = 40
@@ -247,7 +248,7 @@ def _compressor(features: Features, stem: StemFeatures) -> Suggestion | None:
         return None
     above = stem.active & (peak_db > threshold_db)
     share = float(above.sum() / stem.active.sum())
-    severity = "medium" if spread > limit + MEDIUM_OVER_LU else "low"
+    severity: Severity = "medium" if spread > limit + MEDIUM_OVER_LU else "low"
     label = ROLE_LABELS.get(stem.role, stem.role).lower()
     loud = lufs[valid]
     rest = (
@@ -301,7 +302,12 @@ def _compressor(features: Features, stem: StemFeatures) -> Suggestion | None:
 def suggest(features: Features) -> list[Suggestion]:
     found: list[Suggestion] = []
     for file in sorted(features.stems):
-        suggestion = _compressor(features, features.stems[file])
+        stem = features.stems[file]
+        suggestion = MEMO.get(
+            ("compressor", file),
+            (stem.measurement, features.sections, features.analysis.stem_report(file).checks),
+            lambda st=stem: _compressor(features, st),  # type: ignore[misc]
+        )
         if suggestion is not None:
             found.append(suggestion)
     return found

@@ -7,8 +7,12 @@ spectrum look like while it plays.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -18,6 +22,7 @@ from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
 from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
 from mixreview.analysis.sections import Section
 
+T = TypeVar("T")
 CENTERS_HZ = np.array(BAND_CENTERS_HZ)
 ACTIVE_FLOOR_LUFS = -60.0
 ACTIVE_BELOW_MAX_LU = 35.0
@@ -46,6 +51,31 @@ def _fit(series: np.ndarray, frames: int) -> np.ndarray:
         return series[:frames]
     pad = [(0, frames - len(series))] + [(0, 0)] * (series.ndim - 1)
     return np.pad(series, pad)
+
+
+class IdentityMemo:
+    """Results of per-stem and per-pair rules, kept for as long as the measurements they were
+    computed from are the very same objects: after a decision only the stems it touched get new
+    measurements, so the live model recomputes only what involves them."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[tuple[Any, ...], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, objects: Sequence[Any], compute: Callable[[], T]) -> T:
+        full = (key, tuple(id(o) for o in objects))
+        with self._lock:
+            hit = self._items.get(full)
+            if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
+                self._items.move_to_end(full)
+                return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._items[full] = (tuple(objects), value)  # holding them keeps their ids unique
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
@@ -145,6 +175,14 @@ class Features:
             StemFeatures("(mix)", "mix", analysis.mix, frames) if analysis.mix is not None else None
         )
         return cls(analysis, stems, mix, analysis.sections, frames)
+
+    @cached_property
+    def all_band_power(self) -> np.ndarray:
+        """Every stem's band power summed, per frame and band (the stems' own mix)."""
+        total = np.zeros((self.frames, len(CENTERS_HZ)))
+        for stem in self.stems.values():
+            total += stem.band_power
+        return total
 
     def role_of(self, file: str) -> str:
         return self.stems[file].role

@@ -21,6 +21,7 @@ from mixreview.analysis.roles import ROLE_LABELS
 from mixreview.analysis.suggest.features import (
     CENTERS_HZ,
     Features,
+    IdentityMemo,
     StemFeatures,
     band_index,
     band_range,
@@ -117,6 +118,7 @@ HIGHPASS_DROP_DB = 6.0  # promised: energy under the cut-off falls by at least t
 OCTAVE_ABOVE_MAX_DB = 1.0  # ...while the band an octave above moves by less than this
 MIN_CUTOFF_HZ = 20.0
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
+MEMO = IdentityMemo()
 
 
 def _cap(severity: Severity, cap: str) -> Severity:
@@ -721,16 +723,31 @@ def _target_tilt(s: Suggestion, f: Features) -> float:
 # ------------------------------------------------------------------------------------- family
 
 
+def _stem_rules(features: Features, stem: StemFeatures) -> tuple[Suggestion, ...]:
+    """The rules that read the stem alone (kept while its measurement is the same)."""
+    own = [
+        suggestion
+        for rule in (_highpass, _resonance, _harshness, _tilt)
+        if (suggestion := rule(features, stem)) is not None
+    ]
+    _with_dc_removed(features, stem, own)
+    return tuple(own)
+
+
 def suggest(features: Features) -> list[Suggestion]:
     found: list[Suggestion] = []
     for file in sorted(features.stems):
         stem = features.stems[file]
-        own: list[Suggestion] = []
-        for rule in (_highpass, _mono_bass, _resonance, _harshness, _tilt):
-            suggestion = rule(features, stem)
-            if suggestion is not None:
-                own.append(suggestion)
-        _with_dc_removed(features, stem, own)
+        own = list(
+            MEMO.get(
+                ("lowend", file),
+                (stem.measurement, features.sections),
+                lambda st=stem: _stem_rules(features, st),  # type: ignore[misc]
+            )
+        )
+        mono = _mono_bass(features, stem)  # judged against the mix: never kept
+        if mono is not None:
+            own.insert(1 if own and own[0].kind == "highpass" else 0, mono)
         found += own
     return found
 

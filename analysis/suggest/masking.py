@@ -20,6 +20,7 @@ from mixreview.analysis.sections import Section
 from mixreview.analysis.suggest.features import (
     CENTERS_HZ,
     Features,
+    IdentityMemo,
     StemFeatures,
     band_index,
     band_range,
@@ -92,6 +93,7 @@ CLASSIC_RULES: tuple[PairRule, ...] = (
 PRIORITY_RULE = "priority_masking"
 # high only where the mix breaks: the lead vocal buried, kick and bass in one band; a conflict
 # on a supporting part (the snare's body under guitars and keys) is medium at most
+MEMO = IdentityMemo()
 HIGH_CAPABLE = ("kick_bass_masking", "vocal_masking")
 
 
@@ -516,7 +518,11 @@ def suggest(features: Features) -> list[Suggestion]:
     """One cut per masker and rule: its worst conflict (the other targets go in evidence)."""
     conflicts: dict[tuple[str, str], list[Conflict]] = {}
     for rule, target, masker in _pairs(features):
-        conflict = _measure_pair(features, rule, target, masker)
+        conflict = MEMO.get(
+            ("masking", rule.rule if rule else None, target.file, masker.file),
+            (target.measurement, masker.measurement, features.sections),
+            lambda r=rule, t=target, m=masker: _measure_pair(features, r, t, m),  # type: ignore[misc]
+        )
         if conflict is not None:
             conflicts.setdefault((conflict.rule_name, masker.file), []).append(conflict)
     found = []

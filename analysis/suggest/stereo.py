@@ -28,6 +28,7 @@ Rules, thresholds and sources: docs/rules/stereo.md.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from mixreview.analysis.dsp.pan import balance_gains
 from mixreview.analysis.meters.bands import NOMINAL_CENTERS_HZ
 from mixreview.analysis.roles import ROLE_LABELS
 from mixreview.analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, _fit, band_range
-from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
 FRAME_S = 0.1
@@ -220,7 +221,7 @@ def pair_energies(
     """Energies over the cells: stem a, stem b, all stems summed, and the mix."""
     e_a = float(a.band_power[cells].sum())
     e_b = float(b.band_power[cells].sum())
-    e_all = float(sum(s.band_power[cells].sum() for s in features.stems.values()))
+    e_all = float(features.all_band_power[cells].sum())
     e_mix = float(features.mix.band_power[cells].sum()) if features.mix is not None else 0.0
     return e_a, e_b, e_all, e_mix
 
@@ -251,7 +252,7 @@ def _pair_polarity(features: Features) -> list[Suggestion]:
             rho = (e_mix - e_all) / (2.0 * math.sqrt(e_a * e_b))
             predicted = _db((2.0 * e_all - e_mix) / e_all)
             weaker, other = (a, b) if (e_a, file_b) < (e_b, file_a) else (b, a)
-            frames = cells.any(axis=1)
+            frames = cast(np.ndarray, cells.any(axis=1))
             used = np.flatnonzero(cells.any(axis=0))
             low_hz, high_hz = CENTERS_HZ[used[0]], CENTERS_HZ[used[-1]]
             why = (
@@ -345,7 +346,9 @@ def _width(features: Features, stem: StemFeatures) -> Suggestion | None:
     ]
     worst = int(bands[int(np.argmax(per_band))])
     side_to_mid = _db(side / mid) if mid > 0 else MAX_LOSS_DB
-    severity = "high" if loss > WIDTH_HIGH_DB else "medium" if loss > WIDTH_MEDIUM_DB else "low"
+    severity: Severity = (
+        "high" if loss > WIDTH_HIGH_DB else "medium" if loss > WIDTH_MEDIUM_DB else "low"
+    )
     if group == "centre":
         reason = f"a {_label(stem.role)} is a centre part and should lose under {goal:.0f} dB"
     else:
@@ -401,7 +404,7 @@ def _centre_pan(features: Features, stem: StemFeatures) -> Suggestion | None:
     after = balance(*balanced(ll, rr, pan))
     side = "right" if before > 0 else "left"
     level_db = _db(max(ll, rr) / min(ll, rr)) if min(ll, rr) > 0 else MAX_LOSS_DB
-    severity = (
+    severity: Severity = (
         "high"
         if abs(before) > CENTRE_BALANCE_HIGH
         else "medium"
@@ -485,7 +488,7 @@ def _mix_balance(features: Features, already: set[str]) -> Suggestion | None:
         return None
     side = "right" if lean > 0 else "left"
     share = top / (lean * (mix_rr - mix_ll)) if mix_rr != mix_ll else 0.0
-    severity = (
+    severity: Severity = (
         "high"
         if abs(before) > MIX_IMBALANCE_HIGH_DB
         else "medium"
@@ -518,6 +521,7 @@ def _mix_balance(features: Features, already: set[str]) -> Suggestion | None:
 
 
 def _target_mix_imbalance(_s: Suggestion, f: Features) -> float:
+    assert f.mix is not None
     ll, rr, _lr = stereo_sums(f.mix)
     return abs(mix_imbalance_db(ll, rr))
 
