@@ -84,10 +84,11 @@ def _stem_cache_path(folder: Path, stem: Stem) -> Path | None:
 
 
 def _mix_cache_path(folder: Path, session: Session, stem_paths: list[Path | None]) -> Path | None:
-    if any(p is None for p in stem_paths):
+    known = [p for p in stem_paths if p is not None]
+    if len(known) != len(stem_paths):
         return None
     parts = [str(session.sample_rate), str(session.frames)]
-    parts += [f"{s.file}={p.name}" for s, p in zip(session.mix_stems, stem_paths, strict=True)]
+    parts += [f"{s.file}={p.name}" for s, p in zip(session.mix_stems, known, strict=True)]
     return folder / f"mix-{cache.cache_key(*parts)}.npz"
 
 
@@ -133,11 +134,11 @@ def analyze(
     reference_reports = tuple(results.pop(f"{REFERENCE_KEY}{index}") for index in range(len(specs)))
     for key, value in results.items():
         if key == MIX_KEY:
-            mix = value  # type: ignore[assignment]
+            mix = value
             if mix_path is not None and mix is not None:
                 _try_save(mix, mix_path)
             continue
-        outcome: StemOutcome = value  # type: ignore[assignment]
+        outcome: StemOutcome = value
         outcomes[key] = outcome
         path = stem_paths.get(key)
         if (
@@ -166,8 +167,8 @@ def analyze(
         ),
         session_checks=tuple(session_checks(session)),
         cached=cached,
-        references=reference_reports,  # type: ignore[arg-type]
-        comparison=compare(mix, reference_reports) if mix is not None else None,  # type: ignore[arg-type]
+        references=reference_reports,
+        comparison=compare(mix, reference_reports) if mix is not None else None,
     )
 
 

@@ -6,7 +6,7 @@ verification all come through here), in a fixed channel-strip order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,9 @@ class Change:
 
 def change_of(suggestion: Any, amount: float = 1.0, params: Mapping | None = None) -> Change:
     """A Change from a Suggestion (or its dict), optionally with adjusted params."""
-    get = suggestion.get if isinstance(suggestion, Mapping) else suggestion.__getattribute__
+    get: Callable[[str], Any] = (
+        suggestion.get if isinstance(suggestion, Mapping) else suggestion.__getattribute__
+    )
     span = get("section_span_s")
     return Change(
         kind=get("kind"),

@@ -89,11 +89,11 @@ def _flatten(obj: Any, prefix: str, arrays: dict[str, np.ndarray], meta: dict[st
 
 
 def _dataclass_type(hint: Any) -> type | None:
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return hint
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         for arg in typing.get_args(hint):
-            if dataclasses.is_dataclass(arg):
+            if isinstance(arg, type) and dataclasses.is_dataclass(arg):
                 return arg
     return None
 
@@ -125,7 +125,7 @@ def save(obj: Any, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, __meta__=np.array(json.dumps(meta)), **arrays)
+            np.savez(handle, allow_pickle=True, __meta__=np.array(json.dumps(meta)), **arrays)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -1196,9 +1196,9 @@ class Mixer:
             self._position = renderer.position
             if not self._transport.moving and self._transport.target[0] == 0.0:
                 self._stop_output()
-        for renderer in (self._renderer, self._old):
-            if renderer is not None:
-                renderer.work()
+        for source in (self._renderer, self._old):
+            if source is not None:
+                source.work()
         if self._renderer is not None and self._renderer.finished and self._old is None:
             self._stop_output()
             self.playing = False

@@ -192,7 +192,7 @@ class WavWriter:
 
     def write(self, quantized: np.ndarray, clipped: int = 0) -> None:
         """Append a quantized (frames, 2) block (see :func:`quantize`)."""
-        self._handle.write(memoryview(to_bytes(quantized, self.subtype)).cast("B"))
+        self._handle.write(to_bytes(quantized, self.subtype).data.cast("B"))
         self.frames_written += len(quantized)
         self.clipped += clipped
 
@@ -535,16 +535,16 @@ def render(
     for version in write_versions:
         if version not in VERSIONS:
             raise ValueError(f"unknown version {version!r}; one of {', '.join(VERSIONS)}")
-    changes = {v: list(changes.get(v, [])) for v in VERSIONS}
-    validate_changes(changes, session)
+    per_version = {v: list(changes.get(v, [])) for v in VERSIONS}
+    validate_changes(per_version, session)
     if not session.mix_stems or session.frames <= 0:
         raise RenderError("the session has no stem that can be mixed: nothing to render.")
     names = stem_output_names(session.mix_stems) if stems else None
-    groups = stem_groups(session.mix_stems, changes)
+    groups = stem_groups(session.mix_stems, per_version)
     if workers is None:
-        workers = default_workers(session, changes)
+        workers = default_workers(session, per_version)
     workers = max(1, min(workers, GROUPS))
-    job = _Job(session, groups, changes, folder, names, subtype)
+    job = _Job(session, groups, per_version, folder, names, subtype)
     outputs = [folder / MIX_NAMES[v] for v in write_versions] + [
         folder / name for name in (names or {}).values()
     ]
@@ -674,7 +674,7 @@ def _worker(conn, job: _Job, group: int) -> None:
         for n in _blocks(job.session.frames):
             block = renderer.next_block(n)
             conn.send(("block", n))
-            conn.send_bytes(memoryview(block).cast("B"))
+            conn.send_bytes(block.data.cast("B"))
         clipped = renderer.finish()
         errors, renderer = renderer.read_errors, None
         conn.send(("done", clipped, errors))
@@ -743,7 +743,7 @@ class _WorkerSource:
         else:
             theirs = np.empty((len(VERSIONS), frames, 2), np.float32)
         try:
-            self.conn.recv_bytes_into(memoryview(theirs).cast("B"))
+            self.conn.recv_bytes_into(theirs.data.cast("B"))
         except (EOFError, OSError):
             _raise_worker_error(_receive(self.conn, self.proc))
         return [mine, theirs]

@@ -188,10 +188,14 @@ def _reference_lines(analysis: Analysis, markdown: bool) -> list[str]:
     lines = ["", "## References" if markdown else "References:", ""]
     bullet = "- " if markdown else "  "
     for r in analysis.references:
-        text = r.problem or (
-            f"{r.spec.name}: {r.measurement.metrics()['integrated_lufs']:.1f} LUFS, weight "
-            f"{r.spec.weight:g}"
-        )
+        if r.problem:
+            text = r.problem
+        else:
+            assert r.measurement is not None
+            text = (
+                f"{r.spec.name}: {r.measurement.metrics()['integrated_lufs']:.1f} LUFS, weight "
+                f"{r.spec.weight:g}"
+            )
         lines.append(bullet + text)
         lines += [bullet + "  " + note for note in r.notes]
     c = analysis.comparison

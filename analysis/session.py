@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import soundfile as sf
@@ -119,7 +119,7 @@ def _probe(path: Path, folder: Path, manifest: Manifest) -> Stem:
     role_source = "manifest" if entry and entry.role else "name"
     name = entry.name if entry and entry.name else base
     stat = path.stat()
-    common = dict(
+    common = Stem(
         path=path,
         file=file,
         name=name,
@@ -129,17 +129,17 @@ def _probe(path: Path, folder: Path, manifest: Manifest) -> Stem:
         mtime_ns=stat.st_mtime_ns,
     )
     if stat.st_size == 0:
-        return Stem(**common, error="the file is empty (0 bytes). Export it again from the DAW.")
+        return replace(common, error="the file is empty (0 bytes). Export it again from the DAW.")
     try:
         info = sf.info(str(path))
     except (RuntimeError, sf.LibsndfileError, OSError) as exc:
         reason = str(exc).split(":")[-1].strip() or "unknown format"
-        return Stem(
-            **common,
+        return replace(
+            common,
             error=(f"not a readable audio file ({reason}). Export it again as WAV, FLAC or AIFF."),
         )
-    return Stem(
-        **common,
+    return replace(
+        common,
         sample_rate=int(info.samplerate),
         channels=int(info.channels),
         frames=int(info.frames),

@@ -54,7 +54,9 @@ def worker_init() -> None:
     die_with_parent()
 
 
-def pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> (
+    multiprocessing.context.ForkContext | multiprocessing.context.ForkServerContext
+):
     """fork when this process has one thread (fast, no re-import), else forkserver.
 
     Forking a process that runs other threads (the app's UI) can copy a held lock into the

@@ -465,7 +465,7 @@ async def test_a_meter_update_sends_only_the_changed_part_of_a_row(tmp_path: Pat
         stems._repaint_regions.clear()
         assert stems.set_readings(readings) == 1
         (region,) = stems._repaint_regions
-        layout = stems.layout(stems.content_width)
+        layout = stems.stem_layout(stems.content_width)
         assert region.height == 1 and region.y == row - stems.scroll_offset.y
         peak_bar_start = 2 + 1 + layout.name_w + (layout.role_w + 1 if layout.role_w else 0) + 1
         assert region.x >= peak_bar_start  # the name is not part of it

@@ -376,13 +376,13 @@ def test_keys_while_loading() -> None:
     assert "space (play)" in (loading_answer("space", {}) or "")
     for works in ("q", "ctrl+c", "question_mark", "f1", "ctrl+p"):
         assert loading_answer(works, {}) is None
-    assert loading_answer("x", {}) is None  # bound to nothing: nothing to say
-    remapped = {"accept": "y", "quit": "x"}
+    assert loading_answer("Y", {}) is None  # bound to nothing: nothing to say
+    remapped = {"accept": "y", "quit": "Q"}
     assert loading_answer("a", remapped) is None
     assert loading_answer("y", remapped) == (
-        "still measuring: y (accept) works once the analysis is done · x quits"
+        "still measuring: y (accept) works once the analysis is done · Q quits"
     )
-    assert loading_answer("x", remapped) is None
+    assert loading_answer("Q", remapped) is None
     failed = loading_answer("a", {}, failed=True) or ""
     assert "could not be opened" in failed and "still measuring" not in failed
 

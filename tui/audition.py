@@ -29,13 +29,18 @@ class Audition(Protocol):
 
     available: bool
     reason: str
-    playing: bool
-    side: str  # "A" or "B"
     loop_s: tuple[float, float] | None
     match_loudness: bool
     offset_db: float  # gain applied to B to match A's loudness (shown in the UI)
     label_a: str
     label_b: str
+
+    @property
+    def playing(self) -> bool: ...
+
+    @property
+    def side(self) -> str:
+        """The side heard: "A" or "B"."""
 
     @property
     def position_s(self) -> float: ...

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Param, Processor, as_real, real
+from .base import ConvertingParam, Param, Processor, as_real, real
 from .gain import MAX_GAIN_DB, MIN_GAIN_DB
 
 
@@ -108,7 +108,9 @@ class SectionGain(Processor):
     bypassed, so the timeline stays right when the amount changes.
     """
 
-    segments: Param[tuple[Segment, ...]] = Param(_check_segments, "The gain segments.")
+    segments: ConvertingParam[
+        tuple[Segment, ...], Iterable[Segment | Mapping[str, Any] | Sequence[float]]
+    ] = ConvertingParam(_check_segments, "The gain segments.")
     ramp_ms: Param[float] = Param(real(0.0, 10_000.0, unit="ms"), "Ramp length in ms.")
 
     def __init__(
@@ -119,7 +121,7 @@ class SectionGain(Processor):
         amount: float = 1.0,
     ) -> None:
         super().__init__(sample_rate, amount)
-        self.segments = tuple(segments)  # type: ignore[assignment]
+        self.segments = tuple(segments)
         self.ramp_ms = ramp_ms
         self.position_frames = 0
 

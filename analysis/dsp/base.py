@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar, overload
 import numpy as np
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 Check = Callable[["Processor", str, Any], Any]
 """A parameter check: (processor, label, value) -> validated value, or raise ValueError."""
@@ -54,9 +55,23 @@ class Param(Generic[T]):
         return getattr(obj, self.attr)
 
     def __set__(self, obj: Processor, value: T) -> None:
+        self._store(obj, value)
+
+    def _store(self, obj: Processor, value: object) -> None:
         label = f"{type(obj).__name__}.{self.name}"
         setattr(obj, self.attr, self.check(obj, label, value))
         obj._mark_dirty()
+
+
+class ConvertingParam(Param[T], Generic[T, V]):
+    """A parameter whose check also takes other forms of its value and converts them.
+
+    Reading it gives the checked value of type ``T``; setting it also takes a ``V`` (for example
+    band mappings read from JSON, which the check turns into ``Band`` objects).
+    """
+
+    def __set__(self, obj: Processor, value: T | V) -> None:
+        self._store(obj, value)
 
 
 def real(

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import signal
 
 from . import biquad
-from .base import Param, Processor, as_real
+from .base import ConvertingParam, Processor, as_real
 from .sosfilter import SosFilter
 
 BAND_TYPES = ("peaking", "low_shelf", "high_shelf", "highpass", "lowpass")
@@ -79,7 +79,7 @@ class Band:
             slope = as_real("slope", slope)
             if not 0 < slope <= 1:
                 raise ValueError(f"slope must be in (0, 1], got {self.slope!r}")
-        order = self.order
+        order: object = self.order
         if isinstance(order, float) and order.is_integer():
             order = int(order)  # 4.0 from JSON is 4
         if isinstance(order, bool) or not isinstance(order, int | np.integer):
@@ -244,7 +244,9 @@ class EQ(Processor):
     sections is the same.
     """
 
-    bands: Param[tuple[Band, ...]] = Param(_check_bands, "The bands, applied in order.")
+    bands: ConvertingParam[tuple[Band, ...], Iterable[Band | Mapping[str, Any]]] = ConvertingParam(
+        _check_bands, "The bands, applied in order."
+    )
 
     def __init__(
         self,
@@ -254,7 +256,7 @@ class EQ(Processor):
     ) -> None:
         super().__init__(sample_rate, amount)
         self._filter = SosFilter()
-        self.bands = tuple(bands)  # type: ignore[assignment]
+        self.bands = tuple(bands)
 
     def _update(self) -> None:
         self._filter.sos = bands_sos(self.bands, self.sample_rate, self.effective_amount)

@@ -17,6 +17,7 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import scipy.signal
@@ -169,6 +170,10 @@ class _Segmenter:
         self.samples_seen = 0
         self.segment = 0  # index of the segment being filled
 
+    @overload
+    def boundary(self, j: int) -> int: ...
+    @overload
+    def boundary(self, j: np.ndarray) -> np.ndarray: ...
     def boundary(self, j: int | np.ndarray) -> int | np.ndarray:
         """First sample index of segment ``j``."""
         return j * self.sample_rate // self.segments_per_s

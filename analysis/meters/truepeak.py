@@ -90,6 +90,7 @@ class TruePeakMeter:
         self.channels = int(channels)
         self.factor = oversampling_factor(self.sample_rate)
         self._half = _HALF_TAPS
+        self._matrix: np.ndarray | None
         if self.factor > 1:
             self._matrix = _banded_matrix(_phase_kernels(self.factor, self._half), _FRAME)
             self._batch = max(1, _BLAS_SINGLE_THREAD_WORK // self._matrix.size)
@@ -123,6 +124,7 @@ class TruePeakMeter:
 
     def _interpolated_peaks(self, padded: np.ndarray) -> np.ndarray:
         """Per input sample max |x| over phase 0 and the interpolated phases, shape (ch, n)."""
+        assert self._matrix is not None
         taps = 2 * self._half
         n_out = padded.shape[1] - taps + 1
         rows = -(-n_out // _FRAME)

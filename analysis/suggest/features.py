@@ -69,7 +69,7 @@ class IdentityMemo:
             hit = self._items.get(full)
             if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
                 self._items.move_to_end(full)
-                return hit[1]  # type: ignore[no-any-return]
+                return hit[1]
         value = compute()
         with self._lock:
             self._items[full] = (tuple(objects), value)  # holding them keeps their ids unique

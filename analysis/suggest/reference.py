@@ -257,6 +257,7 @@ def suggest(features: Features) -> list[Suggestion]:
 
 
 def _target_tone(s: Suggestion, f: Features) -> float:
+    assert f.mix is not None
     mix = f.mix.measurement
     mid_db, _ = band_spectra_db(mix)
     mix_rel = _relative_range_db(mid_db, float(mix.loudness.integrated_lufs), s.evidence["range"])
@@ -264,6 +265,7 @@ def _target_tone(s: Suggestion, f: Features) -> float:
 
 
 def _target_width(s: Suggestion, f: Features) -> float:
+    assert f.mix is not None
     mid_db, side_db = band_spectra_db(f.mix.measurement)
     low, high = RANGES_HZ[s.evidence["range"]]
     mix_width = range_level_db(side_db, low, high) - range_level_db(mid_db, low, high)
@@ -271,6 +273,7 @@ def _target_width(s: Suggestion, f: Features) -> float:
 
 
 def _target_dynamics(_s: Suggestion, f: Features) -> float:
+    assert f.mix is not None
     return short_term_spread_lu(f.mix.measurement)
 
 

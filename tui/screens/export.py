@@ -33,14 +33,8 @@ def find_export_session() -> Callable[..., Any] | None:
 
 
 def summary(result: Any) -> list[str]:
-    """What the export wrote, in the renderer's own words when it has them."""
-    try:
-        from mixreview.analysis.export import summary_lines
-
-        lines = summary_lines(result)
-    except (ImportError, AttributeError, KeyError, TypeError):
-        lines = [f"Exported to {getattr(result, 'folder', result)}"]
-    return [*lines, *getattr(result, "messages", ())]
+    """Where the export went, and the renderer's messages."""
+    return [f"Exported to {getattr(result, 'folder', result)}", *getattr(result, "messages", ())]
 
 
 def render_command(session: Path) -> str:

@@ -157,7 +157,7 @@ def spectra(
         for row, line in enumerate(chart):
             lines.append(_labelled(label if row == height - 1 else "", label_w, line))
     axis = [" "] * cols
-    positions = {}
+    positions: dict[int, str] = {}
     log_lo, log_hi = math.log10(centers_hz[0]), math.log10(centers_hz[-1])
 
     def col_of(freq: float) -> int:

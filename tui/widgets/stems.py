@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.widgets import Static
 
 from mixreview.tui.widgets.cursor_list import CursorList
@@ -158,15 +159,15 @@ class StemsPanel(CursorList):
     def row_count(self) -> int:
         return len(self.rows)
 
-    def layout(self, width: int) -> StemLayout:
+    def stem_layout(self, width: int) -> StemLayout:
         if self._layout is None or self._layout.width != width:
             self._layout = StemLayout.for_width(width)
             if self.header is not None:
                 self.header.update(self._layout.header())
         return self._layout
 
-    def on_resize(self, event) -> None:  # type: ignore[no-untyped-def]
-        self.layout(self.content_width)
+    def on_resize(self, event: events.Resize) -> None:
+        self.stem_layout(self.content_width)
         super().on_resize(event)
 
     def notify_style_update(self) -> None:
@@ -198,7 +199,7 @@ class StemsPanel(CursorList):
 
     def row_key(self, index: int, width: int) -> Hashable:
         row = self.rows[index]
-        lay = self.layout(width)
+        lay = self.stem_layout(width)
         r = self.readings.get(row.file, Reading())
         numbers = (number(r.peak_db), number(r.lufs)) if lay.numbers else ()
         corr = None if r.corr is None else corr_cell(r.corr, lay.corr_w)
@@ -215,7 +216,7 @@ class StemsPanel(CursorList):
 
     def row_segments(self, index: int, width: int) -> list[Segment]:
         row = self.rows[index]
-        lay = self.layout(width)
+        lay = self.stem_layout(width)
         st = self.styles_for_drawing()
         r = self.readings.get(row.file, Reading())
         space = Segment(" ")
