@@ -13,6 +13,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from mixreview.analysis.measure import MIN_LOUDNESS_S, StemOutcome
+from mixreview.analysis.meters.levels import FULL_SCALE, LevelsResult
 from mixreview.analysis.roles import is_default_name
 from mixreview.analysis.session import MAX_CHANNELS, Session, Stem
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
@@ -30,6 +31,12 @@ CHECK_IDS: tuple[CheckId, ...] = get_args(CheckId)
 
 CLIP_SAMPLES_MAX = 8  # matchering: more than 8 samples at full scale
 FLAT_TOP_SAMPLES_MAX = 128  # matchering: more than 128 samples at the same sub-full-scale peak
+TOP_PEAK_SHAPES_MAX = 100  # separate peaks at exactly the peak level, each shaped differently
+TOP_PEAK_EXACT_SHARE_MIN = 0.7  # of the peaks within 1e-5 of that level, the share within 1e-6
+LIMITER_FIX = (
+    "Bypass limiters and clippers on the track (and its bus) and export again; leave peak "
+    "control to the mix and mastering."
+)
 DC_OFFSET_MAX = 0.001  # -60 dBFS of DC
 SILENT_PEAK = 0.0
 NEAR_SILENT_PEAK_DBFS = -60.0
@@ -296,20 +303,9 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
                 f,
             )
         )
-    if lv.flat_top_samples > FLAT_TOP_SAMPLES_MAX and lv.sample_peak < 0.99996:
-        checks.append(
-            Check(
-                "limited",
-                "warning",
-                lv.flat_top_samples,
-                FLAT_TOP_SAMPLES_MAX,
-                f"{f}: {lv.flat_top_samples:,} samples sit flat at the same peak of "
-                f"{lv.sample_peak_dbfs:.2f} dBFS: a limiter or clipper is on the track.",
-                "Bypass limiters and clippers on the track (and its bus) and export again; leave "
-                "peak control to the mix and mastering.",
-                f,
-            )
-        )
+    limited = limited_check(f, lv)
+    if limited is not None:
+        checks.append(limited)
     dc = lv.dc_offset
     if abs(dc) > DC_OFFSET_MAX:
         checks.append(
@@ -320,12 +316,45 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
                 DC_OFFSET_MAX,
                 f"{f}: DC offset of {dc:+.4f} ({20 * np.log10(abs(dc)):.1f} dBFS); it eats "
                 "headroom and thumps at edits.",
-                "Remove the DC (a 20 Hz high-pass or a DC filter on the track) and export again.",
+                "Apply the assistant's high-pass suggestion on this stem, or remove the DC (a "
+                "20 Hz high-pass or a DC filter on the track) and export again.",
                 f,
             )
         )
     checks.extend(_stereo_checks(stem, outcome))
     return checks
+
+
+def limited_check(f: str, lv: LevelsResult) -> Check | None:
+    """A limiter or clipper on the track, below full scale: flat tops at the peak, or many
+    separate peaks stopping at exactly one level, each shaped differently (a look-ahead
+    limiter's ceiling; identical repeated hits have one shape)."""
+    if lv.sample_peak >= FULL_SCALE:
+        return None
+    if lv.flat_top_samples > FLAT_TOP_SAMPLES_MAX:
+        return Check(
+            "limited",
+            "warning",
+            lv.flat_top_samples,
+            FLAT_TOP_SAMPLES_MAX,
+            f"{f}: {lv.flat_top_samples:,} samples sit flat at the same peak of "
+            f"{lv.sample_peak_dbfs:.2f} dBFS: a limiter or clipper is on the track.",
+            LIMITER_FIX,
+            f,
+        )
+    sharp = lv.top_peaks_exact >= TOP_PEAK_EXACT_SHARE_MIN * lv.top_peaks
+    if lv.top_peak_shapes > TOP_PEAK_SHAPES_MAX and sharp:
+        return Check(
+            "limited",
+            "warning",
+            lv.top_peak_shapes,
+            TOP_PEAK_SHAPES_MAX,
+            f"{f}: {lv.top_peak_shapes:,} separate peaks, each shaped differently, stop at "
+            f"exactly {lv.sample_peak_dbfs:.2f} dBFS: a limiter's ceiling is on the track.",
+            LIMITER_FIX,
+            f,
+        )
+    return None
 
 
 def _stereo_checks(stem: Stem, outcome: StemOutcome) -> list[Check]:

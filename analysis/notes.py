@@ -208,7 +208,8 @@ def mastering_remarks(metrics: Mapping[str, Any], subtype: str, clipped: int = 0
             remarks.append(f"mono fold-down {loss:+.1f} LU: the mix holds up in mono.")
     if abs(metrics.get("dc_offset") or 0.0) > 0.001:
         remarks.append(
-            f"DC offset {metrics['dc_offset']:.4f}: a high-pass at mastering removes it."
+            f"DC offset {metrics['dc_offset']:.4f}: the stems' dc_offset checks say where it "
+            "comes from, and the high-pass suggested on each removes it there."
         )
     return remarks
 

@@ -99,7 +99,9 @@ def test_decisions_re_derive_the_others(flawed: Analysis, tmp_path: Path) -> Non
     assert all(s.id in now or s.id in solved for s in others)  # none vanishes unexplained
 
 
-def test_accepting_everything_lands_at_the_headroom_target(flawed: Analysis, tmp_path: Path) -> None:
+def test_accepting_everything_lands_at_the_headroom_target(
+    flawed: Analysis, tmp_path: Path
+) -> None:
     """Decide in queue order until nothing is pending; the chosen mix, rendered, peaks within
     1 dB of the target."""
     model = LiveModel(flawed)

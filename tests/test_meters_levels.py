@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy import signal
 
+from mixreview.analysis.checks import (
+    FLAT_TOP_SAMPLES_MAX,
+    TOP_PEAK_EXACT_SHARE_MIN,
+    TOP_PEAK_SHAPES_MAX,
+    limited_check,
+)
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, BandsMeter
-from mixreview.analysis.meters.levels import LevelsMeter
+from mixreview.analysis.meters.levels import (
+    TOP_PEAK_EXACT_TOLERANCE,
+    TOP_PEAK_TOLERANCE,
+    LevelsMeter,
+    LevelsResult,
+    shape_offsets,
+)
 from mixreview.analysis.meters.stereo import StereoMeter
 from mixreview.analysis.resample import StreamResampler
 from tests.conftest import SR, stereo, tone
+from tests.limiter_support import drums_and_bass, identical_hits, lookahead_limit
 
 BLOCK_SIZES = (37, 1000, 4096, 10**9)
 
@@ -50,6 +65,133 @@ def test_flat_tops_of_a_limited_signal() -> None:
     assert len(counts) == 1 and counts.pop() > 1000
     natural = feed(LevelsMeter(SR, 2), noise * 0.5, 4096)
     assert natural.flat_top_samples == 0
+
+
+PROGRAM_S = 240.0
+LIMITER_DRIVE_DB = 6.0  # the material's peaks go this far over the ceiling
+CEILING = np.float32(0.7)
+
+
+@pytest.fixture(scope="module")
+def program() -> np.ndarray:
+    """Four minutes of drums and bass, mono at 48 kHz, peaking at exactly 1."""
+    x = drums_and_bass(PROGRAM_S)
+    return x / np.abs(x).max()
+
+
+def levels_of(x: np.ndarray, block: int = 65536) -> LevelsResult:
+    data = np.asarray(x, np.float32)
+    data = data[:, None] if data.ndim == 1 else data
+    return feed(LevelsMeter(SR, data.shape[1]), data, block)
+
+
+def as_24_bit(x: np.ndarray) -> np.ndarray:
+    return (np.round(x.astype(np.float64) * 2**23) / 2**23).astype(np.float32)
+
+
+def pulses(heights: list[float], seed: int = 0, same_shape: bool = False) -> np.ndarray:
+    """One isolated peak per height, each inside its own random neighbourhood (under half the
+    peak), with silence between: separate peaks whose shapes differ unless ``same_shape``."""
+    rng = np.random.default_rng(seed)
+    reach = int(shape_offsets(SR)[-1])
+    around = rng.uniform(-0.5, 0.5, 2 * reach + 1) * CEILING
+    out = np.zeros(len(heights) * 4 * reach, np.float32)
+    for i, height in enumerate(heights):
+        if not same_shape:
+            around = rng.uniform(-0.5, 0.5, 2 * reach + 1) * CEILING
+        centre = (4 * i + 2) * reach
+        out[centre - reach : centre + reach + 1] = around
+        out[centre] = height
+    return out
+
+
+@pytest.mark.parametrize("ceiling_dbfs", [-3.0, -1.0, -0.3, -0.1])
+def test_lookahead_limiter_is_found_at_any_ceiling(
+    program: np.ndarray, ceiling_dbfs: float
+) -> None:
+    limited = lookahead_limit(
+        program * 10 ** ((ceiling_dbfs + LIMITER_DRIVE_DB) / 20), ceiling_dbfs
+    )
+    for delivered in (limited, as_24_bit(limited)):
+        result = levels_of(delivered)
+        assert result.sample_peak_dbfs == pytest.approx(ceiling_dbfs, abs=1e-4)
+        assert result.flat_top_samples <= FLAT_TOP_SAMPLES_MAX  # flat tops alone miss it
+        assert result.top_peak_shapes > 5 * TOP_PEAK_SHAPES_MAX
+        assert result.top_peaks_exact >= 0.99 * result.top_peaks
+        check = limited_check("Drums.wav", result)
+        assert check is not None and check.value == result.top_peak_shapes
+        assert f"{ceiling_dbfs:.2f} dBFS" in check.message
+
+
+def test_unlimited_program_is_not_limited(program: np.ndarray) -> None:
+    result = levels_of(program * 0.89)
+    assert result.top_peak_shapes <= 2
+    assert limited_check("Drums.wav", result) is None
+
+
+def test_identical_drum_hits_are_not_limited() -> None:
+    result = levels_of(identical_hits(300))
+    assert result.top_peaks == 300 and result.top_peaks_exact == 300
+    assert result.top_peak_shapes == 1  # every hit's neighbourhood repeats sample for sample
+    assert result.flat_top_samples == 0
+    assert limited_check("Drums.wav", result) is None
+
+
+def test_steady_tone_gliding_in_pitch_is_not_limited() -> None:
+    """A constant-amplitude sine touches its peak (to within 1e-5) every few cycles, with a shape
+    that changes with its pitch; but those tops spread down from the peak (their count grows with
+    the square root of the tolerance) instead of piling up at one exact value like a ceiling."""
+    seconds = PROGRAM_S
+    pitch_hz = 110.0 * 2.0 ** (2.0 * np.arange(round(seconds * SR)) / (seconds * SR))
+    glide = 0.5 * np.sin(2 * np.pi * np.mod(np.cumsum(pitch_hz / SR), 1.0))
+    result = levels_of(glide)
+    assert result.top_peak_shapes > TOP_PEAK_SHAPES_MAX
+    share = result.top_peaks_exact / result.top_peaks
+    assert share == pytest.approx(math.sqrt(TOP_PEAK_EXACT_TOLERANCE / TOP_PEAK_TOLERANCE), abs=0.1)
+    assert share < TOP_PEAK_EXACT_SHARE_MIN
+    assert limited_check("Synth.wav", result) is None
+
+
+def test_limited_threshold_on_distinct_peaks() -> None:
+    at_max = [float(CEILING)] * TOP_PEAK_SHAPES_MAX
+    under = levels_of(pulses(at_max))
+    assert (under.top_peaks, under.top_peak_shapes) == (TOP_PEAK_SHAPES_MAX,) * 2
+    assert limited_check("Keys.wav", under) is None
+    over = levels_of(pulses([*at_max, float(CEILING)]))
+    assert over.top_peak_shapes == TOP_PEAK_SHAPES_MAX + 1
+    check = limited_check("Keys.wav", over)
+    assert check is not None and check.threshold == TOP_PEAK_SHAPES_MAX
+    same = levels_of(pulses([float(CEILING)] * 5 * TOP_PEAK_SHAPES_MAX, same_shape=True))
+    assert same.top_peak_shapes == 1 and limited_check("Keys.wav", same) is None
+
+
+def test_limited_threshold_on_the_share_exactly_at_the_top() -> None:
+    exact = 2 * TOP_PEAK_SHAPES_MAX
+    just_under = float(np.float32(CEILING * (1 - 5 * TOP_PEAK_EXACT_TOLERANCE)))
+    allowed = math.floor(exact * (1 / TOP_PEAK_EXACT_SHARE_MIN - 1) + 1e-9)
+    for spread, flagged in ((allowed, True), (allowed + 1, False)):
+        result = levels_of(pulses([float(CEILING)] * exact + [just_under] * spread))
+        assert (result.top_peaks, result.top_peaks_exact) == (exact + spread, exact)
+        assert (limited_check("Keys.wav", result) is not None) == flagged
+
+
+def test_peaks_at_the_top_do_not_depend_on_block_size(program: np.ndarray) -> None:
+    left = lookahead_limit(program[: 5 * SR] * 2.0, -1.0)
+    right = lookahead_limit(program[7 * SR : 12 * SR] * 2.0, -1.0)
+    data = stereo(left, right)
+    data[1] = data[-2] = data.max()  # peaks at the very edges, judged against silence beyond
+    results = {
+        (r.top_peaks, r.top_peaks_exact, r.top_peak_shapes, r.flat_top_samples)
+        for r in (levels_of(data, b) for b in BLOCK_SIZES)
+    }
+    assert len(results) == 1
+    edges = pulses([float(CEILING)] * 4)
+    edges = np.concatenate([[0.0, CEILING], edges, [CEILING, 0.0, 0.0]]).astype(np.float32)
+    counts = {
+        (r.top_peaks, r.top_peak_shapes)
+        for r in (levels_of(edges, b) for b in (1, 7, *BLOCK_SIZES))
+    }
+    assert counts == {(6, 6)}
 
 
 def test_dc_and_nan() -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.checks import TOP_PEAK_SHAPES_MAX
+from tests.conftest import write
+from tests.limiter_support import drums_and_bass, identical_hits, lookahead_limit
 from tools.make_flawed_session import make_flawed_session
 
 DEMO = Path(__file__).resolve().parent.parent / "sample_sessions" / "demo_song"
@@ -51,6 +55,21 @@ def test_flaw_messages_quote_their_numbers(flawed: tuple[Analysis, dict[str, str
     assert "44,100 Hz" in checks["sample_rate_mismatch"].message
     assert checks["limited"].value > 128
     assert checks["dc_offset"].value == pytest.approx(0.02, abs=0.002)
+    assert "high-pass suggestion" in checks["dc_offset"].fix
     assert checks["channel_polarity"].value < -0.9
     assert "2.00 s shorter" in checks["length_mismatch"].message
     assert "bar" in checks["clipping"].message  # the manifest has a tempo: bars, not seconds
+
+
+def test_a_stem_through_a_lookahead_limiter_is_flagged(tmp_path: Path) -> None:
+    """Written as 24-bit WAV and read back through the whole analysis: the ceiling survives."""
+    drums = drums_and_bass(30.0, seed=4)
+    folder = tmp_path / "song"
+    folder.mkdir()
+    write(folder / "Drums.wav", lookahead_limit(drums * (2.0 / np.abs(drums).max()), -0.3))
+    write(folder / "Kick.wav", identical_hits(50, peak=0.5))
+    analysis = analyze(folder, workers=1, use_cache=False)
+    limited = [c for c in analysis.all_checks if c.id == "limited"]
+    assert [c.file for c in limited] == ["Drums.wav"]
+    assert limited[0].threshold == TOP_PEAK_SHAPES_MAX and limited[0].value > TOP_PEAK_SHAPES_MAX
+    assert "-0.30 dBFS" in limited[0].message

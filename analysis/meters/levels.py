@@ -1,7 +1,9 @@
-"""Sample-level facts of a stem: peak, RMS, DC, clipping, flat-topped limiting, NaN samples.
+"""Sample-level facts of a stem: peak, RMS, DC, clipping, limiting, NaN samples.
 
 One meter so the absolute value of each block is computed once. Series are kept per 100 ms
-segment (10 Hz) so later stages can say where in the song something happens.
+segment (10 Hz) so later stages can say where in the song something happens. Limiting shows two
+ways: flat tops (a clipper, or a limiter whose ceiling holds for two samples) and many separate
+peaks at exactly the same height with different shapes around them (a look-ahead limiter).
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ from mixreview.analysis.meters.segments import RowSegmenter, segment_frames
 FULL_SCALE = 0.99996  # 32767/32768 and 24-bit maxima count as full scale
 AT_MAX_TOLERANCE = 1e-5  # relative: samples within ~0.0001 dB of the peak sit "at" it
 SILENCE_DB = -200.0
+TOP_PEAK_TOLERANCE = 1e-5  # relative: a local peak this close to the sample peak sits at the top
+TOP_PEAK_EXACT_TOLERANCE = 1e-6  # relative: float32 rounding and a 24-bit step near full scale
+# neighbours each side (in samples at 48 kHz) whose values fingerprint a peak's shape
+SHAPE_OFFSETS_48K = (1, 4, 16, 64)
+SHAPE_STEPS = 32  # a neighbour is read in steps of 1/32 of the peak's height
+SHAPE_LIMIT = 1.5  # ...clamped to +-1.5 peak heights, so 7 bits hold it
+_SHAPE_BITS = 7
 
 
 def amp_to_db(value: float | np.ndarray) -> float | np.ndarray:
@@ -53,6 +62,9 @@ class LevelsResult:
     longest_clip_run: int
     over_full_scale_samples: int
     flat_top_samples: int
+    top_peaks: int  # separate local peaks within TOP_PEAK_TOLERANCE of the peak below full scale
+    top_peaks_exact: int  # of those, the ones within TOP_PEAK_EXACT_TOLERANCE
+    top_peak_shapes: int  # distinct neighbourhoods among the exact ones
     nan_samples: int
     peak_series: np.ndarray  # linear peak per 100 ms segment (all channels)
     mean_square_series: np.ndarray  # mean square per 100 ms segment (channel average)
@@ -93,8 +105,105 @@ class LevelsResult:
         return self.sample_peak_dbfs - self.active_rms_dbfs
 
 
+def shape_offsets(sample_rate: int) -> np.ndarray:
+    """Sample offsets, both sides, whose values fingerprint a peak (the same times at any rate)."""
+    side = np.unique([max(1, round(k * sample_rate / 48000)) for k in SHAPE_OFFSETS_48K])
+    return np.concatenate([-side[::-1], side]).astype(np.int64)
+
+
+class TopPeaks:
+    """Separate local peaks of |x| at the sample peak below full scale, each with a fingerprint of
+    its neighbourhood, so a limiter's ceiling (many peaks at exactly one height, each shaped
+    differently) can be told from repeated identical hits (the same shape each time).
+
+    A tail of samples is carried across blocks and a peak is judged once its neighbours have
+    arrived, so the block size never changes the result.
+    """
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self._offsets = shape_offsets(sample_rate)
+        self._reach = int(self._offsets[-1])
+        self._window = np.concatenate([[0, -1, 1], self._offsets])  # the peak, its neighbours
+        self._weights = np.int64(1) << (_SHAPE_BITS * np.arange(len(self._offsets), dtype=np.int64))
+        self._tail = np.zeros((channels, 2 * self._reach), np.float32)
+        self._top = 0.0
+        self._heights: list[np.ndarray] = []
+        self._shapes: list[np.ndarray] = []
+
+    def update(self, rows: np.ndarray, mag: np.ndarray, block_top: float) -> None:
+        """Feed (channels, n) samples, their magnitudes, and the largest one below full scale."""
+        if block_top > self._top:
+            self._top = block_top
+            self._prune()
+        floor = self._top * (1 - TOP_PEAK_TOLERANCE)
+        pending = self._tail[:, self._reach :]
+        if self._top > 0 and (block_top >= floor or float(np.abs(pending).max()) >= floor):
+            heights, shapes = self._find(rows, mag, floor)
+            self._heights.append(heights)
+            self._shapes.append(shapes)
+        width = self._tail.shape[1]
+        if rows.shape[1] >= width:
+            self._tail = rows[:, -width:].copy()
+        else:
+            self._tail = np.concatenate([self._tail, rows], axis=1)[:, -width:]
+
+    def _prune(self) -> None:
+        """Drop peaks that fell out of the tolerance when the top rose."""
+        if not self._heights:
+            return
+        heights, shapes = np.concatenate(self._heights), np.concatenate(self._shapes)
+        keep = heights >= self._top * (1 - TOP_PEAK_TOLERANCE)
+        self._heights, self._shapes = [heights[keep]], [shapes[keep]]
+
+    def _take(self, rows: np.ndarray, ch: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """Samples at ``pos`` of the tail followed by ``rows`` (without joining them)."""
+        width = self._tail.shape[1]
+        from_tail = self._tail[ch, np.minimum(pos, width - 1)]
+        from_rows = rows[ch, np.maximum(pos - width, 0)]
+        return np.where(pos < width, from_tail, from_rows)
+
+    def _find(
+        self, rows: np.ndarray, mag: np.ndarray, floor: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Heights and shapes of the peaks at or above ``floor`` whose neighbours have all arrived:
+        the tail's last ``reach`` samples and all of ``rows`` but its last ``reach``."""
+        reach, n = self._reach, rows.shape[1]
+        pending = np.abs(self._tail[:, reach : reach + n])
+        t_ch, t_pos = np.divmod(np.flatnonzero(pending >= floor), pending.shape[1])
+        settled = max(n - reach, 0)
+        b_ch, b_pos = np.divmod(np.flatnonzero(mag[:, :settled] >= floor), max(settled, 1))
+        ch = np.concatenate([t_ch, b_ch])
+        pos = np.concatenate([t_pos + reach, b_pos + 2 * reach])
+        around = self._take(rows, ch[:, None], pos[:, None] + self._window[None, :])
+        height = np.abs(around[:, 0])
+        peak = (height > np.abs(around[:, 1])) & (height >= np.abs(around[:, 2]))
+        peak &= height < FULL_SCALE
+        height, around = height[peak], around[peak]
+        relative = around[:, 3:] * (np.sign(around[:, :1]) / height[:, None])
+        steps = np.rint(np.minimum(np.maximum(relative, -SHAPE_LIMIT), SHAPE_LIMIT) * SHAPE_STEPS)
+        shapes = (steps.astype(np.int64) + (1 << (_SHAPE_BITS - 1))) @ self._weights
+        return height, shapes
+
+    def result(self) -> tuple[int, int, int]:
+        """(peaks at the top, of those exactly at it, distinct shapes among the exact ones).
+
+        The last ``reach`` samples are judged with silence after the end, as the first ones are
+        with silence before the start.
+        """
+        if self._top <= 0:
+            return 0, 0, 0
+        silence = np.zeros((len(self._tail), self._reach), np.float32)
+        floor = self._top * (1 - TOP_PEAK_TOLERANCE)
+        last = self._find(silence, silence, floor)
+        heights = np.concatenate([*self._heights, last[0]])
+        shapes = np.concatenate([*self._shapes, last[1]])
+        near = heights >= floor
+        exact = heights >= self._top * (1 - TOP_PEAK_EXACT_TOLERANCE)
+        return int(near.sum()), int(exact.sum()), len(np.unique(shapes[exact]))
+
+
 class LevelsMeter:
-    """Streams sample peak, mean square, DC, clipped runs and flat tops at the peak."""
+    """Streams sample peak, mean square, DC, clipped runs, flat tops and the peaks at the top."""
 
     def __init__(self, sample_rate: int, channels: int) -> None:
         self.channels = channels
@@ -114,6 +223,7 @@ class LevelsMeter:
         self._prev_at_top = np.zeros(channels, dtype=bool)
         self._prev_counted = np.zeros(channels, dtype=bool)
         self._prev_abs = np.zeros(channels, dtype=np.float32)
+        self._top_peaks = TopPeaks(sample_rate, channels)
         self._peaks: list[np.ndarray] = []
         self._squares_series: list[np.ndarray] = []
         self._clips: list[np.ndarray] = []
@@ -146,6 +256,12 @@ class LevelsMeter:
             self._longest = max(self._longest, int(self._current_run.max(initial=0)))
             self._current_run[:] = 0
         self._update_flat_tops(mag.T, block_max)
+        block_top = (
+            block_max
+            if block_max < FULL_SCALE
+            else float(np.max(mag, where=mag < FULL_SCALE, initial=0.0))
+        )
+        self._top_peaks.update(rows, mag, block_top)
         frame_peak = np.maximum.reduce(mag, axis=0)
         clips = clip_frames if clip_frames is not None else np.zeros(rows.shape[1], np.float32)
         segs = self._segmenter.push(np.stack([frame_peak, frame_squares, clips]))
@@ -221,6 +337,7 @@ class LevelsMeter:
             self._reduce(rest)
         self._longest = max(self._longest, int(self._current_run.max(initial=0)))
         n = max(self._frames, 1)
+        top_peaks, top_exact, top_shapes = self._top_peaks.result()
 
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
@@ -236,6 +353,9 @@ class LevelsMeter:
             longest_clip_run=self._longest,
             over_full_scale_samples=self._over,
             flat_top_samples=self._flat if self._top > 0 else 0,
+            top_peaks=top_peaks,
+            top_peaks_exact=top_exact,
+            top_peak_shapes=top_shapes,
             nan_samples=self._nan,
             peak_series=cat(self._peaks, np.float32),
             mean_square_series=cat(self._squares_series, np.float64),

@@ -11,83 +11,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixreview.analysis.meters.loudness import integrated_from_energy
 from mixreview.analysis.roles import ROLE_LABELS
 from mixreview.analysis.suggest.features import Features, StemFeatures
+from mixreview.analysis.suggest.levels import (
+    MAX_GAIN_DB,
+    ROLE_RANGES_LU,
+    predicted_relative,
+    relative_level,
+    severity_of,
+    solve_gain,
+)
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
+from mixreview.analysis.suggest.section_balance import section_gaps, target_section_gap
 
-# Loudness of a stem relative to the mix while it plays, in LU: a broad window per role.
-ROLE_RANGES_LU: dict[str, tuple[float, float]] = {
-    "lead_vocal": (-7.0, -1.0),
-    "kick": (-11.0, -3.0),
-    "snare": (-12.0, -3.0),
-    "drums": (-8.0, -1.0),
-    "bass": (-11.0, -3.0),
-    "hats": (-24.0, -9.0),
-    "backing_vocal": (-17.0, -6.0),
-    "guitar": (-17.0, -3.0),
-    "keys": (-17.0, -3.0),
-    "synth": (-16.0, -3.0),
-    "pad": (-22.0, -7.0),
-    "fx": (-28.0, -6.0),
-}
+__all__ = [
+    "HEADROOM_TARGET_DBTP",
+    "ROLE_RANGES_LU",
+    "BalanceMove",
+    "predicted_relative",
+    "relative_level",
+    "solve_balance",
+    "solve_gain",
+    "suggest",
+]
+
 BALANCE_MARGIN_LU = 1.5
 BALANCE_HIGH_LU = 10.0  # "a stem 10 LU out of place" breaks the mix: high importance
 BALANCE_MEDIUM_LU = 4.0  # outside the window by more than this before the rule speaks
-SECTION_ROLES = ("lead_vocal", "kick", "snare", "bass", "drums", "synth")
-SECTION_GAP_LU = 3.0  # 1-3 LU is noticeable, over 3 LU significant (FACTS.md)
-SECTION_MIN_S = 4.0
-SECTION_MIN_ACTIVE = 0.5
 MIN_ACTIVE_FRAMES = 30  # 3 s of playing before a balance is judged
 HEADROOM_TARGET_DBTP = -6.0
 HEADROOM_TOLERANCE_DB = 0.5
-MAX_GAIN_DB = 18.0
-SOLVE_STEPS = 12  # bisection over ±18 dB: 36 / 2**12 < 0.01 dB, under the 0.1 dB shown
 BALANCE_STEP_GAIN = 4.0  # LU²: a step of the joint solve must remove at least this much
 BALANCE_GAIN_PENALTY = 0.3  # LU² per dB of gain: of two equal fixes, the smaller move wins
-
-
-def _masked(energy: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.where(mask, energy, 0.0)
-
-
-def relative_level(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray) -> float:
-    """Stem loudness minus mix loudness over the frames in ``mask`` (LU); -inf if silent."""
-    stem_lufs = integrated_from_energy(_masked(stem.energy, mask))
-    mix_lufs = integrated_from_energy(_masked(mix.energy, mask))
-    if not (np.isfinite(stem_lufs) and np.isfinite(mix_lufs)):
-        return float("-inf")
-    return stem_lufs - mix_lufs
-
-
-def predicted_relative(
-    stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, gain_db: float
-) -> float:
-    """Relative level after a gain on the stem, mixing energies as uncorrelated."""
-    factor = 10.0 ** (gain_db / 10.0)
-    stem_e = _masked(stem.energy, mask)
-    mix_e = np.maximum(_masked(mix.energy, mask) + (factor - 1.0) * stem_e, 0.0)
-    stem_lufs = integrated_from_energy(stem_e * factor)
-    mix_lufs = integrated_from_energy(mix_e)
-    return stem_lufs - mix_lufs
-
-
-def solve_gain(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, goal_lu: float) -> float:
-    """The gain (dB) that brings the stem's relative level to ``goal_lu`` (bisection)."""
-    low, high = -MAX_GAIN_DB, MAX_GAIN_DB
-    for _ in range(SOLVE_STEPS):
-        middle = (low + high) / 2
-        if predicted_relative(stem, mix, mask, middle) < goal_lu:
-            low = middle
-        else:
-            high = middle
-    return round((low + high) / 2, 1)
-
-
-def _severity(distance_lu: float, high: float, medium: float) -> Severity:
-    if distance_lu > high:
-        return "high"
-    return "medium" if distance_lu > medium else "low"
 
 
 def _label(stem: StemFeatures) -> str:
@@ -228,7 +183,7 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
     # how far out of place: the window distance, or the move the whole mix asks of it (a stem
     # that dominates the mix sits near 0 LU, just over its window, yet needs a large cut)
     out_of_place = max(distance, abs(gain_db))
-    severity = _severity(out_of_place, BALANCE_HIGH_LU, BALANCE_MEDIUM_LU)
+    severity = severity_of(out_of_place, BALANCE_HIGH_LU, BALANCE_MEDIUM_LU)
     side = "below" if rel < low else "above"
     others = [f for f in move.after]
     context = " with the other balance changes suggested here" if len(others) else ""
@@ -259,77 +214,6 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
         target=Target("relative_level_lu", rel, alone, "higher" if gain_db > 0 else "lower", "LU"),
         rule="balance",
     )
-
-
-def _section_mask(features: Features, start_s: float, end_s: float) -> np.ndarray:
-    mask = np.zeros(features.frames, dtype=bool)
-    mask[round(start_s * 10) : round(end_s * 10)] = True
-    return mask
-
-
-def _section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
-    mix = features.mix
-    if stem.role not in SECTION_ROLES or mix is None or len(features.sections) < 2:
-        return []
-    found: list[Suggestion] = []
-    for section in features.sections:
-        if section.duration_s < SECTION_MIN_S:
-            continue
-        inside = _section_mask(features, section.start_s, section.end_s)
-        here = stem.active & inside
-        if here.sum() < SECTION_MIN_ACTIVE * inside.sum():
-            continue
-        outside = stem.active & ~inside
-        if outside.sum() < MIN_ACTIVE_FRAMES:
-            continue
-        rel_here = relative_level(stem, mix, here)
-        rel_rest = relative_level(stem, mix, outside)
-        if not (np.isfinite(rel_here) and np.isfinite(rel_rest)):
-            continue
-        gap = rel_here - rel_rest
-        if abs(gap) <= SECTION_GAP_LU:
-            continue
-        gain_db = solve_gain(stem, mix, here, rel_rest)
-        predicted = predicted_relative(stem, mix, here, gain_db) - rel_rest
-        if abs(predicted) > 1.0:
-            continue
-        verb = "drops" if gap < 0 else "jumps"
-        why = (
-            f"In {section.name} ({section.start_s:.1f}-{section.end_s:.1f} s) {stem.file} "
-            f"{verb} to {rel_here:+.1f} LU against the mix, {abs(gap):.1f} LU "
-            f"{'below' if gap < 0 else 'above'} where it sits in the rest of the song "
-            f"({rel_rest:+.1f} LU). {gain_db:+.1f} dB in {section.name} keeps it level."
-        )
-        found.append(
-            Suggestion(
-                kind="section_gain",
-                stems=(stem.file,),
-                params={
-                    "segments": [
-                        {
-                            "start_s": round(section.start_s, 3),
-                            "end_s": round(section.end_s, 3),
-                            "gain_db": gain_db,
-                        }
-                    ],
-                    "ramp_ms": 20.0,
-                },
-                severity=_severity(abs(gap), 7.0, 4.5),
-                category="technical",
-                why=why,
-                evidence={
-                    "section_relative_lu": round(rel_here, 2),
-                    "rest_relative_lu": round(rel_rest, 2),
-                    "gap_lu": round(gap, 2),
-                    "impact": round(abs(gap), 2),
-                },
-                target=Target("section_gap_lu", abs(gap), abs(predicted), "lower", "LU"),
-                rule="section_balance",
-                section=section.name,
-                section_span_s=(section.start_s, section.end_s),
-            )
-        )
-    return found
 
 
 def _peak_after(features: Features, moves: list[BalanceMove]) -> float:
@@ -395,7 +279,7 @@ def suggest(features: Features) -> list[Suggestion]:
     moves = solve_balance(features)
     found = [_balance(features, move) for move in moves]
     for stem in features.stems.values():
-        found.extend(_section_gaps(features, stem))
+        found.extend(section_gaps(features, stem))
     headroom = _headroom(features, moves)
     if headroom is not None:
         found.append(headroom)
@@ -408,22 +292,6 @@ def _target_relative(s: Suggestion, f: Features) -> float:
     return relative_level(stem, f.mix, stem.active)
 
 
-def _target_section_gap(s: Suggestion, f: Features) -> float:
-    """The largest gap left over the suggestion's sections (one segment per section)."""
-    assert f.mix is not None
-    stem = f.stems[s.stems[0]]
-    gaps = []
-    for segment in s.params.get("segments", []):
-        inside = _section_mask(f, float(segment["start_s"]), float(segment["end_s"]))
-        gaps.append(
-            abs(
-                relative_level(stem, f.mix, stem.active & inside)
-                - relative_level(stem, f.mix, stem.active & ~inside)
-            )
-        )
-    return max(gaps, default=0.0)
-
-
 def _target_headroom(_s: Suggestion, f: Features) -> float:
     assert f.mix is not None
     return float(f.mix.measurement.true_peak.true_peak_dbtp)
@@ -431,7 +299,7 @@ def _target_headroom(_s: Suggestion, f: Features) -> float:
 
 TARGETS = {
     "balance": _target_relative,
-    "section_balance": _target_section_gap,
+    "section_balance": target_section_gap,
     "headroom": _target_headroom,
     "headroom_trim": _target_headroom,
 }

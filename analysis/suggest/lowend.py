@@ -711,7 +711,15 @@ def _tilt(features: Features, stem: StemFeatures) -> Suggestion | None:
             "role_window_db_per_octave": [low, high],
             "impact": round(abs(slope - bound), 2),
         },
-        target=Target("tilt_db_per_octave", slope, predicted, f"closer:{bound}", "dB/oct"),
+        target=Target(
+            "tilt_db_per_octave",
+            slope,
+            predicted,
+            # a prediction that reaches the window promises to land in it; one that cannot
+            # (the shelf's gain is capped) promises to come closer to its edge
+            f"within:{low}..{high}" if low <= predicted <= high else f"closer:{bound}",
+            "dB/oct",
+        ),
         rule="tilt",
     )
 

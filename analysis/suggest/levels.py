@@ -1,0 +1,75 @@
+"""Levels against the mix: the measure the balance and section rules share.
+
+A stem's level is its gated loudness (BS.1770) over the frames where it plays, minus the mix's
+over the same frames. Predictions treat stems as uncorrelated (energies add), which is what the
+K-weighted energy series allow without another pass over the audio.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mixreview.analysis.meters.loudness import integrated_from_energy
+from mixreview.analysis.suggest.features import StemFeatures
+from mixreview.analysis.suggest.model import Severity
+
+# Loudness of a stem relative to the mix while it plays, in LU: a broad window per role.
+ROLE_RANGES_LU: dict[str, tuple[float, float]] = {
+    "lead_vocal": (-7.0, -1.0),
+    "kick": (-11.0, -3.0),
+    "snare": (-12.0, -3.0),
+    "drums": (-8.0, -1.0),
+    "bass": (-11.0, -3.0),
+    "hats": (-24.0, -9.0),
+    "backing_vocal": (-17.0, -6.0),
+    "guitar": (-17.0, -3.0),
+    "keys": (-17.0, -3.0),
+    "synth": (-16.0, -3.0),
+    "pad": (-22.0, -7.0),
+    "fx": (-28.0, -6.0),
+}
+MAX_GAIN_DB = 18.0
+SOLVE_STEPS = 12  # bisection over ±18 dB: 36 / 2**12 < 0.01 dB, under the 0.1 dB shown
+
+
+def _masked(energy: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.where(mask, energy, 0.0)
+
+
+def relative_level(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray) -> float:
+    """Stem loudness minus mix loudness over the frames in ``mask`` (LU); -inf if silent."""
+    stem_lufs = integrated_from_energy(_masked(stem.energy, mask))
+    mix_lufs = integrated_from_energy(_masked(mix.energy, mask))
+    if not (np.isfinite(stem_lufs) and np.isfinite(mix_lufs)):
+        return float("-inf")
+    return stem_lufs - mix_lufs
+
+
+def predicted_relative(
+    stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, gain_db: float
+) -> float:
+    """Relative level after a gain on the stem, mixing energies as uncorrelated."""
+    factor = 10.0 ** (gain_db / 10.0)
+    stem_e = _masked(stem.energy, mask)
+    mix_e = np.maximum(_masked(mix.energy, mask) + (factor - 1.0) * stem_e, 0.0)
+    stem_lufs = integrated_from_energy(stem_e * factor)
+    mix_lufs = integrated_from_energy(mix_e)
+    return stem_lufs - mix_lufs
+
+
+def solve_gain(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, goal_lu: float) -> float:
+    """The gain (dB) that brings the stem's relative level to ``goal_lu`` (bisection)."""
+    low, high = -MAX_GAIN_DB, MAX_GAIN_DB
+    for _ in range(SOLVE_STEPS):
+        middle = (low + high) / 2
+        if predicted_relative(stem, mix, mask, middle) < goal_lu:
+            low = middle
+        else:
+            high = middle
+    return round((low + high) / 2, 1)
+
+
+def severity_of(distance_lu: float, high: float, medium: float) -> Severity:
+    if distance_lu > high:
+        return "high"
+    return "medium" if distance_lu > medium else "low"

@@ -1,0 +1,200 @@
+"""Section jumps: a foreground part's level that drops or jumps in one kind of section.
+
+Sections of one kind (Chorus 1 and Chorus 2, A and A2) are compared with each other first: one
+that stands apart from its siblings is a jump. Then each kind is compared with the rest of the
+song, all its sections together, so a drop in both choruses (half the song) still shows in full
+instead of being diluted into "the rest". Which side is out of place is read from the part's role
+window: the kind whose level lies outside it gets the change, and when both lie inside, the
+difference is the arrangement's and nothing is said. A kind with one section (an intro, an
+outro, a bridge) is compared with the rest as before. Thresholds: docs/rules/balance.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from mixreview.analysis.sections import Section
+from mixreview.analysis.suggest.features import Features, StemFeatures
+from mixreview.analysis.suggest.levels import (
+    ROLE_RANGES_LU,
+    predicted_relative,
+    relative_level,
+    severity_of,
+    solve_gain,
+)
+from mixreview.analysis.suggest.model import Suggestion, Target
+
+SECTION_ROLES = ("lead_vocal", "kick", "snare", "bass", "drums", "synth")
+SECTION_GAP_LU = 3.0  # 1-3 LU is noticeable, over 3 LU significant (FACTS.md)
+SECTION_MIN_S = 4.0
+SECTION_MIN_ACTIVE = 0.5
+WINDOW_MARGIN_LU = 1.5  # a kind's level this far outside the role's window is out of place
+MIN_ACTIVE_FRAMES = 30
+
+
+def section_kind(name: str) -> str:
+    """What repeats: "Chorus 2" and "Chorus" are one kind, "A2" and "A" another."""
+    return re.sub(r"[\s_-]*\d+$", "", name.strip()).strip().lower() or name.lower()
+
+
+def section_mask(features: Features, start_s: float, end_s: float) -> np.ndarray:
+    mask = np.zeros(features.frames, dtype=bool)
+    mask[round(start_s * 10) : round(end_s * 10)] = True
+    return mask
+
+
+def _mask_of(features: Features, sections: Sequence[Section]) -> np.ndarray:
+    mask = np.zeros(features.frames, dtype=bool)
+    for section in sections:
+        mask |= section_mask(features, section.start_s, section.end_s)
+    return mask
+
+
+def _outside_window(rel: float, role: str) -> float:
+    low, high = ROLE_RANGES_LU.get(role, (-np.inf, np.inf))
+    return max(low - rel, rel - high, 0.0)
+
+
+def _suggestion(
+    features: Features,
+    stem: StemFeatures,
+    sections: Sequence[Section],
+    rel_here: float,
+    rel_ref: float,
+    compared_with: str,
+    reference: Sequence[Section] | None = None,
+) -> Suggestion | None:
+    mix = features.mix
+    assert mix is not None
+    here = stem.active & _mask_of(features, sections)
+    gap = rel_here - rel_ref
+    gain_db = solve_gain(stem, mix, here, rel_ref)
+    predicted = predicted_relative(stem, mix, here, gain_db) - rel_ref
+    if abs(predicted) > 1.0:
+        return None
+    names = " and ".join(s.name for s in sections)
+    spans = ", ".join(f"{s.start_s:.1f}-{s.end_s:.1f} s" for s in sections)
+    verb = "drops" if gap < 0 else "jumps"
+    why = (
+        f"In {names} ({spans}) {stem.file} {verb} to {rel_here:+.1f} LU against the mix, "
+        f"{abs(gap):.1f} LU {'below' if gap < 0 else 'above'} where it sits in {compared_with} "
+        f"({rel_ref:+.1f} LU). {gain_db:+.1f} dB in {names} keeps it level."
+    )
+    return Suggestion(
+        kind="section_gain",
+        stems=(stem.file,),
+        params={
+            "segments": [
+                {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "gain_db": gain_db}
+                for s in sections
+            ],
+            "ramp_ms": 20.0,
+        },
+        severity=severity_of(abs(gap), 7.0, 4.5),
+        category="technical",
+        why=why,
+        evidence={
+            "section_relative_lu": round(rel_here, 2),
+            "rest_relative_lu": round(rel_ref, 2),
+            "compared_with": compared_with,
+            "segments_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in sections],
+            "reference_spans_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in reference]
+            if reference
+            else None,
+            "gap_lu": round(gap, 2),
+            "impact": round(abs(gap), 2),
+        },
+        target=Target("section_gap_lu", abs(gap), abs(predicted), "lower", "LU"),
+        rule="section_balance",
+        section=", ".join(s.name for s in sections),
+        section_span_s=(sections[0].start_s, sections[0].end_s),
+    )
+
+
+def _kinds(features: Features, stem: StemFeatures) -> dict[str, list[Section]]:
+    """The sections where the part plays enough to be judged, by kind."""
+    kinds: dict[str, list[Section]] = {}
+    for section in features.sections:
+        if section.duration_s < SECTION_MIN_S:
+            continue
+        inside = section_mask(features, section.start_s, section.end_s)
+        if (stem.active & inside).sum() >= SECTION_MIN_ACTIVE * inside.sum():
+            kinds.setdefault(section_kind(section.name), []).append(section)
+    return kinds
+
+
+def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
+    """The part's section jumps: against same-kind sections, then kind against the rest."""
+    mix = features.mix
+    if stem.role not in SECTION_ROLES or mix is None or len(features.sections) < 2:
+        return []
+    kinds = _kinds(features, stem)
+    found: list[Suggestion] = []
+    flagged: set[str] = set()
+    for sections in kinds.values():
+        if len(sections) < 2:
+            continue
+        for section in sections:
+            siblings = [s for s in sections if s is not section]
+            here = stem.active & section_mask(features, section.start_s, section.end_s)
+            there = stem.active & _mask_of(features, siblings)
+            rel_here, rel_there = (relative_level(stem, mix, m) for m in (here, there))
+            finite = np.isfinite(rel_here) and np.isfinite(rel_there)
+            if finite and abs(rel_here - rel_there) > SECTION_GAP_LU:
+                names = " and ".join(s.name for s in siblings)
+                made = _suggestion(features, stem, [section], rel_here, rel_there, names, siblings)
+                if made is not None:
+                    found.append(made)
+                    flagged.add(section.name)
+    for kind, sections in kinds.items():
+        sections = [s for s in sections if s.name not in flagged]
+        if not sections:
+            continue
+        inside = _mask_of(features, sections)
+        here, rest = stem.active & inside, stem.active & ~inside
+        if rest.sum() < MIN_ACTIVE_FRAMES:
+            continue
+        rel_here, rel_rest = relative_level(stem, mix, here), relative_level(stem, mix, rest)
+        if not (np.isfinite(rel_here) and np.isfinite(rel_rest)):
+            continue
+        if abs(rel_here - rel_rest) <= SECTION_GAP_LU:
+            continue
+        if len(kinds[kind]) > 1:
+            # a repeated kind: only when it is the side out of its role's window
+            out_here = _outside_window(rel_here, stem.role)
+            if out_here <= WINDOW_MARGIN_LU or out_here <= _outside_window(rel_rest, stem.role):
+                continue
+        made = _suggestion(features, stem, sections, rel_here, rel_rest, "the rest of the song")
+        if made is not None:
+            found.append(made)
+    return found
+
+
+def _spans_mask(f: Features, spans: Sequence[Sequence[float]]) -> np.ndarray:
+    mask = np.zeros(f.frames, dtype=bool)
+    for start_s, end_s in spans:
+        mask |= section_mask(f, float(start_s), float(end_s))
+    return mask
+
+
+def _gap(f: Features, stem: StemFeatures, evidence: dict, fallback: list) -> float:  # type: ignore[type-arg]
+    """The gap one comparison measures: its sections against its reference (or the rest)."""
+    assert f.mix is not None
+    inside = _spans_mask(f, evidence.get("segments_s") or fallback)
+    spans = evidence.get("reference_spans_s")
+    reference = _spans_mask(f, spans) if spans else ~inside
+    return abs(
+        relative_level(stem, f.mix, stem.active & inside)
+        - relative_level(stem, f.mix, stem.active & reference)
+    )
+
+
+def target_section_gap(s: Suggestion, f: Features) -> float:
+    """The largest gap left among the comparisons the suggestion answers."""
+    stem = f.stems[s.stems[0]]
+    segments = [[g["start_s"], g["end_s"]] for g in s.params.get("segments", [])]
+    parts = s.evidence.get("sections") or [s.evidence]
+    return max((_gap(f, stem, part, segments) for part in parts), default=0.0)
