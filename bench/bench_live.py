@@ -22,7 +22,7 @@ from mixreview.analysis.samples import bundled_session
 from mixreview.analysis.suggest.live import LiveModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_analyze import generate  # noqa: E402
+from bench_analyze import generate
 
 
 def run(analysis: Analysis, decisions: int, folder: Path) -> tuple[list[float], int, float]:
