@@ -61,6 +61,7 @@ class BalanceMove:
     window: tuple[float, float]
     distance_lu: float
     after: tuple[str, ...]  # the moves made before this one
+    lifted: tuple[str, ...] = ()  # stems the solve brings into their windows without a move
 
 
 def _window_distance(rel: float, window: tuple[float, float]) -> float:
@@ -157,6 +158,15 @@ def solve_balance(features: Features) -> list[BalanceMove]:
     for f, gain in zip(files, gains_db, strict=True):
         final_energy += (10.0 ** (gain / 10.0) - 1.0) * candidates[f].energy
     final_mix = StemFeatures.with_energy(mix, np.maximum(final_energy, 0.0))
+    moved = {f for f in order}
+    lifted = tuple(
+        f for f in files
+        if f not in moved
+        and _window_distance(relative_level(candidates[f], mix, candidates[f].active),
+                             ROLE_RANGES_LU[candidates[f].role]) > BALANCE_MARGIN_LU
+        and _window_distance(relative_level(candidates[f], final_mix, candidates[f].active),
+                             ROLE_RANGES_LU[candidates[f].role]) <= BALANCE_MARGIN_LU
+    )  # fmt: skip
     moves: list[BalanceMove] = []
     for f in order:
         gain = round(float(gains_db[files.index(f)]), 1)
@@ -171,6 +181,7 @@ def solve_balance(features: Features) -> list[BalanceMove]:
                 relative_level(st, final_mix, st.active) + gain,
                 window, _window_distance(rel_now, window),
                 tuple(m.file for m in moves),
+                lifted if not moves else (),
             )
         )  # fmt: skip
     return moves
@@ -194,6 +205,11 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
         + f". Solved for all stems together, {gain_db:+.1f} dB brings it to about "
         f"{move.predicted_lu:+.1f} LU{context}."
     )
+    if move.lifted:
+        why += (
+            f" It dominates the mix: with it this loud, {', '.join(move.lifted)} sit outside "
+            "their windows, and this change brings them back without a change of their own."
+        )
     alone = predicted_relative(stem, features.mix, stem.active, gain_db) if features.mix else rel
     return Suggestion(
         kind="gain",
@@ -209,6 +225,7 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
             "distance_lu": round(distance, 2),
             "active_s": round(float(stem.active.sum()) / 10, 1),
             "solved_after": list(move.after),
+            "brings_back": list(move.lifted),
             "impact": round(out_of_place, 2),
         },
         target=Target("relative_level_lu", rel, alone, "higher" if gain_db > 0 else "lower", "LU"),
