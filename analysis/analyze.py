@@ -22,6 +22,7 @@ from mixreview.analysis.reference import (
     measure_reference,
     specs_from,
 )
+from mixreview.analysis.reference_doubts import judge_references
 from mixreview.analysis.sections import Section, session_sections
 from mixreview.analysis.session import Session, Stem, load_session
 from mixreview.analysis.state import state_dir
@@ -98,6 +99,7 @@ def analyze(
     progress: Progress | None = None,
     use_cache: bool = True,
     references: Sequence[str | os.PathLike[str]] = (),
+    trust_references: bool = False,
 ) -> Analysis:
     """Measure and check every stem, the mix and the reference tracks (the manifest's and
     ``references``, each ``FILE`` or ``FILE:WEIGHT``). ``progress(done, total, label)``."""
@@ -132,6 +134,9 @@ def analyze(
         tasks.append(Task(f"{REFERENCE_KEY}{index}", measure_reference, (spec, session.duration_s)))
     results = run_tasks(tasks, workers or default_workers(), progress)
     reference_reports = tuple(results.pop(f"{REFERENCE_KEY}{index}") for index in range(len(specs)))
+    reference_reports = judge_references(
+        reference_reports, mix, session.path, trust=trust_references
+    )
     for key, value in results.items():
         if key == MIX_KEY:
             mix = value

@@ -36,6 +36,7 @@ from mixreview.analysis.apply import Change, change_of
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA, build_notes, write_notes
 from mixreview.analysis.reference import ReferenceReport, measure_reference, specs_from
+from mixreview.analysis.reference_doubts import judge_references
 from mixreview.analysis.render import (
     SUBTYPES,
     VERSIONS,
@@ -356,7 +357,7 @@ def _sync_tree(folder: Path) -> None:
 
 # -- the export --------------------------------------------------------------------------------
 def with_references(
-    analysis: Analysis, references: Sequence[str | os.PathLike[str]]
+    analysis: Analysis, references: Sequence[str | os.PathLike[str]], trust: bool = False
 ) -> tuple[ReferenceReport, ...]:
     """The analysis's references plus those of ``references`` it does not hold, measured now."""
     reports = tuple(analysis.references)
@@ -364,7 +365,7 @@ def with_references(
     for spec in specs_from(references, ()):
         if spec.path.resolve() not in held:
             reports += (measure_reference(spec, analysis.session.duration_s),)
-    return reports
+    return judge_references(reports, analysis.mix, analysis.session.path, trust=trust)
 
 
 def export_session(
@@ -381,6 +382,7 @@ def export_session(
     suggestions: Sequence[Suggestion] | None = None,
     workers: int | None = None,
     references: Sequence[str | os.PathLike[str]] = (),
+    trust_references: bool = False,
 ) -> ExportResult:
     """Render the session's mixes and processed stems and write the notes, into a new folder.
 
@@ -415,10 +417,12 @@ def export_session(
     check_out_folder(out_path, session, force)
     if analysis is None:
         measuring = (lambda d, t, key: progress(d, t, "measuring")) if progress else None
-        analysis = analyze(session, progress=measuring, references=references)
+        analysis = analyze(
+            session, progress=measuring, references=references, trust_references=trust_references
+        )
         reference_reports = analysis.references
     else:
-        reference_reports = with_references(analysis, references)
+        reference_reports = with_references(analysis, references, trust=trust_references)
     if suggestions is None:
         # the queue as the review left it: decided suggestions as decided, the rest derived
         # again after those decisions (the same live model as the app's)

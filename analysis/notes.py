@@ -273,7 +273,8 @@ def reference_track(report: ReferenceReport) -> dict[str, Any]:
         "file": report.spec.name,
         "path": os.path.abspath(report.spec.path),
         "weight": report.spec.weight,
-        "used": report.usable,
+        "used": report.directs,
+        "doubts": list(report.doubts),
         "integrated_lufs": _round(integrated),
         "true_peak_dbtp": _round(true_peak),
         "plr_db": _round(true_peak - integrated)
@@ -331,7 +332,7 @@ def references_entry(
     """The references used and, per rendered version, what remains between it and them."""
     tracks = [reference_track(r) for r in references]
     differences: dict[str, Any] = {}
-    if any(r.usable for r in references):
+    if any(r.directs for r in references):
         for version in VERSIONS:
             m = measurements.get(version)
             if m is None:

@@ -56,10 +56,18 @@ class ReferenceReport:
     measurement: Measurement | None
     problem: str | None = None
     notes: tuple[str, ...] = ()
+    doubts: tuple[str, ...] = ()  # why it may not be a finished record (reference_doubts)
+    confirmed: bool = False  # the user wants it followed despite them
 
     @property
     def usable(self) -> bool:
+        """Measured: it can be played and listed."""
         return self.measurement is not None and self.problem is None
+
+    @property
+    def directs(self) -> bool:
+        """It gives directions: usable, and either beyond doubt or confirmed."""
+        return self.usable and (not self.doubts or self.confirmed)
 
 
 def _probe(path: Path, where: str = " in mixreview.toml or on the command line") -> Stem | str:
@@ -256,8 +264,8 @@ class Comparison:
 
 
 def compare(mix: Measurement, references: Sequence[ReferenceReport]) -> Comparison | None:
-    """Compare the mix with the usable references; None if there is none."""
-    usable = [r for r in references if r.usable]
+    """Compare the mix with the references that give directions; None if there is none."""
+    usable = [r for r in references if r.directs]
     if not usable:
         return None
     mix_lufs = float(mix.loudness.integrated_lufs)

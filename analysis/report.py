@@ -37,6 +37,9 @@ def _reference_dict(report: ReferenceReport) -> dict[str, Any]:
         "metrics": m.metrics() if m is not None else None,
         "problem": report.problem,
         "notes": list(report.notes),
+        "doubts": list(report.doubts),
+        "confirmed": report.confirmed,
+        "gives_directions": report.directs,
     }
 
 

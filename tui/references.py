@@ -27,6 +27,8 @@ from mixreview.analysis.reference import (
     reference_stem,
     specs_from,
 )
+from mixreview.analysis.reference_doubts import confirm_reference as remember_confirmation
+from mixreview.analysis.reference_doubts import judge_references
 from mixreview.analysis.review import Review
 from mixreview.analysis.session import Stem
 from mixreview.analysis.suggest.live import LiveModel, LiveState
@@ -63,15 +65,18 @@ class ReferenceMeasured(Message):
 
 
 def reference_summary(report: ReferenceReport) -> str:
-    """Loudness, true peak and length, or why the reference cannot be used."""
+    """Loudness, true peak and length, or why the reference cannot be used or is not followed."""
     if report.problem:
         return report.problem
     m = report.measurement
     assert m is not None
-    return (
+    text = (
         f"{m.loudness.integrated_lufs:.1f} LUFS · {m.true_peak.true_peak_dbtp:+.1f} dBTP · "
         f"{format_time(m.duration_s)}"
     )
+    if report.doubts and not report.confirmed:
+        text += f" · not followed: {'; '.join(report.doubts)} (t follows it anyway)"
+    return text
 
 
 class ReferencesMixin(_AppBase):
@@ -156,8 +161,22 @@ class ReferencesMixin(_AppBase):
             aspects=lambda: set(self.reference_aspects),
             set_aspects=self.set_reference_aspects,
             busy=lambda: self._reference_busy,
+            confirm=self.confirm_reference,
         )
         self.push_screen(ReferencesScreen(actions))
+
+    def confirm_reference(self, row: ReferenceRow) -> str | None:
+        """Follow a reference despite its doubts: remembered for the session."""
+        if self.analysis is None:
+            return None
+        report = next((r for r in self.analysis.references if r.spec.path == row.path), None)
+        if report is None or not report.doubts:
+            return f"{row.name} gives directions already."
+        remember_confirmation(self.analysis.session.path, row.path)
+        analysis = with_references(self.analysis, self.analysis.references)
+        self.live_model, state = self.new_model(analysis, self.review)
+        self.use_analysis(analysis, list(state.suggestions))
+        return None
 
     def reference_rows(self) -> list[ReferenceRow]:
         assert self.analysis is not None
@@ -287,6 +306,7 @@ class ReferencesMixin(_AppBase):
 
 
 def with_references(analysis: Analysis, references: tuple[ReferenceReport, ...]) -> Analysis:
-    """The analysis with another set of references, compared again."""
+    """The analysis with another set of references, judged and compared again."""
+    references = judge_references(references, analysis.mix, analysis.session.path)
     comparison = compare(analysis.mix, references) if analysis.mix is not None else None
     return dataclasses.replace(analysis, references=references, comparison=comparison)

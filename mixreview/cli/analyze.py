@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
             progress=bar,
             use_cache=not args.no_cache,
             references=args.reference,
+            trust_references=args.trust_references,
         )
     finally:
         bar.close()

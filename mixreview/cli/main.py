@@ -30,6 +30,12 @@ def _add_reference(parser: argparse.ArgumentParser, help_text: str) -> None:
         metavar="FILE[:WEIGHT]",
         help=help_text,
     )
+    parser.add_argument(
+        "--trust-references",
+        action="store_true",
+        help="follow every reference even if it does not look like a finished record (far "
+        "quieter than the mix, or one instrument's spectrum)",
+    )
 
 
 def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             progress=_progress_for(bar),
             references=args.reference,
+            trust_references=args.trust_references,
         )
     except MixreviewError as exc:
         bar.close()

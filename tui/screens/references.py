@@ -41,6 +41,7 @@ class ReferenceActions:
     aspects: Callable[[], set[str]]
     set_aspects: Callable[[set[str]], None]
     busy: Callable[[], str | None]  # "measuring X ..." while a reference is being measured
+    confirm: Callable[[ReferenceRow], str | None] = lambda row: None  # follow it despite doubts
 
 
 class ReferencesScreen(ModalScreen[None]):
@@ -50,6 +51,7 @@ class ReferencesScreen(ModalScreen[None]):
     BINDINGS: ClassVar = [
         ("escape", "close", "close"),
         ("delete", "forget", "forget"),
+        ("t", "confirm", "follow anyway"),
     ]
 
     def __init__(self, actions: ReferenceActions) -> None:
@@ -75,7 +77,9 @@ class ReferencesScreen(ModalScreen[None]):
                 for aspect in ASPECTS:
                     yield Checkbox(aspect, aspect in self.actions.aspects(), id=f"aspect-{aspect}")
             yield Static(
-                "Enter adds · Del forgets one added here · Tab moves · Esc closes", classes="hint"
+                "Enter adds · Del forgets one added here · t follows a doubtful one · Tab moves · "
+                "Esc closes",
+                classes="hint",
             )
 
     def on_mount(self) -> None:
@@ -132,6 +136,14 @@ class ReferencesScreen(ModalScreen[None]):
             self.status(problem)
             return
         event.input.value = ""
+        self.reload()
+
+    def action_confirm(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        problem = self.actions.confirm(row)
+        self.status(problem or f"{row.name} is followed now.", error=bool(problem))
         self.reload()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
