@@ -7,7 +7,9 @@ Detection works on the 100 ms grid the meters already keep (no audio is read):
    filled (drum hits, breaths, phrase gaps) and runs shorter than 1 s dropped (a fill, one hit).
 2. Novelty at every frame t: the difference between the 2 s before t and the 2 s after it, as
    - 6 points per part entering or leaving, weighted by how loud the part sits in the mix
-     (1.0 from -12 LU against the mix, down to 0.25 at -27 LU and below), plus
+     (1.0 from -12 LU against the mix, down to 0.25 at -27 LU and below); a part that plays on
+     both sides but steps in level counts the same way, nothing up to 3 dB, fully from 10 dB;
+     plus
    - the mix's change in dB: its loudness step and the step of its share of energy above
      2.5 kHz (brightness), combined as sqrt(a^2 + b^2), so a loudness step or a change of sound
      with the same parts counts too. Both stay put when a line moves from note to note.
@@ -56,6 +58,9 @@ SNAP_TO_PART_S = 0.5
 MIN_SECTION_S = 4.0
 QUIET_SECTION_LU = 6.0
 SAME_LOUDNESS_LU = 3.0
+LEVEL_STEP_FROM_DB = 3.0  # a part's level step counts from here (phrasing stays under it)...
+LEVEL_STEP_FULL_DB = 10.0  # ...and counts as much as an entrance from here
+LEVEL_STEP_PLAYING = 0.8  # the part plays in at least 80% of both windows
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,22 @@ def _step_db(before: np.ndarray, after: np.ndarray, floor: float) -> np.ndarray:
     return np.clip(step, -STEP_CLIP_DB, STEP_CLIP_DB)
 
 
+def level_step(energy: np.ndarray, act: np.ndarray, width: int) -> np.ndarray:
+    """A part's loudness step between the windows, as a share of an entrance (0..1): nothing up
+    to 3 dB (phrasing), all of it from 10 dB. Counted only where the part plays on both sides,
+    so a part that stays but drops or jumps marks the boundary as one entering would."""
+    playing = np.where(act, energy, 0.0)
+    e_before, e_after = _window_means(playing, width)
+    on_before, on_after = _window_means(act.astype(np.float64), width)
+    both = (on_before >= LEVEL_STEP_PLAYING) & (on_after >= LEVEL_STEP_PLAYING)
+    mean_b = e_before / np.maximum(on_before, 1e-9)
+    mean_a = e_after / np.maximum(on_after, 1e-9)
+    floor = float(max(mean_b.max(initial=0.0), 1e-30)) * 10 ** (-FLOOR_DB / 10)
+    step = np.abs(_step_db(mean_b, mean_a, floor))
+    share = np.clip((step - LEVEL_STEP_FROM_DB) / (LEVEL_STEP_FULL_DB - LEVEL_STEP_FROM_DB), 0, 1)
+    return np.where(both, share, 0.0)
+
+
 def mix_change(mix: Measurement | None, frames: int, width: int) -> np.ndarray:
     """How much the mix changes between the windows, in dB: its loudness step and the step of
     its share of energy above 2.5 kHz (brightness), combined as sqrt(a^2 + b^2).
@@ -219,7 +240,7 @@ def novelty(
             )
         before, after = _window_means(act.astype(np.float64), width)
         change = np.abs(after - before)
-        parts += PART_POINTS * part_weight(rel) * change
+        parts += PART_POINTS * part_weight(rel) * (change + level_step(energy, act, width))
     curve = parts + mix_change(mix, frames, width)
     return Novelty(curve, parts, acts)
 

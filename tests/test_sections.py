@@ -182,3 +182,32 @@ def test_demo_song_structure_found_without_its_manifest_sections() -> None:
         assert abs(cut - expected) <= 0.5, found
     on_bars = session_sections(session, stems, analysis.mix)  # the manifest's tempo: on bars
     assert _cuts(on_bars) == pytest.approx(truth, abs=1e-3)
+
+
+def test_a_part_that_drops_in_both_choruses_marks_them(tmp_path: Path) -> None:
+    """Verse, chorus, verse, chorus of 8 s: the lead line 10 dB quieter in both choruses, drums,
+    bass and a synth steady throughout. No part enters or leaves: the lead's level steps tell
+    the structure, and the drop in both choruses is found (not diluted into "the rest")."""
+    folder = tmp_path / "song"
+    folder.mkdir()
+    length = 32.0
+    rng = np.random.default_rng(3)
+    t = np.arange(round(length * SR)) / SR
+    chorus = ((t // 8).astype(int) % 2 == 1).astype(np.float64)
+    level = 10 ** (-10 / 20 * np.convolve(chorus, np.ones(480) / 480, mode="same"))
+    write(folder / "Drums.wav", _drums(length, length, rng), subtype="PCM_24")
+    write(folder / "Bass.wav", _part(length, 0, length, [55.0, 73.4, 65.4, 49.0], 0.3))
+    write(folder / "Synth.wav", _part(length, 0, length, [440.0, 392.0, 349.0, 330.0], 0.05))
+    guitar = _part(length, 0, length, [196.0, 220.0, 247.0, 262.0], 0.2) * level
+    write(folder / "Lead_Synth.wav", guitar.astype(np.float32))
+    analysis = analyze(folder, workers=1, use_cache=False)
+    cuts = _cuts(analysis.sections)
+    assert len(cuts) == 3
+    for cut, expected in zip(cuts, (8.0, 16.0, 24.0), strict=True):
+        assert cut == pytest.approx(expected, abs=0.5)
+    from mixreview.analysis.suggest import suggest
+
+    (lift,) = [s for s in suggest(analysis) if s.kind == "section_gain"]
+    assert lift.stems == ("Lead_Synth.wav",)
+    starts = [round(g["start_s"]) for g in lift.params["segments"]]
+    assert starts == [8, 24] and all(g["gain_db"] > 6.0 for g in lift.params["segments"])
