@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 import types
 import typing
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mixreview.analysis.atomic import atomic_write
 
 
 def _analyser_version() -> str:
@@ -121,17 +121,12 @@ def save(obj: Any, path: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
     meta: dict[str, Any] = {}
     _flatten(obj, "", arrays, meta)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, allow_pickle=True, __meta__=np.array(json.dumps(meta)), **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(
+        path,
+        lambda handle: np.savez(
+            handle, allow_pickle=True, __meta__=np.array(json.dumps(meta)), **arrays
+        ),
+    )
 
 
 def load(cls: type, path: Path) -> Any | None:

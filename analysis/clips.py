@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import socket
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 import soundfile as sf
 
 from mixreview.analysis.apply import Change
+from mixreview.analysis.atomic import atomic_write
 from mixreview.analysis.meters.loudness import LoudnessMeter
 from mixreview.analysis.playback import match_offset_db, render_versions
 from mixreview.analysis.session import Session, Stem
@@ -78,16 +78,9 @@ def _fade(data: np.ndarray, fade_frames: int) -> None:
 
 
 def _write_atomic(path: Path, data: np.ndarray, sample_rate: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            sf.write(handle, data, sample_rate, format="FLAC", subtype="PCM_24")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(
+        path, lambda handle: sf.write(handle, data, sample_rate, format="FLAC", subtype="PCM_24")
+    )
 
 
 def remote_host(environ: Mapping[str, str] | None = None) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 
 from mixreview.analysis.analyze import Analysis, analyze
 from mixreview.analysis.apply import Change, change_of
+from mixreview.analysis.atomic import fsync_dir
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA, build_notes, write_notes
 from mixreview.analysis.reference import ReferenceReport, measure_reference, specs_from
@@ -45,7 +46,6 @@ from mixreview.analysis.render import (
     RenderResult,
     bytes_per_sample,
     disk_error,
-    fsync_dir,
     render,
 )
 from mixreview.analysis.review import REVIEW_NAME, Review, ReviewError

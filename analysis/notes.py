@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.atomic import write_json_atomic, write_text_atomic
 from mixreview.analysis.measure import Measurement
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
 from mixreview.analysis.reference import (
@@ -28,7 +29,7 @@ from mixreview.analysis.reference import (
     compare,
 )
 from mixreview.analysis.render import VERSIONS, RenderResult
-from mixreview.analysis.review import Review, write_json_atomic
+from mixreview.analysis.review import Review
 from mixreview.analysis.session import Stem
 from mixreview.analysis.suggest.describe import describe_params, hz
 from mixreview.analysis.suggest.model import Suggestion
@@ -1035,10 +1036,5 @@ def write_notes(folder: Path, notes: Mapping[str, Any]) -> tuple[Path, Path]:
     json_path = folder / NOTES_JSON
     write_json_atomic(json_path, notes)
     md_path = folder / NOTES_MD
-    partial = folder / (NOTES_MD + ".partial")
-    with open(partial, "x", encoding="utf-8") as handle:
-        handle.write(notes_markdown(notes))
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(md_path)
+    write_text_atomic(md_path, notes_markdown(notes))
     return md_path, json_path

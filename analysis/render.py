@@ -159,14 +159,6 @@ def wav_header(sample_rate: int, channels: int, frames: int, subtype: str) -> by
     )  # fmt: skip
 
 
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class WavWriter:
     """Writes ``path`` block by block as ``path.partial``; ``close`` syncs and renames it.
 

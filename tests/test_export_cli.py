@@ -72,7 +72,7 @@ def test_reference_flag_reaches_the_notes(demo: dict, tmp_path: Path, capsys) ->
     code, _, stderr = render(
         capsys, demo["dir"], "--review", demo["review"], "--out", out, "--versions", "chosen",
         "--no-stems", "--quiet", "--reference", f"{reference}:2", "--reference", short,
-        "--reference", darker,
+        "--reference", darker, "--trust-references",  # brown noise: doubted, trusted here
     )  # fmt: skip
     assert code == 0, stderr
     notes = json.loads((out / "notes.json").read_text())
