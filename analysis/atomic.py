@@ -31,8 +31,8 @@ def _temp_beside(path: Path, binary: bool) -> Iterator[tuple[IO[Any], str]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        mode = "w+b" if binary else "w"
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8"})) as handle:
+        handle: IO[Any] = os.fdopen(fd, "w+b") if binary else os.fdopen(fd, "w", encoding="utf-8")
+        with handle:
             yield handle, tmp
             handle.flush()
             os.fsync(handle.fileno())

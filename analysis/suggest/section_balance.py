@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -180,7 +181,9 @@ def _spans_mask(f: Features, spans: Sequence[Sequence[float]]) -> np.ndarray:
     return mask
 
 
-def _gap(f: Features, stem: StemFeatures, evidence: dict, fallback: list) -> float:  # type: ignore[type-arg]
+def _gap(
+    f: Features, stem: StemFeatures, evidence: dict[str, Any], fallback: list[list[float]]
+) -> float:
     """The gap one comparison measures: its sections against its reference (or the rest)."""
     assert f.mix is not None
     inside = _spans_mask(f, evidence.get("segments_s") or fallback)
