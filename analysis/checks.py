@@ -274,15 +274,18 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
                 f,
             )
         )
-    if lv.clipped_samples > CLIP_SAMPLES_MAX:
+    # in a float file a sample over full scale is intact (an over, not a clip): only samples
+    # held at full scale itself count as clipped there
+    at_full_scale = lv.clipped_samples - (lv.over_full_scale_samples if _is_float(stem) else 0)
+    if at_full_scale > CLIP_SAMPLES_MAX:
         where = _where(lv.clip_series, session)
         checks.append(
             Check(
                 "clipping",
                 "error",
-                lv.clipped_samples,
+                at_full_scale,
                 CLIP_SAMPLES_MAX,
-                f"{f}: {lv.clipped_samples:,} samples at full scale in {lv.clipped_runs:,} runs "
+                f"{f}: {at_full_scale:,} samples at full scale in {lv.clipped_runs:,} runs "
                 f"(longest {lv.longest_clip_run} samples; {where}).",
                 "Export it again about 6 dB lower or as 32-bit float; clipping baked into a stem "
                 "cannot be undone by the mix.",
@@ -398,6 +401,10 @@ def stem_checks(stem: Stem, outcome: StemOutcome | None, session: Session) -> li
     if outcome is not None and stem.readable and stem.frames:
         checks += _audio_checks(stem, outcome, session)
     return sorted(checks, key=lambda c: SEVERITIES.index(c.severity))
+
+
+def _is_float(stem: Stem) -> bool:
+    return stem.subtype.upper() in ("FLOAT", "DOUBLE")
 
 
 def session_checks(session: Session) -> list[Check]:

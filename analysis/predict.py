@@ -42,6 +42,7 @@ GAIN_KINDS = frozenset({"gain", "headroom"})
 PREDICTED_KINDS = FILTER_KINDS | GAIN_KINDS | {"section_gain", "polarity", "width"}
 CENTERS = np.asarray(BAND_CENTERS_HZ)
 TINY = 1e-30
+TRANSIENT_SHARE = 0.5  # a stem whose peak is half the mix's in a frame makes that frame's peak
 
 
 @dataclasses.dataclass(frozen=True)
@@ -339,7 +340,49 @@ def predict_mix(
         energy=scaled("energy"),
         mean_square=scaled("mean_square"),
     )
-    return rebuild(mix, series, real)
+    rebuilt = rebuild(mix, series, real)
+    return _with_transient_peaks(rebuilt, mix, stems, after, frames)
+
+
+def _linear_tp(m: Measurement, frames: int) -> np.ndarray:
+    return 10.0 ** (_fit(m.true_peak.peak_series_dbtp, frames, -np.inf) / 20.0)
+
+
+def _with_transient_peaks(
+    predicted: Measurement,
+    mix: Measurement,
+    stems: Mapping[str, Measurement],
+    after: Mapping[str, Measurement],
+    frames: int,
+) -> Measurement:
+    """Peaks of frames whose peak a changed stem made: a drum hit's peak lands on the mix's,
+    so there the mix's peak moves by the stem's own change in amplitude (not by the frame's
+    energy, which the rest of the mix holds up), and never below the loudest stem's peak."""
+    if not after:
+        return predicted
+    old = _linear_tp(mix, frames)
+    energy_est = _linear_tp(predicted, frames)
+    delta = np.zeros(frames)
+    makes_peak = np.zeros(frames, dtype=bool)
+    loudest = np.zeros(frames)
+    for file, m in stems.items():
+        before = _linear_tp(m, frames)
+        now = _linear_tp(after[file], frames) if file in after else before
+        delta += now - before
+        loudest = np.maximum(loudest, now)
+        if file in after:
+            makes_peak |= (before >= TRANSIENT_SHARE * old) & (np.abs(now - before) > 1e-9)
+    linear = np.maximum(old + delta, loudest)
+    peaks = np.where(makes_peak, linear, energy_est)
+    with np.errstate(divide="ignore"):
+        series_db = 20.0 * np.log10(np.maximum(peaks, 1e-12))
+    series_db = np.where(peaks > 0, series_db, -np.inf)
+    true_peak = dataclasses.replace(
+        predicted.true_peak,
+        peak_series_dbtp=series_db,
+        true_peak_dbtp=float(series_db.max(initial=-np.inf)),
+    )
+    return dataclasses.replace(predicted, true_peak=true_peak)
 
 
 def _sum_series(items: Sequence[Series]) -> Series:

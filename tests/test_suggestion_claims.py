@@ -13,7 +13,7 @@ import pytest
 
 from mixreview.analysis.analyze import Analysis, analyze
 from mixreview.analysis.suggest import families, suggest
-from mixreview.analysis.suggest.verify import GOAL_FORMS, claim_holds, verify
+from mixreview.analysis.suggest.verify import ENDS_AT_MOST, GOAL_FORMS, claim_holds, verify
 from tests.conftest import SR
 from tests.suggest_support import band_noise, frames, run, save, syllables, times, vocal
 from tools.make_flawed_session import make_flawed_session
@@ -160,7 +160,9 @@ def test_a_closer_claim_that_predicts_no_progress_fails() -> None:
 def test_bounded_metrics_must_end_under_their_bound() -> None:
     assert claim_holds("dc_offset", "lower", 0.02, 0.0001, 0.0)
     assert not claim_holds("dc_offset", "lower", 0.02, 0.002, 0.0)  # lower, but still over
-    assert not claim_holds("section_gap_lu", "lower", 6.0, 2.0, 0.0)
+    bound = ENDS_AT_MOST["section_gap_lu"]
+    assert not claim_holds("section_gap_lu", "lower", 6.0, bound + 0.1, 0.0)
+    assert claim_holds("section_gap_lu", "lower", 6.0, bound - 0.1, 0.0)
 
 
 def test_an_unknown_goal_form_is_an_error_not_a_pass() -> None:

@@ -8,7 +8,7 @@ and their sources: docs/rules.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import ModuleType
 
 from mixreview.analysis.analyze import Analysis
@@ -36,11 +36,12 @@ def target_value(suggestion: Suggestion, features: Features) -> float:
     return _targets()[suggestion.rule](suggestion, features)
 
 
-def suggest(analysis: Analysis) -> list[Suggestion]:
-    """Every suggestion for the session, most important first; ids are unique."""
+def suggest(analysis: Analysis, decided: Collection[str] = ()) -> list[Suggestion]:
+    """Every suggestion for the session, most important first; ids are unique. ``decided``:
+    the ids the reviewer has decided (what waited for them is shown again)."""
     features = Features.build(analysis)
     found: dict[str, Suggestion] = {}
     for family in families():
         for suggestion in family.suggest(features):
             found.setdefault(suggestion.id, suggestion)
-    return consolidate(list(found.values()))
+    return consolidate(list(found.values()), decided)

@@ -22,7 +22,11 @@ from mixreview.analysis.suggest.levels import (
     solve_gain,
 )
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
-from mixreview.analysis.suggest.section_balance import section_gaps, target_section_gap
+from mixreview.analysis.suggest.section_balance import (
+    section_gaps,
+    target_own_step,
+    target_section_gap,
+)
 
 __all__ = [
     "HEADROOM_TARGET_DBTP",
@@ -41,6 +45,10 @@ BALANCE_MEDIUM_LU = 4.0  # outside the window by more than this before the rule 
 MIN_ACTIVE_FRAMES = 30  # 3 s of playing before a balance is judged
 HEADROOM_TARGET_DBTP = -6.0
 HEADROOM_TOLERANCE_DB = 0.5
+# Supporting parts more than this over the lead vocal (while each plays) bury it, even when each
+# sits inside its own window: the solve counts it like a distance from a window.
+LEAD_OVER_LU = 2.0
+UNDER_THE_LEAD = ("guitar", "keys", "synth", "pad", "backing_vocal", "fx", "hats")
 BALANCE_STEP_GAIN = 4.0  # LU²: a step of the joint solve must remove at least this much
 BALANCE_GAIN_PENALTY = 0.3  # LU² per dB of gain: of two equal fixes, the smaller move wins
 
@@ -123,15 +131,28 @@ def solve_balance(features: Features) -> list[BalanceMove]:
         denominator = mix_e + (a - 1.0) @ cross
         return 10.0 * np.log10(a * own / np.maximum(denominator, 1e-30))
 
+    lead = [i for i, f in enumerate(files) if candidates[f].role == "lead_vocal"]
+    under = [i for i, f in enumerate(files) if candidates[f].role in UNDER_THE_LEAD]
+
+    def over_lead(rel: np.ndarray) -> np.ndarray:
+        """How far supporting parts sit over the lead vocal beyond ``LEAD_OVER_LU`` (last
+        axis: stems), squared and summed; zero without a lead vocal."""
+        if not lead or not under:
+            return np.zeros(rel.shape[:-1])
+        top_lead = rel[..., lead].max(axis=-1)
+        excess = np.maximum(rel[..., under] - top_lead[..., None] - LEAD_OVER_LU, 0.0)
+        return (excess**2).sum(axis=-1)
+
     def cost(gain_db: np.ndarray) -> float:
-        return float((_violation(levels(gain_db), low, high) ** 2).sum())
+        rel = levels(gain_db)
+        return float((_violation(rel, low, high) ** 2).sum() + over_lead(rel))
 
     exact_far = [
         f for f in files
         if _window_distance(relative_level(candidates[f], mix, candidates[f].active),
                             ROLE_RANGES_LU[candidates[f].role]) > BALANCE_MARGIN_LU
     ]  # fmt: skip
-    if not exact_far:
+    if not exact_far and cost(gains_db) <= BALANCE_STEP_GAIN:
         return []
     order: list[str] = []
     for _ in range(len(files)):
@@ -145,7 +166,7 @@ def solve_balance(features: Features) -> list[BalanceMove]:
         idx = np.arange(len(files))
         own_a[idx, :, idx] = new_a * own[:, None]
         rel = 10.0 * np.log10(own_a / np.maximum(den, 1e-30))
-        total = (_violation(rel, low, high) ** 2).sum(axis=2)
+        total = (_violation(rel, low, high) ** 2).sum(axis=2) + over_lead(rel)
         total += BALANCE_GAIN_PENALTY * np.abs(gains_db[:, None] + grid_db[None, :])
         i, g = np.unravel_index(int(np.argmin(total)), total.shape)
         if now - float(total[i, g]) <= BALANCE_STEP_GAIN or grid_db[g] == 0.0:
@@ -292,6 +313,42 @@ def _headroom(features: Features, moves: list[BalanceMove]) -> Suggestion | None
     )
 
 
+def headroom_trim(features: Features, round_no: int = 1) -> Suggestion | None:
+    """After an accepted headroom change the later decisions moved the mix: the gain on every
+    stem that brings its true peak back to the target, up or down (``round_no`` counts the
+    trims accepted before, so each is a problem of its own)."""
+    mix = features.mix
+    if mix is None:
+        return None
+    peak = float(mix.measurement.true_peak.true_peak_dbtp)
+    if not np.isfinite(peak) or abs(peak - HEADROOM_TARGET_DBTP) <= HEADROOM_TOLERANCE_DB:
+        return None
+    gain_db = round(HEADROOM_TARGET_DBTP - peak, 1)
+    severity: Severity = "high" if peak > 0.0 else "medium" if peak > -3.0 else "low"
+    why = (
+        f"With the decisions so far the mix peaks at {peak:+.1f} dBTP: the headroom change was "
+        f"set before some of them. {gain_db:+.1f} dB on every stem brings it back to "
+        f"{HEADROOM_TARGET_DBTP:.0f} dBTP, keeping the balance."
+    )
+    return Suggestion(
+        kind="headroom",
+        stems=tuple(sorted(features.stems)),
+        params={"gain_db": gain_db},
+        severity=severity,
+        category="technical",
+        why=why,
+        evidence={
+            "mix_true_peak_dbtp": round(peak, 2),
+            "target_dbtp": HEADROOM_TARGET_DBTP,
+            "impact": round(abs(peak - HEADROOM_TARGET_DBTP), 2),
+        },
+        target=Target(
+            "mix_true_peak_dbtp", peak, peak + gain_db, f"closer:{HEADROOM_TARGET_DBTP}", "dBTP"
+        ),
+        rule=f"headroom_trim:{round_no}",
+    )
+
+
 def suggest(features: Features) -> list[Suggestion]:
     moves = solve_balance(features)
     found = [_balance(features, move) for move in moves]
@@ -317,6 +374,7 @@ def _target_headroom(_s: Suggestion, f: Features) -> float:
 TARGETS = {
     "balance": _target_relative,
     "section_balance": target_section_gap,
+    "section_level": target_own_step,
     "headroom": _target_headroom,
-    "headroom_trim": _target_headroom,
+    **{f"headroom_trim:{n}": _target_headroom for n in range(1, 100)},
 }

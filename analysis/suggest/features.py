@@ -20,7 +20,7 @@ from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.measure import Measurement
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
 from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
-from mixreview.analysis.sections import Section
+from mixreview.analysis.sections import Section, activity
 
 T = TypeVar("T")
 CENTERS_HZ = np.array(BAND_CENTERS_HZ)
@@ -111,6 +111,13 @@ class StemFeatures:
         return (lufs > ACTIVE_FLOOR_LUFS) & (lufs > top - ACTIVE_BELOW_MAX_LU)
 
     @cached_property
+    def playing(self) -> np.ndarray:
+        """Frames where the part plays with its short pauses filled (a drum between hits, a
+        singer between phrases): the sections' activity, for asking whether a part plays in
+        a section at all."""
+        return activity(self.energy)
+
+    @cached_property
     def mid(self) -> np.ndarray:
         return _fit(np.asarray(self.measurement.bands.mid_power, np.float64), self.frames)
 
@@ -142,6 +149,10 @@ class StemFeatures:
         if not self.active.any():
             return np.full(len(CENTERS_HZ), -150.0)
         return to_db(self.band_power[self.active].mean(axis=0))
+
+    def loudness_over(self, mask: np.ndarray) -> float:
+        """Gated integrated loudness over the frames of ``mask`` (LUFS, -inf if silent)."""
+        return integrated_from_energy(np.where(mask, self.energy, 0.0))
 
     def loudness(self, start_s: float = 0.0, end_s: float | None = None) -> float:
         """Gated integrated loudness over a range, -inf if silent there."""

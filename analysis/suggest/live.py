@@ -31,6 +31,8 @@ from mixreview.analysis.predict import (
 from mixreview.analysis.reference import compare
 from mixreview.analysis.review import Review
 from mixreview.analysis.suggest import suggest
+from mixreview.analysis.suggest.balance import headroom_trim
+from mixreview.analysis.suggest.features import Features
 from mixreview.analysis.suggest.model import Suggestion
 
 TRIM_RULE = "headroom_trim"
@@ -131,16 +133,22 @@ class LiveModel:
         decided = self._decided(review)
         changes = review.changes(decided, "chosen")
         analysis, remeasured = self.processed(changes)
-        derived = suggest(analysis) if changes else list(self.base_suggestions)
+        decided_all = {m.id for d in decided for m in d.members()}
+        derived = suggest(analysis, decided_all) if decided else list(self.base_suggestions)
         decided_ids = {s.id for s in decided}
         decided_problems = {s.problem for s in decided if s.problem}
         accepted_kinds = {s.kind for s in decided if review.decision(s.id).status == "accepted"}
         choices = review.choices()
         pending: list[Suggestion] = []
+        if "headroom" in accepted_kinds:
+            # the headroom was set: what the later decisions did to the peak is trimmed
+            derived = [s for s in derived if s.kind != "headroom"]
+            trims = sum(1 for d in decided if d.rule.startswith(TRIM_RULE))
+            trim = headroom_trim(Features.build(analysis), trims + 1)
+            if trim is not None:
+                derived.append(trim)
         for s in derived:
             if s.id in decided_ids:
-                if s.kind == "headroom" and "headroom" in accepted_kinds:
-                    pending.append(_as_trim(s))  # the mix moved since the headroom was set
                 continue
             if s.problem and s.problem in decided_problems:
                 continue  # one of its answers is decided: the problem is the reviewer's now
@@ -170,12 +178,6 @@ class LiveModel:
         touching = [a for a in acting if set(a[2]) & set(s.stems) and len(a[2]) <= 2]
         chosen = (touching or acting or [("", "the decisions so far", ())])[-1]
         return Solved(s, chosen[0], chosen[1])
-
-
-def _as_trim(s: Suggestion) -> Suggestion:
-    """A headroom correction after an accepted headroom change: a problem of its own."""
-    why = s.why + " The earlier headroom change was made before the later decisions moved the mix."
-    return dataclasses.replace(s, rule=TRIM_RULE, id="", why=why)
 
 
 def live_suggestions(analysis: Analysis, review: Review | None) -> list[dict[str, Any]]:

@@ -68,6 +68,7 @@ class Suggestion:
     id: str = field(default="")
     problem: str = ""  # what it answers, shared by its alternatives ("level-swing:Bass.flac")
     alternatives: tuple[Suggestion, ...] = ()  # other answers to the same problem, best first
+    waiting: tuple[Suggestion, ...] = ()  # shown once this one is decided (problems.hold_back)
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -105,6 +106,7 @@ class Suggestion:
             id=data["id"],
             problem=str(data.get("problem") or ""),
             alternatives=tuple(cls.from_dict(a) for a in data.get("alternatives") or ()),
+            waiting=tuple(cls.from_dict(w) for w in data.get("waiting") or ()),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -123,6 +125,7 @@ class Suggestion:
             "target": self.target.as_dict(),
             "problem": self.problem or None,
             "alternatives": [a.as_dict() for a in self.alternatives],
+            "waiting": [w.as_dict() for w in self.waiting],
         }
 
     def members(self) -> tuple[Suggestion, ...]:

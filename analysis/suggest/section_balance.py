@@ -34,6 +34,8 @@ SECTION_MIN_S = 4.0
 SECTION_MIN_ACTIVE = 0.5
 WINDOW_MARGIN_LU = 1.5  # a kind's level this far outside the role's window is out of place
 MIN_ACTIVE_FRAMES = 30
+STEADY_ROLES = ("kick", "snare", "drums", "bass")
+OWN_STEP_LU = 5.0  # a steady part's own loudness stepping this much between kinds of section
 
 
 def section_kind(name: str) -> str:
@@ -115,6 +117,67 @@ def _suggestion(
     )
 
 
+def _own_step(
+    features: Features,
+    stem: StemFeatures,
+    sections: Sequence[Section],
+    here: np.ndarray,
+    rest: np.ndarray,
+) -> Suggestion | None:
+    """A steady part (kick, snare, drums, bass) whose own loudness steps between kinds of
+    section: the mix rises with it, so against the mix the step looks small, but a kit or a
+    bass keeps its level through a song and a jump of its own is a fader move left in."""
+    if stem.role not in STEADY_ROLES:
+        return None
+    own_here, own_rest = stem.loudness_over(here), stem.loudness_over(rest)
+    if not (np.isfinite(own_here) and np.isfinite(own_rest)):
+        return None
+    step = own_here - own_rest
+    if abs(step) <= OWN_STEP_LU:
+        return None
+    gain_db = round(-step, 1)
+    names = " and ".join(s.name for s in sections)
+    spans = ", ".join(f"{s.start_s:.1f}-{s.end_s:.1f} s" for s in sections)
+    why = (
+        f"In {names} ({spans}) {stem.file} is {abs(step):.1f} dB "
+        f"{'louder' if step > 0 else 'quieter'} than in the rest of the song, while a "
+        f"{stem.role.replace('_', ' ')} usually keeps its "
+        f"level through a song (the rule speaks from {OWN_STEP_LU:.0f} dB). {gain_db:+.1f} dB "
+        f"in {names} brings it back to its level elsewhere."
+    )
+    return Suggestion(
+        kind="section_gain",
+        stems=(stem.file,),
+        params={
+            "segments": [
+                {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "gain_db": gain_db}
+                for s in sections
+            ],
+            "ramp_ms": 20.0,
+        },
+        severity=severity_of(abs(step), 9.0, 5.0),
+        category="technical",
+        why=why,
+        evidence={
+            "own_step_db": round(step, 2),
+            "threshold_db": OWN_STEP_LU,
+            "segments_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in sections],
+            "impact": round(abs(step), 2),
+        },
+        target=Target("section_own_step_db", abs(step), 0.0, "lower", "dB"),
+        rule="section_level",
+        section=", ".join(s.name for s in sections),
+        section_span_s=(sections[0].start_s, sections[0].end_s),
+    )
+
+
+def target_own_step(s: Suggestion, f: Features) -> float:
+    """The part's own loudness step left between its sections and the rest."""
+    stem = f.stems[s.stems[0]]
+    inside = _spans_mask(f, s.evidence.get("segments_s") or [])
+    return abs(stem.loudness_over(stem.active & inside) - stem.loudness_over(stem.active & ~inside))
+
+
 def _kinds(features: Features, stem: StemFeatures) -> dict[str, list[Section]]:
     """The sections where the part plays enough to be judged, by kind."""
     kinds: dict[str, list[Section]] = {}
@@ -122,7 +185,7 @@ def _kinds(features: Features, stem: StemFeatures) -> dict[str, list[Section]]:
         if section.duration_s < SECTION_MIN_S:
             continue
         inside = section_mask(features, section.start_s, section.end_s)
-        if (stem.active & inside).sum() >= SECTION_MIN_ACTIVE * inside.sum():
+        if (stem.playing & inside).sum() >= SECTION_MIN_ACTIVE * inside.sum():
             kinds.setdefault(section_kind(section.name), []).append(section)
     return kinds
 
@@ -162,6 +225,9 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
         if not (np.isfinite(rel_here) and np.isfinite(rel_rest)):
             continue
         if abs(rel_here - rel_rest) <= SECTION_GAP_LU:
+            own = _own_step(features, stem, sections, here, rest)
+            if own is not None:
+                found.append(own)
             continue
         if len(kinds[kind]) > 1:
             # a repeated kind: only when it is the side out of its role's window

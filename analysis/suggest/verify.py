@@ -18,7 +18,7 @@ WITHIN_SHARE = 0.5  # 'within:a..b': the distance to the window at least halves.
 WITHIN_NEAR = 0.5  # ...or ends within this of the window
 CLOSER_SHARE = 0.5  # 'closer:v': the distance to v shrinks by at least half the predicted shrink
 ENDS_AT_MOST = {
-    "section_gap_lu": 1.5,  # a section jump is evened out to within 1.5 LU (docs/rules/balance.md)
+    "section_gap_lu": 2.0,  # a section jump is evened out to within 2 LU (docs/rules/balance.md)
     "dc_offset": DC_OFFSET_MAX,  # the DC ends under what the dc_offset check allows
 }
 

@@ -53,6 +53,7 @@ class Item:
     direction: str | None = None
     rule: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    alternative: bool = False  # another answer, or one waiting for a decision: not in the queue
 
     @property
     def section(self) -> str | None:
@@ -132,19 +133,21 @@ def engine_items(session: Path) -> list[Item]:
     items = [
         Item("check", c.id, (c.file,) if c.file else (), c.severity) for c in analysis.all_checks
     ]
-    for s in suggest(analysis):
-        items.append(
-            Item(
-                "suggestion",
-                s.kind,
-                tuple(s.stems),
-                s.severity,
-                scopes_of(s),
-                direction_of(s),
-                s.rule,
-                dict(s.params),
+    for top in suggest(analysis):
+        for s in (*top.members(), *top.waiting):
+            items.append(
+                Item(
+                    "suggestion",
+                    s.kind,
+                    tuple(s.stems),
+                    s.severity,
+                    scopes_of(s),
+                    direction_of(s),
+                    s.rule,
+                    dict(s.params),
+                    alternative=s is not top,
+                )
             )
-        )
     return items
 
 
@@ -282,7 +285,9 @@ def per_stem(items: list[Item], stems: set[str]) -> dict[str, list[Item]]:
     """Queue items by stem; an item on every stem of the session (headroom) counts for none."""
     out: dict[str, list[Item]] = {s: [] for s in stems}
     for item in items:
-        if item.source != "suggestion" or (len(stems) > 1 and set(item.stems) >= stems):
+        if item.source != "suggestion" or item.alternative:
+            continue
+        if len(stems) > 1 and set(item.stems) >= stems:
             continue
         for stem in item.stems:
             out.setdefault(stem, []).append(item)

@@ -314,6 +314,12 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
                 for a in item.suggestion.alternatives
             )
             lines.append(_paragraph("Other answers (x)", others))
+        if item.suggestion.waiting:
+            waiting = " · ".join(
+                f"{kind_label(w.kind)} ({describe_params(w.kind, w.params)})"
+                for w in item.suggestion.waiting
+            )
+            lines.append(_paragraph("Waits for this decision", waiting))
     lines.append(Content(""))
     lines += _where(item, ctx, width)
     plot = _plot(item, ctx, width)
