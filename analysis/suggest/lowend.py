@@ -484,6 +484,8 @@ RESONANCE_FRAME_DB = 6.0  # ...and at least this far in...
 RESONANCE_PERSISTENCE = 0.75  # ...three quarters of the frames where the part plays
 RESONANCE_WITHIN_DB = 20.0  # and it is within 20 dB of the part's loudest band
 RESONANCE_MEDIUM_DB = 12.0
+RING_NEAR_MIN_DB = 6.0  # a band this far over its neighbours is also measured two bands away
+RING_SKIRT_DB = 1.0  # what a narrow ring lifts the bands two away by (12 dB bell, Q 4: ~1 dB)
 RESONANCE_Q = 4.32  # a third of an octave between the half-gain points
 RESONANCE_MIN_CUT_DB = 1.0
 RESONANCE_MAX_CUT_DB = 6.0
@@ -521,6 +523,22 @@ def neighbour_excess_db(power: np.ndarray, band: int) -> np.ndarray | float:
     return 10.0 * np.log10(np.maximum(power[..., band], 1e-30) / np.maximum(neighbours, 1e-30))
 
 
+def wide_excess_db(power: np.ndarray, band: int) -> np.ndarray | float:
+    """How far ``band`` stands above the bands two away (dB): a narrow ring whose skirts lift
+    its direct neighbours still stands clear of these."""
+    lo, hi = max(band - 2, 0), min(band + 2, power.shape[-1] - 1)
+    around = 0.5 * (power[..., lo] + power[..., hi])
+    return 10.0 * np.log10(np.maximum(power[..., band], 1e-30) / np.maximum(around, 1e-30))
+
+
+def ring_excess_db(power: np.ndarray, band: int) -> np.ndarray | float:
+    """A resonance's height: over its neighbours, or, when it already stands 6 dB over them,
+    over the bands two away less 1 dB (what its skirts lift those by)."""
+    near = neighbour_excess_db(power, band)
+    wide = wide_excess_db(power, band) - RING_SKIRT_DB
+    return np.where(near >= RING_NEAR_MIN_DB, np.maximum(near, wide), near)
+
+
 def resonance_excess_db(stem: StemFeatures, band: int) -> float:
     """The target metric of a resonance cut: the band's long-term excess over its neighbours."""
     return float(neighbour_excess_db(active_power(stem), band))
@@ -542,10 +560,10 @@ def _resonances(stem: StemFeatures) -> list[Resonance]:
         band = int(band)
         if stem.spectrum_db[band] < top - RESONANCE_WITHIN_DB:
             continue
-        excess = float(neighbour_excess_db(power, band))
+        excess = float(ring_excess_db(power, band))
         if excess < RESONANCE_FIRE_DB:
             continue
-        persistence = float(np.mean(neighbour_excess_db(frames, band) > RESONANCE_FRAME_DB))
+        persistence = float(np.mean(ring_excess_db(frames, band) > RESONANCE_FRAME_DB))
         if persistence >= RESONANCE_PERSISTENCE:
             found.append(Resonance(band, excess, persistence))
     return sorted(found, key=lambda r: (-r.excess_db, r.band))

@@ -209,9 +209,8 @@ SLOW_BURN = SongSpec(
     flaws=(
         Flaw("vocal_buried", "Lead_Vocal", "gain", "suggestion", "-10 dB", kinds=("gain",),
              direction="boost", args={"gain_db": -10.0}),
-        Flaw("bass_squashed", "Bass", "over_compress", "suggestion",
-             "20:1 from 24 dB under its peak, 0.5/40 ms, made up", kinds=("compressor",),
-             direction="less",
+        Flaw("bass_squashed", "Bass", "over_compress", "check",
+             "20:1 from 24 dB under its peak, 0.5/40 ms, made up", check_id="over_compressed",
              args={"threshold_db": -24.0, "ratio": 20.0, "attack_ms": 0.5, "release_ms": 40.0}),
         Flaw("kick_jumps_in_choruses", "Kick", "section_gain", "suggestion",
              "+8 dB in every chorus", kinds=("section_gain",), section="chorus",
