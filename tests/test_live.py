@@ -74,8 +74,9 @@ def test_gain_predictions_match_a_measurement(flawed: Analysis, tmp_path: Path) 
 
 
 def test_decisions_re_derive_the_others(flawed: Analysis, tmp_path: Path) -> None:
-    """Accept the headroom and one balance change: the other balance and section gains are
-    derived again (same ids, new numbers), decided ones stay exactly as decided."""
+    """Accept the headroom and one balance change at half its amount: the other balance and
+    section gains are derived again (same ids, new numbers: the joint solve had counted on the
+    whole change), decided ones stay exactly as decided."""
     model = LiveModel(flawed)
     review = _review(tmp_path, flawed)
     first = {s.id: s for s in model.derive(review).suggestions}
@@ -83,7 +84,7 @@ def test_decisions_re_derive_the_others(flawed: Analysis, tmp_path: Path) -> Non
     review.accept(headroom)
     gain = max((s for s in _pending(model, review) if s.kind == "gain"),
                key=lambda s: abs(s.params["gain_db"]))  # fmt: skip
-    review.accept(gain)
+    review.set_amount(gain, 0.5)
     state = model.derive(review)
     now = {s.id: s for s in state.suggestions}
     assert now[headroom.id].as_dict() == headroom.as_dict()

@@ -160,7 +160,12 @@ async def test_decisions_and_selection_survive_a_restart(tmp_path: Path) -> None
         assert again.group_mode == "kind"
         statuses = {i.id: i.status for i in again.items}
         assert statuses[first] == "accepted" and statuses[second] == "rejected"
-        assert "✓" in screen_text(again) and "✗" in screen_text(again)
+        queue.select(first)
+        await pilot.pause()
+        assert "✓" in screen_text(again)
+        queue.select(second)
+        await pilot.pause()
+        assert "✗" in screen_text(again)
 
 
 async def test_selection_is_saved_without_quitting(tmp_path: Path) -> None:

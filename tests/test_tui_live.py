@@ -39,12 +39,27 @@ async def test_accepting_a_cut_re_derives_the_queue(tmp_path: Path) -> None:
         assert "recomputing" not in screen_text(app)
 
 
+def _swinging_session(tmp_path: Path) -> Path:
+    """Parts whose level swings from passage to passage: section gains and a compressor
+    answer the same problem."""
+    from tests.conftest import stereo, write
+    from tests.test_suggest_dynamics import PASSAGES_DB, _line
+
+    folder = tmp_path / "swing"
+    folder.mkdir()
+    vocal = _line(220.0, PASSAGES_DB, 1)
+    write(folder / "Lead Vocal.wav", stereo(vocal, 0.9 * vocal))
+    write(folder / "Bass.wav", _line(55.0, PASSAGES_DB, 2, amp=0.9))
+    write(folder / "Pad.wav", stereo(*(_line(f, [-20.0], s, 0.3) for f, s in ((110, 3), (111, 4)))))
+    return folder
+
+
 async def test_x_shows_the_other_answer_and_a_decision_keeps_it(tmp_path: Path) -> None:
-    session = session_copy(tmp_path)
-    app = new_app(session, tmp_path)
+    app = new_app(_swinging_session(tmp_path), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
         swing = next(i for i in app.items if i.suggestion and i.suggestion.alternatives)
+        assert swing.suggestion is not None
         other = swing.suggestion.alternatives[0]
         app.query_one(SuggestionList).select(swing.id)
         await pilot.press("x")
@@ -53,10 +68,7 @@ async def test_x_shows_the_other_answer_and_a_decision_keeps_it(tmp_path: Path) 
         assert shown is not None and shown.id == other.id
         await pilot.press("a")
         await until(pilot, lambda: not app.recomputing, timeout_s=20.0)
-        assert app.review.status(other.id) == "accepted"
-        same_problem = [
-            i
-            for i in app.items
-            if i.suggestion and i.suggestion.problem == swing.suggestion.problem
-        ]
-        assert [i.id for i in same_problem] == [other.id]  # one item for the problem
+        assert app.review is not None and app.review.status(other.id) == "accepted"
+        problem = swing.suggestion.problem
+        same = [i for i in app.items if i.suggestion and i.suggestion.problem == problem]
+        assert [i.id for i in same] == [other.id]  # one item for the problem

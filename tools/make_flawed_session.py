@@ -36,6 +36,9 @@ PLAN = {
     "channel_polarity": "Lead_Vocal",
     "length_mismatch": "Backing_Vocal",
 }
+# a mix problem on the lead vocal as well: its level 8 dB down in the chorus (bars 6-10)
+CHORUS_S = (13.0909, 21.8182)
+CHORUS_DROP_DB = 8.0
 SILENT_NAME = "Perc_FX.flac"
 BAD_LABEL_NAME = "Track_1.wav"
 
@@ -193,9 +196,15 @@ def make_flawed_session(clean_dir: Path, out_dir: Path) -> dict[str, str]:
         sr,
     )
 
-    # one channel polarity-inverted
+    # one channel polarity-inverted, and (a mix problem on the same stem) the vocal's fader
+    # left 8 dB down through the chorus
     x, sr = read(PLAN["channel_polarity"])
     mid = x.mean(axis=1) if x.ndim == 2 else x
+    start, end = (round(t * sr) for t in CHORUS_S)
+    ramp = round(0.02 * sr)
+    level = np.ones(len(mid))
+    level[start:end] = 10 ** (-CHORUS_DROP_DB / 20)
+    mid = mid * np.convolve(level, np.ones(ramp) / ramp, mode="same")
     put(
         "channel_polarity",
         PLAN["channel_polarity"],

@@ -226,10 +226,16 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
         + f". Solved for all stems together, {gain_db:+.1f} dB brings it to about "
         f"{move.predicted_lu:+.1f} LU{context}."
     )
-    if move.lifted:
+    if move.lifted and gain_db < 0:
         why += (
             f" It dominates the mix: with it this loud, {', '.join(move.lifted)} sit outside "
             "their windows, and this change brings them back without a change of their own."
+        )
+    elif move.lifted:
+        why += (
+            f" With it this quiet the mix leans on the others, so {', '.join(move.lifted)} "
+            "sit outside their windows; this change brings them back without a change of "
+            "their own."
         )
     alone = predicted_relative(stem, features.mix, stem.active, gain_db) if features.mix else rel
     return Suggestion(

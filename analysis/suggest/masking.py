@@ -46,6 +46,7 @@ CUT_Q = 1.4  # about one octave between the cut's half-gain points
 MIN_CUT_DB = 1.0
 MAX_CUT_DB = 6.0
 CUT_STEP_DB = 0.5
+MIN_SHARE_GAIN = 0.01  # a cut that uncovers less than 1% of the frames is not suggested
 PREDICTED_DROP = 0.3  # the cut is sized to remove at least 30% of the masked share...
 VERIFY_DROP = 0.25  # ...so that measuring again shows at least 25% (relative) less
 PRIORITY_LOW_HZ = 40.0
@@ -465,6 +466,8 @@ def _suggestion(features: Features, conflict: Conflict) -> Suggestion | None:
     enough = predicted <= before * (1.0 - VERIFY_DROP)
     if rule is None and not enough:
         return None  # outside the classic pairs, speak only when a cut can help
+    if predicted >= before - MIN_SHARE_GAIN:
+        return None  # no cut the rule allows uncovers anything: a level problem, for balance
     edges = band_edges_hz()
     params: dict[str, object] = {"freq_hz": freq_hz, "gain_db": gain_db, "q": CUT_Q}
     if scope is not None:

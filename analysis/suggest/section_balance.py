@@ -117,30 +117,64 @@ def _suggestion(
     )
 
 
+def _steady_gaps(
+    features: Features, stem: StemFeatures, kinds: dict[str, list[Section]]
+) -> list[Suggestion]:
+    """A steady part (kick, snare, drums, bass) is judged by its own level, not against the
+    mix: the arrangement around it changes from section to section (a kick alone in an intro
+    sits near 0 LU against the mix, and that is no jump), while a kit or a bass keeps its own
+    level through a song. Each kind of section is compared with the median of the kinds (so a
+    jump in one kind does not make the others look off), then each section of a repeated kind
+    with the median of its siblings."""
+
+    def level(sections: Sequence[Section]) -> float:
+        return stem.loudness_over(stem.active & _mask_of(features, sections))
+
+    levels = {kind: level(sections) for kind, sections in kinds.items()}
+    levels = {k: v for k, v in levels.items() if np.isfinite(v)}
+    found: list[Suggestion] = []
+    if len(levels) >= 2:
+        reference = float(np.median(list(levels.values())))
+        steady = [s for k, v in levels.items() if abs(v - reference) <= OWN_STEP_LU
+                  for s in kinds[k]]  # fmt: skip
+        for kind, value in levels.items():
+            if abs(value - reference) > OWN_STEP_LU and steady:
+                made = _own_step(features, stem, kinds[kind], value, reference, steady)
+                if made is not None:
+                    found.append(made)
+    for sections in kinds.values():
+        for section in sections if len(sections) > 2 else ():
+            others = [s for s in sections if s is not section]
+            values = [level([s]) for s in others]
+            values = [v for v in values if np.isfinite(v)]
+            here = level([section])
+            if values and np.isfinite(here):
+                made = _own_step(features, stem, [section], here, float(np.median(values)), others)
+                if made is not None:
+                    found.append(made)
+    return found
+
+
 def _own_step(
     features: Features,
     stem: StemFeatures,
     sections: Sequence[Section],
-    here: np.ndarray,
-    rest: np.ndarray,
+    own_here: float,
+    own_reference: float,
+    reference: Sequence[Section],
 ) -> Suggestion | None:
-    """A steady part (kick, snare, drums, bass) whose own loudness steps between kinds of
-    section: the mix rises with it, so against the mix the step looks small, but a kit or a
-    bass keeps its level through a song and a jump of its own is a fader move left in."""
-    if stem.role not in STEADY_ROLES:
-        return None
-    own_here, own_rest = stem.loudness_over(here), stem.loudness_over(rest)
-    if not (np.isfinite(own_here) and np.isfinite(own_rest)):
-        return None
-    step = own_here - own_rest
+    """A steady part whose own loudness in ``sections`` stands more than ``OWN_STEP_LU`` from
+    its level in ``reference``: a fader move left in."""
+    step = own_here - own_reference
     if abs(step) <= OWN_STEP_LU:
         return None
     gain_db = round(-step, 1)
     names = " and ".join(s.name for s in sections)
+    compared = " and ".join(s.name for s in reference)
     spans = ", ".join(f"{s.start_s:.1f}-{s.end_s:.1f} s" for s in sections)
     why = (
         f"In {names} ({spans}) {stem.file} is {abs(step):.1f} dB "
-        f"{'louder' if step > 0 else 'quieter'} than in the rest of the song, while a "
+        f"{'louder' if step > 0 else 'quieter'} than in {compared}, while a "
         f"{stem.role.replace('_', ' ')} usually keeps its "
         f"level through a song (the rule speaks from {OWN_STEP_LU:.0f} dB). {gain_db:+.1f} dB "
         f"in {names} brings it back to its level elsewhere."
@@ -162,6 +196,7 @@ def _own_step(
             "own_step_db": round(step, 2),
             "threshold_db": OWN_STEP_LU,
             "segments_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in sections],
+            "reference_spans_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in reference],
             "impact": round(abs(step), 2),
         },
         target=Target("section_own_step_db", abs(step), 0.0, "lower", "dB"),
@@ -175,7 +210,11 @@ def target_own_step(s: Suggestion, f: Features) -> float:
     """The part's own loudness step left between its sections and the rest."""
     stem = f.stems[s.stems[0]]
     inside = _spans_mask(f, s.evidence.get("segments_s") or [])
-    return abs(stem.loudness_over(stem.active & inside) - stem.loudness_over(stem.active & ~inside))
+    spans = s.evidence.get("reference_spans_s")
+    reference = _spans_mask(f, spans) if spans else ~inside
+    return abs(
+        stem.loudness_over(stem.active & inside) - stem.loudness_over(stem.active & reference)
+    )
 
 
 def _kinds(features: Features, stem: StemFeatures) -> dict[str, list[Section]]:
@@ -196,6 +235,8 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
     if stem.role not in SECTION_ROLES or mix is None or len(features.sections) < 2:
         return []
     kinds = _kinds(features, stem)
+    if stem.role in STEADY_ROLES:
+        return _steady_gaps(features, stem, kinds)
     found: list[Suggestion] = []
     flagged: set[str] = set()
     for sections in kinds.values():
@@ -213,7 +254,7 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
                 if made is not None:
                     found.append(made)
                     flagged.add(section.name)
-    for kind, sections in kinds.items():
+    for sections in kinds.values():
         sections = [s for s in sections if s.name not in flagged]
         if not sections:
             continue
@@ -225,15 +266,12 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
         if not (np.isfinite(rel_here) and np.isfinite(rel_rest)):
             continue
         if abs(rel_here - rel_rest) <= SECTION_GAP_LU:
-            own = _own_step(features, stem, sections, here, rest)
-            if own is not None:
-                found.append(own)
             continue
-        if len(kinds[kind]) > 1:
-            # a repeated kind: only when it is the side out of its role's window
-            out_here = _outside_window(rel_here, stem.role)
-            if out_here <= WINDOW_MARGIN_LU or out_here <= _outside_window(rel_rest, stem.role):
-                continue
+        # only the side out of the role's window moves (a verse compared with a dropped
+        # chorus is not a jump of its own)
+        out_here = _outside_window(rel_here, stem.role)
+        if out_here <= WINDOW_MARGIN_LU or out_here <= _outside_window(rel_rest, stem.role):
+            continue
         made = _suggestion(features, stem, sections, rel_here, rel_rest, "the rest of the song")
         if made is not None:
             found.append(made)
