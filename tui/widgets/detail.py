@@ -308,18 +308,14 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
         evidence = evidence_line(item.suggestion.evidence, names)
         if evidence.plain:
             lines.append(_paragraph("Evidence", evidence))
-        if item.suggestion.alternatives:
-            others = " · ".join(
-                f"{kind_label(a.kind)} ({describe_params(a.kind, a.params)})"
-                for a in item.suggestion.alternatives
-            )
-            lines.append(_paragraph("Other answers (x)", others))
-        if item.suggestion.waiting:
-            waiting = " · ".join(
-                f"{kind_label(w.kind)} ({describe_params(w.kind, w.params)})"
-                for w in item.suggestion.waiting
-            )
-            lines.append(_paragraph("Waits for this decision", waiting))
+        for label, others in (
+            ("Other answers (x)", item.suggestion.alternatives),
+            ("Waits for this decision", item.suggestion.waiting),
+        ):
+            if others:
+                text = " · ".join(f"{kind_label(o.kind)} ({describe_params(o.kind, o.params)})"
+                                  for o in others)  # fmt: skip
+                lines.append(_paragraph(label, text))
     lines.append(Content(""))
     lines += _where(item, ctx, width)
     plot = _plot(item, ctx, width)
