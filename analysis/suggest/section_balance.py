@@ -56,6 +56,19 @@ def _mask_of(features: Features, sections: Sequence[Section]) -> np.ndarray:
     return mask
 
 
+def _gain_params(sections: Sequence[Section], gain_db: float) -> dict[str, Any]:
+    """The same gain on each section, 20 ms ramps at the edges."""
+    segments = [
+        {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "gain_db": gain_db}
+        for s in sections
+    ]
+    return {"segments": segments, "ramp_ms": 20.0}
+
+
+def _spans_of(sections: Sequence[Section]) -> list[list[float]]:
+    return [[round(x.start_s, 3), round(x.end_s, 3)] for x in sections]
+
+
 def _outside_window(rel: float, role: str) -> float:
     low, high = ROLE_RANGES_LU.get(role, (-np.inf, np.inf))
     return max(low - rel, rel - high, 0.0)
@@ -89,13 +102,7 @@ def _suggestion(
     return Suggestion(
         kind="section_gain",
         stems=(stem.file,),
-        params={
-            "segments": [
-                {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "gain_db": gain_db}
-                for s in sections
-            ],
-            "ramp_ms": 20.0,
-        },
+        params=_gain_params(sections, gain_db),
         severity=severity_of(abs(gap), 7.0, 4.5),
         category="technical",
         why=why,
@@ -103,10 +110,8 @@ def _suggestion(
             "section_relative_lu": round(rel_here, 2),
             "rest_relative_lu": round(rel_ref, 2),
             "compared_with": compared_with,
-            "segments_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in sections],
-            "reference_spans_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in reference]
-            if reference
-            else None,
+            "segments_s": _spans_of(sections),
+            "reference_spans_s": _spans_of(reference) if reference else None,
             "gap_lu": round(gap, 2),
             "impact": round(abs(gap), 2),
         },
@@ -182,21 +187,15 @@ def _own_step(
     return Suggestion(
         kind="section_gain",
         stems=(stem.file,),
-        params={
-            "segments": [
-                {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "gain_db": gain_db}
-                for s in sections
-            ],
-            "ramp_ms": 20.0,
-        },
+        params=_gain_params(sections, gain_db),
         severity=severity_of(abs(step), 9.0, 5.0),
         category="technical",
         why=why,
         evidence={
             "own_step_db": round(step, 2),
             "threshold_db": OWN_STEP_LU,
-            "segments_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in sections],
-            "reference_spans_s": [[round(x.start_s, 3), round(x.end_s, 3)] for x in reference],
+            "segments_s": _spans_of(sections),
+            "reference_spans_s": _spans_of(reference),
             "impact": round(abs(step), 2),
         },
         target=Target("section_own_step_db", abs(step), 0.0, "lower", "dB"),
