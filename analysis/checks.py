@@ -341,14 +341,15 @@ def over_compressed_check(f: str, role: str, lv: LevelsResult) -> Check | None:
     under what that part keeps even when compressed for a mix: a compressor or limiter set hard
     on the track. Only ``info``: a dense synth sound can read like this too."""
     floor_db = CREST_FLOOR_DB.get(role)
-    if floor_db is None or not np.isfinite(lv.crest_db) or lv.crest_db >= floor_db:
+    crest_db = lv.crest_db
+    if floor_db is None or crest_db is None or not np.isfinite(crest_db) or crest_db >= floor_db:
         return None
     return Check(
         "over_compressed",
         "info",
-        round(float(lv.crest_db), 2),
+        round(float(crest_db), 2),
         floor_db,
-        f"{f}: crest factor {lv.crest_db:.1f} dB, under the {floor_db:.0f} dB a "
+        f"{f}: crest factor {crest_db:.1f} dB, under the {floor_db:.0f} dB a "
         f"{role.replace('_', ' ')} keeps even when compressed for a mix: it sounds squashed.",
         "If a compressor or limiter is on the track (or its bus), export it again with it "
         "bypassed or gentler, and leave the dynamics to the mix; a dense synth can read like "
