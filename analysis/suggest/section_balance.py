@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from mixreview.analysis.sections import Section
-from mixreview.analysis.suggest.features import Features, StemFeatures
+from mixreview.analysis.suggest.features import Features, IdentityMemo, StemFeatures
 from mixreview.analysis.suggest.levels import (
     ROLE_RANGES_LU,
     predicted_relative,
@@ -35,6 +35,7 @@ SECTION_MIN_ACTIVE = 0.5
 WINDOW_MARGIN_LU = 1.5  # a kind's level this far outside the role's window is out of place
 MIN_ACTIVE_FRAMES = 30
 STEADY_ROLES = ("kick", "snare", "drums", "bass")
+STEADY = IdentityMemo()
 OWN_STEP_LU = 5.0  # a steady part's own loudness stepping this much between kinds of section
 
 
@@ -235,7 +236,14 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
         return []
     kinds = _kinds(features, stem)
     if stem.role in STEADY_ROLES:
-        return _steady_gaps(features, stem, kinds)
+        # judged on the stem's own level alone: kept while its measurement is the same
+        return list(
+            STEADY.get(
+                ("steady", stem.file),
+                (stem.measurement, features.sections),
+                lambda: _steady_gaps(features, stem, kinds),
+            )
+        )
     found: list[Suggestion] = []
     flagged: set[str] = set()
     for sections in kinds.values():

@@ -35,7 +35,14 @@ import numpy as np
 from mixreview.analysis.dsp.pan import balance_gains
 from mixreview.analysis.meters.bands import NOMINAL_CENTERS_HZ
 from mixreview.analysis.roles import ROLE_LABELS
-from mixreview.analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, _fit, band_range
+from mixreview.analysis.suggest.features import (
+    CENTERS_HZ,
+    Features,
+    IdentityMemo,
+    StemFeatures,
+    _fit,
+    band_range,
+)
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
@@ -203,6 +210,9 @@ def _target_correlation(s: Suggestion, f: Features) -> float:
 # ---------------------------------------------------------- polarity: pairs ---
 
 
+CELLS = IdentityMemo()
+
+
 def _pair_cells(features: Features, a: StemFeatures, b: StemFeatures) -> np.ndarray | None:
     """(frames, bands) cells in the low range where both stems play in the band."""
     bands = band_range(PAIR_LOW_HZ, PAIR_HIGH_HZ)
@@ -238,7 +248,11 @@ def _pair_polarity(features: Features) -> list[Suggestion]:
     for i, file_a in enumerate(files):
         for file_b in files[i + 1 :]:
             a, b = features.stems[file_a], features.stems[file_b]
-            cells = _pair_cells(features, a, b)
+            cells = CELLS.get(
+                ("pair_cells", a.file, b.file),
+                (a.measurement, b.measurement),
+                lambda a=a, b=b: _pair_cells(features, a, b),  # type: ignore[misc]
+            )
             if cells is None:
                 continue
             e_a, e_b, e_all, e_mix = pair_energies(features, a, b, cells)
