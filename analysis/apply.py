@@ -64,14 +64,19 @@ def processor_for(change: Change, sample_rate: int) -> Processor:
     return processor
 
 
-def chains_for(changes: Iterable[Change], session: Session) -> dict[str, Chain]:
-    """One chain per affected stem, processors in channel-strip order."""
+def changes_by_stem(changes: Iterable[Change]) -> dict[str, list[Change]]:
+    """Each affected stem's changes, in the order given."""
     per_stem: dict[str, list[Change]] = {}
     for change in changes:
         for file in change.stems:
             per_stem.setdefault(file, []).append(change)
+    return per_stem
+
+
+def chains_for(changes: Iterable[Change], session: Session) -> dict[str, Chain]:
+    """One chain per affected stem, processors in channel-strip order."""
     chains: dict[str, Chain] = {}
-    for file, stem_changes in per_stem.items():
+    for file, stem_changes in changes_by_stem(changes).items():
         ordered = sorted(
             stem_changes,
             key=lambda c: KIND_ORDER.index(c.kind) if c.kind in KIND_ORDER else len(KIND_ORDER),

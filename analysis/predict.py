@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import signal
 
-from mixreview.analysis.apply import Change, chains_for
+from mixreview.analysis.apply import Change, chains_for, changes_by_stem
 from mixreview.analysis.dsp.eq import Band, bands_sos, coerce_bands
 from mixreview.analysis.measure import Measurement, MeterBank
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, BandsResult
@@ -301,9 +301,6 @@ def signature(changes: Sequence[Change]) -> str:
     )
 
 
-Remeasure = Callable[[Stem, Sequence[Change]], Measurement]
-
-
 def predict_mix(
     mix: Measurement,
     stems: Mapping[str, Measurement],
@@ -392,18 +389,9 @@ def _sum_series(items: Sequence[Series]) -> Series:
     return total
 
 
-def changes_by_stem(changes: Sequence[Change]) -> dict[str, list[Change]]:
-    per_stem: dict[str, list[Change]] = {}
-    for change in changes:
-        for file in change.stems:
-            per_stem.setdefault(file, []).append(change)
-    return per_stem
-
-
 __all__ = [
     "PREDICTED_KINDS",
     "Effect",
-    "Remeasure",
     "changes_by_stem",
     "effect_of",
     "measure_processed_stem",

@@ -377,14 +377,18 @@ class MixReviewApp(LiveMixin, ReferencesMixin, App[int]):
             text = str(error)
         else:
             text = f"{type(error).__name__}: {error}"
+        if event.worker.group == "live":
+            self.recomputing = False  # the queue stays as it was; the message says why
         if event.worker.group == "analysis":
             self.load_error = text
             self.main.query_one("#loading-label", Static).update("Cannot open this session.")
             self.main.query_one("#loading-bar").display = False
             self.main.query_one("#loading-error", Static).update(f"{text}\n\nq quits.")
-        title = {"analysis": "cannot open the session", "clips": "A/B clips"}.get(
-            event.worker.group or "", "mixreview"
-        )
+        title = {
+            "analysis": "cannot open the session",
+            "clips": "A/B clips",
+            "live": "the suggestions could not be derived again",
+        }.get(event.worker.group or "", "mixreview")
         self.notify(text, title=title, severity="error", timeout=15)
 
     def on_analysis_ready(self, message: AnalysisReady) -> None:
@@ -671,13 +675,13 @@ class MixReviewApp(LiveMixin, ReferencesMixin, App[int]):
 
     def _changed(self, advance: bool = False, select: str | None = None) -> None:
         suggestions = self.main.query_one(SuggestionList)
+        self.rederive()
         self.refresh_review(select=select, detail=False)
         if advance and suggestions._step(1) not in (None, suggestions.cursor):
             suggestions.action_cursor(1)  # the Selected message shows the next one
         else:
             self.show_detail()
         self.schedule_versions()
-        self.rederive()
 
     @guarded
     def action_accept(self) -> None:

@@ -77,12 +77,12 @@ class LiveMixin(_AppBase):
         self.solved = {s.suggestion.id: s for s in state.solved}
 
     def rederive(self) -> None:
-        """A decision changed the review: derive the queue again, off the UI thread."""
+        """A decision changed the review: derive the queue again, off the UI thread (call it
+        before redrawing the queue, which then says it is recomputing)."""
         if self.live_model is None or self.review is None:
             return
         self._live_version += 1
-        self.recomputing = True
-        self.refresh_review(detail=False)
+        self.recomputing = True  # the queue's border says so from the next refresh on
         self._derive_worker(self.live_model, snapshot(self.review), self._live_version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="live")

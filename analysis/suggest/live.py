@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -59,9 +58,6 @@ class LiveState:
     solved: tuple[Solved, ...]
     analysis: Analysis
     remeasured: tuple[str, ...] = ()
-
-    def by_id(self) -> dict[str, Suggestion]:
-        return {s.id: s for s in self.suggestions}
 
 
 def _label(kind: str, stems: Sequence[str], section: str | None) -> str:
@@ -134,7 +130,10 @@ class LiveModel:
         changes = review.changes(decided, "chosen")
         analysis, remeasured = self.processed(changes)
         decided_all = {m.id for d in decided for m in d.members()}
-        derived = suggest(analysis, decided_all) if decided else list(self.base_suggestions)
+        # own changes alone move the mix too: derive again whenever anything was decided or done
+        derived = (
+            suggest(analysis, decided_all) if decided or changes else list(self.base_suggestions)
+        )
         decided_ids = {s.id for s in decided}
         decided_problems = {s.problem for s in decided if s.problem}
         accepted_kinds = {s.kind for s in decided if review.decision(s.id).status == "accepted"}
@@ -178,8 +177,3 @@ class LiveModel:
         touching = [a for a in acting if set(a[2]) & set(s.stems) and len(a[2]) <= 2]
         chosen = (touching or acting or [("", "the decisions so far", ())])[-1]
         return Solved(s, chosen[0], chosen[1])
-
-
-def live_suggestions(analysis: Analysis, review: Review | None) -> list[dict[str, Any]]:
-    """The suggestions after the review's decisions, as report dicts (headless use)."""
-    return [s.as_dict() for s in LiveModel(analysis).derive(review).suggestions]

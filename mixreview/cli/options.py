@@ -36,27 +36,26 @@ def fail_on(text: str) -> frozenset[str]:
     return frozenset(items)
 
 
-def aspects(text: str) -> frozenset[str]:
-    """``--aspects``: which reference aspects to follow."""
+def _one_or_more_of(text: str, valid: tuple[str, ...], what: str) -> list[str]:
+    """Comma-separated items, each one of ``valid``; a usage error naming them otherwise."""
     items = _items(text)
-    unknown = [item for item in items if item not in ASPECTS]
+    unknown = [item for item in items if item not in valid]
     if unknown or not items:
         raise argparse.ArgumentTypeError(
-            f"unknown aspect {', '.join(unknown) or '(none given)'}; choose from "
-            f"{', '.join(ASPECTS)} (comma-separated)"
+            f"unknown {what} {', '.join(unknown) or '(none given)'}; choose from "
+            f"{', '.join(valid)} (comma-separated)"
         )
-    return frozenset(items)
+    return items
+
+
+def aspects(text: str) -> frozenset[str]:
+    """``--aspects``: which reference aspects to follow."""
+    return frozenset(_one_or_more_of(text, ASPECTS, "aspect"))
 
 
 def versions(text: str) -> tuple[str, ...]:
     """``--versions``: the mixes to write, in canonical order."""
-    items = _items(text)
-    unknown = [item for item in items if item not in VERSIONS]
-    if unknown or not items:
-        raise argparse.ArgumentTypeError(
-            f"unknown version {', '.join(unknown) or '(none given)'}; choose from "
-            f"{', '.join(VERSIONS)} (comma-separated)"
-        )
+    items = _one_or_more_of(text, VERSIONS, "version")
     return tuple(v for v in VERSIONS if v in items)
 
 
