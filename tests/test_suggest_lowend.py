@@ -16,11 +16,11 @@ from mixreview.analysis.suggest.lowend import (
     HIGHPASS_DROP_DB,
     MONO_DROP_DB,
     OCTAVE_ABOVE_MAX_DB,
-    RESONANCE_SHRINK,
-    band_level_db,
     low_bands,
     mono_loss_db,
 )
+from mixreview.analysis.suggest.spectrum import band_level_db
+from mixreview.analysis.suggest.tone import RESONANCE_SHRINK
 from mixreview.analysis.suggest.verify import verify
 from tests.conftest import stereo
 from tests.suggest_support import (

@@ -26,8 +26,8 @@ from mixreview.analysis.suggest.features import (
     band_range,
     to_db,
 )
-from mixreview.analysis.suggest.lowend import band_power_gain, fmt_hz
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
+from mixreview.analysis.suggest.spectrum import band_power_gain, fmt_hz
 
 MASK_MARGIN_DB = 3.0  # masker within 3 dB of the target (or above): the target is masked there
 FIRE_SHARE = 0.5  # masked in at least half the frames where both play in the band
