@@ -14,6 +14,7 @@ import numpy as np
 
 from mixreview.analysis.measure import MIN_LOUDNESS_S, StemOutcome
 from mixreview.analysis.meters.levels import FULL_SCALE, LevelsResult
+from mixreview.analysis.meters.stereo import StereoResult
 from mixreview.analysis.roles import is_default_name
 from mixreview.analysis.session import MAX_CHANNELS, Session, Stem
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
@@ -28,6 +29,10 @@ CheckId = Literal[
     "fake_stereo", "channel_polarity", "manifest", "over_compressed",
 ]  # fmt: skip
 CHECK_IDS: tuple[CheckId, ...] = get_args(CheckId)
+RECHECKED: tuple[CheckId, ...] = ("dc_offset", "channel_polarity", "over_full_scale")
+"""Checks a change in the mix can answer (a high-pass removes DC, a flip of one channel the
+inverted polarity, a gain cut the float overs): run again on the stems as processed. The others
+(format, length, names, clipping and limiting baked into the file) no change can undo."""
 
 CLIP_SAMPLES_MAX = 8  # matchering: more than 8 samples at full scale
 FLAT_TOP_SAMPLES_MAX = 128  # matchering: more than 128 samples at the same sub-full-scale peak
@@ -299,41 +304,57 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
             )
         )
     elif lv.over_full_scale_samples:
-        checks.append(
-            Check(
-                "over_full_scale",
-                "warning",
-                lv.over_full_scale_samples,
-                0,
-                f"{f}: {lv.over_full_scale_samples:,} float samples above full scale (peak "
-                f"{lv.sample_peak_dbfs:+.1f} dBFS). Fine in 32-bit float, but they clip on any "
-                "fixed-point export.",
-                "Lower the track's output before export so it peaks below 0 dBFS.",
-                f,
-            )
-        )
+        checks.append(_over_full_scale_check(f, lv))
     limited = limited_check(f, lv)
     if limited is not None:
         checks.append(limited)
     elif (squashed := over_compressed_check(f, stem.role, lv)) is not None:
         checks.append(squashed)
-    dc = lv.dc_offset
-    if abs(dc) > DC_OFFSET_MAX:
-        checks.append(
-            Check(
-                "dc_offset",
-                "warning",
-                round(dc, 5),
-                DC_OFFSET_MAX,
-                f"{f}: DC offset of {dc:+.4f} ({20 * np.log10(abs(dc)):.1f} dBFS); it eats "
-                "headroom and thumps at edits.",
-                "Apply the assistant's high-pass suggestion on this stem, or remove the DC (a "
-                "20 Hz high-pass or a DC filter on the track) and export again.",
-                f,
-            )
-        )
-    checks.extend(_stereo_checks(stem, outcome))
+    checks.extend(_dc_offset_checks(f, lv))
+    checks.extend(_stereo_checks(f, m.stereo))
     return checks
+
+
+def _over_full_scale_check(f: str, lv: LevelsResult) -> Check:
+    return Check(
+        "over_full_scale",
+        "warning",
+        lv.over_full_scale_samples,
+        0,
+        f"{f}: {lv.over_full_scale_samples:,} float samples above full scale (peak "
+        f"{lv.sample_peak_dbfs:+.1f} dBFS). Fine in 32-bit float, but they clip on any "
+        "fixed-point export.",
+        "Lower the track's output before export so it peaks below 0 dBFS.",
+        f,
+    )
+
+
+def _dc_offset_checks(f: str, lv: LevelsResult) -> list[Check]:
+    dc = lv.dc_offset
+    if abs(dc) <= DC_OFFSET_MAX:
+        return []
+    return [
+        Check(
+            "dc_offset",
+            "warning",
+            round(dc, 5),
+            DC_OFFSET_MAX,
+            f"{f}: DC offset of {dc:+.4f} ({20 * np.log10(abs(dc)):.1f} dBFS); it eats "
+            "headroom and thumps at edits.",
+            "Apply the assistant's high-pass suggestion on this stem, or remove the DC (a "
+            "20 Hz high-pass or a DC filter on the track) and export again.",
+            f,
+        )
+    ]
+
+
+def processed_checks(file: str, levels: LevelsResult, stereo: StereoResult | None) -> list[Check]:
+    """The :data:`RECHECKED` checks that fire on a stem as processed in the mix (``levels`` and
+    ``stereo`` measured after its changes): what the mix's changes left of them."""
+    found = [*_dc_offset_checks(file, levels), *_stereo_checks(file, stereo)]
+    if levels.over_full_scale_samples:
+        found.append(_over_full_scale_check(file, levels))
+    return [c for c in found if c.id in RECHECKED]
 
 
 def over_compressed_check(f: str, role: str, lv: LevelsResult) -> Check | None:
@@ -390,9 +411,7 @@ def limited_check(f: str, lv: LevelsResult) -> Check | None:
     return None
 
 
-def _stereo_checks(stem: Stem, outcome: StemOutcome) -> list[Check]:
-    f = stem.file
-    st = outcome.measurement.stereo if outcome.measurement else None
+def _stereo_checks(f: str, st: StereoResult | None) -> list[Check]:
     if st is None:
         return []
     if st.identical_channels:

@@ -1,4 +1,4 @@
-"""Export a reviewed session: the three mixes, the processed stems and the notes, into one folder.
+"""Export a reviewed session: the four mixes, the processed stems and the notes, into one folder.
 
 ``export_session`` is what the app's ``e`` key and ``mixreview render`` call. The export is built
 in a hidden staging folder next to its destination (``.<name>.partial-<pid>-<random>``) and
@@ -34,8 +34,9 @@ from typing import Any
 from mixreview.analysis.analyze import Analysis, analyze
 from mixreview.analysis.apply import Change, change_of
 from mixreview.analysis.atomic import fsync_dir
+from mixreview.analysis.checks import RECHECKED
 from mixreview.analysis.errors import MixreviewError
-from mixreview.analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA, build_notes, write_notes
+from mixreview.analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA_FAMILY, build_notes, write_notes
 from mixreview.analysis.reference import ReferenceReport, measure_reference, specs_from
 from mixreview.analysis.reference_doubts import judge_references
 from mixreview.analysis.render import (
@@ -176,8 +177,11 @@ def load_review(
 def version_changes(
     review: Review | None, suggestions: Sequence[Suggestion]
 ) -> dict[str, list[Change]]:
+    """Each version's changes; without a review, nothing is applied but the assistant's."""
     if review is None:
-        return {"chosen": [], "original": [], "assistant": [change_of(s) for s in suggestions]}
+        return {
+            v: [change_of(s) for s in suggestions] if v == "assistant" else [] for v in VERSIONS
+        }
     return {v: review.changes(suggestions, v) for v in VERSIONS}
 
 
@@ -190,7 +194,8 @@ def _is_export(folder: Path) -> bool:
         data = json.loads((folder / NOTES_JSON).read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return False
-    return isinstance(data, dict) and data.get("schema") == SCHEMA
+    schema = data.get("schema") if isinstance(data, dict) else None
+    return isinstance(schema, str) and schema.startswith(SCHEMA_FAMILY)
 
 
 def _non_empty(path: Path) -> bool:
@@ -429,10 +434,11 @@ def export_session(
         suggestions = list(LiveModel(analysis).derive(review).suggestions)
     suggestions = list(suggestions)
     changes = version_changes(review, suggestions)
+    recheck = {c.file for c in analysis.all_checks if c.id in RECHECKED and c.file}
     staging = make_staging(out_path, estimate_bytes(session, write_versions, stems, subtype))
     try:
         result = render(
-            session, changes, staging, write_versions, stems, subtype, progress, workers
+            session, changes, staging, write_versions, stems, subtype, progress, workers, recheck
         )
         notes = build_notes(
             analysis, suggestions, review, result, review_file if review else None,

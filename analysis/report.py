@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from mixreview.analysis.analyze import Analysis, StemReport
+from mixreview.analysis.numbers import fixed
 from mixreview.analysis.reference import RANGES_HZ, ReferenceReport
 from mixreview.analysis.roles import ROLE_LABELS
 from mixreview.analysis.suggest.describe import describe_params
@@ -70,17 +71,13 @@ def to_json(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None)
     return json.dumps(report_dict(analysis, suggestions), indent=2, allow_nan=False)
 
 
-def _num(value: float | None, fmt: str = "{:.1f}") -> str:
-    return "-" if value is None else fmt.format(value)
-
-
 _COLUMNS = (
-    ("LUFS", "integrated_lufs", "{:.1f}"),
-    ("S max", "short_term_max_lufs", "{:.1f}"),
-    ("LRA", "lra_lu", "{:.1f}"),
-    ("TP dBTP", "true_peak_dbtp", "{:+.1f}"),
-    ("Crest", "crest_db", "{:.1f}"),
-    ("Corr", "correlation", "{:+.2f}"),
+    ("LUFS", "integrated_lufs", ".1f"),
+    ("S max", "short_term_max_lufs", ".1f"),
+    ("LRA", "lra_lu", ".1f"),
+    ("TP dBTP", "true_peak_dbtp", "+.1f"),
+    ("Crest", "crest_db", ".1f"),
+    ("Corr", "correlation", "+.2f"),
 )
 
 
@@ -93,11 +90,13 @@ def _rows(analysis: Analysis) -> list[list[str]]:
         )
         rows.append(
             [r.stem.file, ROLE_LABELS.get(r.stem.role, r.stem.role), fmt]
-            + [_num(metrics.get(key), f) for _, key, f in _COLUMNS]
+            + [fixed(metrics.get(key), f, "-") for _, key, f in _COLUMNS]
         )
     if analysis.mix is not None:
         metrics = analysis.mix.metrics()
-        rows.append(["(mix at unity)", "", ""] + [_num(metrics.get(k), f) for _, k, f in _COLUMNS])
+        rows.append(
+            ["(mix at unity)", "", ""] + [fixed(metrics.get(k), f, "-") for _, k, f in _COLUMNS]
+        )
     return rows
 
 

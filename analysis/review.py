@@ -1,9 +1,10 @@
 """The review: what the human decided about each suggestion, saved the moment it changes.
 
 Decisions (accept, reject, amount, parameter overrides, notes), manual changes, notes on stems,
-blind-comparison tallies and where the user was in the app live in ``review.json`` in the
-session's state folder. Every change is written atomically (temp file, fsync, rename), so a
-closed terminal or ``kill -9`` loses nothing. Undo and redo cover every decision.
+blind-comparison tallies, how long each suggestion's A/B was heard and where the user was in
+the app live in ``review.json`` in the session's state folder. Every change is written
+atomically (temp file, fsync, rename), so a closed terminal or ``kill -9`` loses nothing. Undo
+and redo cover every decision and are kept in the same file, so they survive a restart.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mixreview.analysis.apply import Change
 from mixreview.analysis.state import write_json_atomic
@@ -25,7 +26,11 @@ SCHEMA = "mixreview.review/1"
 REVIEW_NAME = "review.json"
 STATUSES = ("pending", "accepted", "rejected", "adjusted")
 MANUAL_KINDS = ("gain", "eq", "highpass", "compressor", "width", "pan", "polarity", "mono_bass")
-UNDO_DEPTH = 200
+UNDO_DEPTH = 100
+# Parts of the file that are not decisions: never undone, never in the undo history.
+NOT_UNDONE = ("ui", "history", "listened")
+HEARD_MIN_S = 2.0  # an A/B played at least this long counts as heard
+Version = Literal["original", "assistant", "chosen", "manual"]
 
 
 class ReviewError(Exception):
@@ -40,8 +45,66 @@ def _empty(session_path: Path, stems: Sequence[str]) -> dict[str, Any]:
         "manual": [],
         "stem_notes": {},
         "blind": {},
+        "listened": {},
         "ui": {},
+        "history": {"undo": [], "redo": []},
     }
+
+
+Delta = dict[str, Any]
+
+
+def _delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> Delta:
+    """What ``after`` must give back to return to ``before``: changed decisions one by one, other
+    parts whole (None: the part or decision was not there)."""
+    decisions_before = before.get("decisions", {})
+    decisions_after = after.get("decisions", {})
+    decisions = {
+        sid: copy.deepcopy(decisions_before.get(sid))
+        for sid in set(decisions_before) | set(decisions_after)
+        if decisions_before.get(sid) != decisions_after.get(sid)
+    }
+    parts = {
+        key: copy.deepcopy(before.get(key))
+        for key in (set(before) | set(after)) - {"decisions", *NOT_UNDONE}
+        if before.get(key) != after.get(key)
+    }
+    return {"decisions": decisions, "parts": parts}
+
+
+def _apply(data: dict[str, Any], delta: Delta) -> Delta:
+    """Apply ``delta`` to ``data`` in place; returns the delta that takes it back."""
+    back: Delta = {"decisions": {}, "parts": {}}
+    decisions = data.setdefault("decisions", {})
+    for sid, entry in delta.get("decisions", {}).items():
+        back["decisions"][sid] = copy.deepcopy(decisions.get(sid))
+        if entry is None:
+            decisions.pop(sid, None)
+        else:
+            decisions[sid] = copy.deepcopy(entry)
+    for key, value in delta.get("parts", {}).items():
+        if key in NOT_UNDONE or key == "decisions":
+            continue
+        back["parts"][key] = copy.deepcopy(data.get(key))
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = copy.deepcopy(value)
+    return back
+
+
+def _steps(raw: Any) -> list[Delta]:
+    """The undo or redo steps of a saved history; anything damaged is dropped."""
+    return [d for d in raw if _valid_delta(d)] if isinstance(raw, list) else []
+
+
+def _valid_delta(delta: Any) -> bool:
+    return (
+        isinstance(delta, dict)
+        and isinstance(delta.get("decisions", {}), dict)
+        and isinstance(delta.get("parts", {}), dict)
+        and all(e is None or isinstance(e, dict) for e in delta.get("decisions", {}).values())
+    )
 
 
 @dataclass(frozen=True)
@@ -52,6 +115,37 @@ class Decision:
     amount: float
     params: dict[str, Any] | None
     note: str
+    heard: Heard | None = None
+
+
+@dataclass(frozen=True)
+class Heard:
+    """How a suggestion's A/B was listened to before it was decided."""
+
+    played_s: float  # A/B playing, with this suggestion selected, in seconds
+    matched_s: float  # of which loudness-matched
+    blind_trials: int
+
+    @property
+    def heard(self) -> bool:
+        return self.played_s >= HEARD_MIN_S or self.blind_trials > 0
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Heard:
+        raw = raw if isinstance(raw, dict) else {}
+
+        def number(key: str) -> float:
+            value = raw.get(key, 0)
+            return float(value) if isinstance(value, int | float) else 0.0
+
+        return cls(number("played_s"), number("matched_s"), int(number("blind_trials")))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "played_s": round(self.played_s, 1),
+            "matched_s": round(self.matched_s, 1),
+            "blind_trials": self.blind_trials,
+        }
 
 
 class Review:
@@ -61,8 +155,11 @@ class Review:
         self.path = path
         self.data = data
         self.messages = list(messages)
-        self._undo: list[dict[str, Any]] = []
-        self._redo: list[dict[str, Any]] = []
+        self._before: dict[str, Any] | None = None
+        history = data.get("history")
+        history = history if isinstance(history, dict) else {}
+        self._undo: list[Delta] = _steps(history.get("undo"))
+        self._redo: list[Delta] = _steps(history.get("redo"))
 
     # -- loading -------------------------------------------------------------------------------
     @classmethod
@@ -109,32 +206,32 @@ class Review:
 
     # -- saving and undo -----------------------------------------------------------------------
     def save(self) -> None:
+        """Write the file; a mutation begun with ``_change`` becomes one undo step."""
+        if self._before is not None:
+            delta = _delta(self._before, self.data)
+            self._before = None
+            if delta["decisions"] or delta["parts"]:
+                self._undo.append(delta)
+                del self._undo[:-UNDO_DEPTH]
+                self._redo.clear()
+        self.data["history"] = {"undo": self._undo, "redo": self._redo}
         write_json_atomic(self.path, self.data)
 
     def _change(self) -> None:
         """Call before a mutation: remember the state for undo."""
-        snapshot = {k: copy.deepcopy(v) for k, v in self.data.items() if k != "ui"}
-        self._undo.append(snapshot)
-        del self._undo[:-UNDO_DEPTH]
-        self._redo.clear()
-
-    def _restore(self, snapshot: dict[str, Any]) -> None:
-        ui = self.data.get("ui", {})
-        self.data = {**copy.deepcopy(snapshot), "ui": ui}
+        self._before = {k: copy.deepcopy(v) for k, v in self.data.items() if k not in NOT_UNDONE}
 
     def undo(self) -> bool:
         if not self._undo:
             return False
-        self._redo.append({k: copy.deepcopy(v) for k, v in self.data.items() if k != "ui"})
-        self._restore(self._undo.pop())
+        self._redo.append(_apply(self.data, self._undo.pop()))
         self.save()
         return True
 
     def redo(self) -> bool:
         if not self._redo:
             return False
-        self._undo.append({k: copy.deepcopy(v) for k, v in self.data.items() if k != "ui"})
-        self._restore(self._redo.pop())
+        self._undo.append(_apply(self.data, self._redo.pop()))
         self.save()
         return True
 
@@ -172,7 +269,9 @@ class Review:
         if status not in ("pending", "accepted", "rejected"):
             raise ValueError(f"unknown decision {status!r}")
         self._change()
-        self._entry(suggestion)["status"] = status
+        entry = self._entry(suggestion)
+        entry["status"] = status
+        entry["heard"] = self.heard_of(suggestion.id).as_dict()
         self.save()
 
     def accept(self, suggestion: Suggestion) -> None:
@@ -188,6 +287,7 @@ class Review:
         entry["amount"] = round(min(1.0, max(0.0, float(amount))), 3)
         if entry["status"] == "pending":
             entry["status"] = "accepted"
+            entry["heard"] = self.heard_of(suggestion.id).as_dict()
         self.save()
 
     def set_params(self, suggestion: Suggestion, params: Mapping[str, Any]) -> None:
@@ -197,6 +297,7 @@ class Review:
         entry["params"] = None if dict(params) == suggestion.params else dict(params)
         if entry["status"] == "pending":
             entry["status"] = "accepted"
+            entry["heard"] = self.heard_of(suggestion.id).as_dict()
         self.save()
 
     def set_note(self, suggestion: Suggestion, text: str) -> None:
@@ -208,9 +309,30 @@ class Review:
         entry = self.data["decisions"].get(suggestion_id)
         if entry is None:
             return Decision("pending", 1.0, None, "")
+        heard = Heard.from_dict(entry["heard"]) if "heard" in entry else None
         return Decision(
-            entry["status"], float(entry["amount"]), entry.get("params"), entry.get("note", "")
-        )
+            entry["status"], float(entry["amount"]), entry.get("params"), entry.get("note", ""),
+            heard,
+        )  # fmt: skip
+
+    # -- listening -----------------------------------------------------------------------------
+    def heard_of(self, key: str) -> Heard:
+        """How long the A/B of ``key`` (a suggestion id) has been listened to so far."""
+        listened = Heard.from_dict(self.data.get("listened", {}).get(key))
+        blind = self.data.get("blind", {}).get(key, {})
+        trials = int(blind.get("trials", 0)) if isinstance(blind, dict) else 0
+        return Heard(listened.played_s, listened.matched_s, max(listened.blind_trials, trials))
+
+    def record_listen(self, key: str, played_s: float, matched_s: float) -> None:
+        """Add A/B listening time for ``key``: saved, but not an undoable decision."""
+        if played_s <= 0:
+            return
+        listened = self.data.setdefault("listened", {})
+        before = Heard.from_dict(listened.get(key))
+        listened[key] = Heard(
+            before.played_s + played_s, before.matched_s + matched_s, before.blind_trials
+        ).as_dict()
+        self.save()
 
     def status(self, suggestion_id: str) -> str:
         """pending, accepted, rejected, or adjusted (accepted with changed params or amount)."""
@@ -318,19 +440,26 @@ class Review:
         self.save()
 
     # -- what to render ------------------------------------------------------------------------
-    def changes(self, suggestions: Iterable[Suggestion], version: str = "chosen") -> list[Change]:
+    def changes(
+        self, suggestions: Iterable[Suggestion], version: Version | str = "chosen"
+    ) -> list[Change]:
         """The changes of a version: ``original`` none, ``assistant`` every suggestion at full
-        strength, ``chosen`` the accepted ones (with amounts and overrides) plus manual ones."""
+        strength, ``chosen`` the accepted ones (with amounts and overrides) plus the reviewer's
+        own, ``manual`` the reviewer's own alone.
+
+        A suggestion the reviewer accepted with their own amount or parameters stays the
+        assistant's idea (its problem, its target): it is in the chosen mix, not the manual one.
+        """
         from mixreview.analysis.apply import change_of
 
         if version == "original":
             return []
         if version == "assistant":
             return [change_of(s) for s in suggestions]
-        if version != "chosen":
+        if version not in ("chosen", "manual"):
             raise ValueError(f"unknown version {version!r}")
         chosen = []
-        for s in suggestions:
+        for s in suggestions if version == "chosen" else ():
             d = self.decision(s.id)
             if d.status == "accepted" and d.amount > 0:
                 chosen.append(change_of(s, amount=d.amount, params=self.params_of(s)))

@@ -1,4 +1,4 @@
-"""Benchmark the export: three mixes plus processed stems for a large generated session.
+"""Benchmark the export: four mixes plus processed stems for a large generated session.
 
 Generates (never commits) N stereo stems of M minutes at 48 kHz, 24-bit WAV, measures them once
 (``mixreview analyze``, so the render finds the analysis cached), writes a review that accepts

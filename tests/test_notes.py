@@ -87,7 +87,8 @@ def test_decisions_in_notes_md(exported, demo: dict) -> None:
     decided = demo["decided"]
     assert "**accepted** gain" in text and "keep it subtle" in text
     assert (
-        "**adjusted** eq: bell 250 Hz -1.5 dB Q 1.4 at 50% strength (the assistant suggested "
+        "**adjusted** eq: bell 250 Hz -1.5 dB Q 1.4 at 50% strength: bell 250 Hz -0.8 dB Q 1.4 "
+        "applied (the assistant suggested "
         "bell 250 Hz -3.0 dB Q 1.4; changed: amount 100% -> 50%, bands: bell 250 Hz -3.0 dB "
         "Q 1.4 -> bell 250 Hz -1.5 dB Q 1.4)"
     ) in text
@@ -271,7 +272,7 @@ def test_a_silent_session_gives_strict_json_and_says_so(tmp_path: Path) -> None:
     json.dumps(result.notes, allow_nan=False)  # no NaN or infinity anywhere
     assert result.notes["mastering"] == ["the mix is silent: nothing to master."]
     assert result.notes["measurements"]["chosen"]["integrated_lufs"] is None
-    assert "| Integrated loudness (LUFS) | n/a | n/a | n/a |" in result.notes_md.read_text()
+    assert "| Integrated loudness (LUFS) | n/a | n/a | n/a | n/a |" in result.notes_md.read_text()
 
 
 def test_no_references_is_said(exported) -> None:

@@ -15,8 +15,8 @@ from scipy import signal
 from mixreview.analysis.analyze import analyze
 from mixreview.analysis.export import export_session
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
-from mixreview.analysis.notes import RANGES_HZ, range_label, reference_remarks
-from mixreview.analysis.reference import band_spectra_db, range_level_db
+from mixreview.analysis.notes_references import range_label, reference_remarks
+from mixreview.analysis.reference import RANGES_HZ, band_spectra_db, range_level_db
 from mixreview.analysis.review import Review
 from mixreview.analysis.session import load_session
 

@@ -150,3 +150,19 @@ def test_version_is_printed() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"mixreview {mixreview.__version__}"
+
+
+MAX_MODULE_LINES = 600
+SIZED_FOLDERS = ("analysis", "tui", "mixreview", "tools", "bench")
+
+
+def test_no_module_is_over_600_lines() -> None:
+    """Modules stay small enough to read whole: every offender is listed with its line count."""
+    over = {
+        str(path.relative_to(REPO)): lines
+        for folder in SIZED_FOLDERS
+        for path in sorted((REPO / folder).rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    listed = ", ".join(f"{name} ({lines} lines)" for name, lines in over.items())
+    assert not over, f"modules over {MAX_MODULE_LINES} lines: {listed}"

@@ -190,7 +190,8 @@ class Recorder:
 def open_player(session: Session, pulse: Any) -> Player:
     audition = make_audition(session, device="pulse", environ=NO_SSH, loader=lambda: pulse)
     assert isinstance(audition, Player), getattr(audition, "reason", audition)
-    audition.mixer = TapMixer(session)  # before the stream starts: the callback reads it
+    audition.mixer = TapMixer(session, safety=True)  # before the stream starts: the callback
+    # reads it; with the monitor's safety stage, as the player's own mixer has
     return audition
 
 
@@ -340,6 +341,57 @@ def test_matched_sides_read_the_same_on_the_server(
     unmatched = player.match.loudness_b_lufs - player.match.loudness_a_lufs
     assert unmatched > 2.0  # without matching B would be this much louder
     print(f"\nmatched A - B on the server: {diff:+.3f} LU (unmatched {unmatched:.2f} LU)")
+
+
+def test_the_monitor_never_goes_over_full_scale(session: Session, pulse: Any) -> None:
+    """A version 12 dB up peaks over 0 dBFS: the sound card gets it under the safety ceiling,
+    the drop is reported for the transport, and a render of the same version is untouched."""
+    from mixreview.analysis.playback_safety import CEILING
+
+    loud = Change("gain", ("Bass.wav", "Keys.wav", "Pad.wav"), {"gain_db": 12.0})
+    player = open_player(session, pulse)
+    try:
+        player.set_versions([], [loud], "as is", "loud")
+        player.set_match_loudness(False)
+        player.switch("B")
+        assert player.safety_db == 0.0
+        with Recorder(pulse) as rec:
+            time.sleep(0.2)
+            player.play()
+            assert wait_for(lambda: player.mixer.position_frames > 2 * SR, 10)
+            player.pause()
+            time.sleep(0.4)
+        heard = rec.audio
+    finally:
+        player.close()
+    rendered_file = render_mix(session, [loud], 0, 2 * SR)
+    assert np.abs(rendered_file).max() > 1.5  # over full scale in the file, as it should be
+    assert np.abs(heard).max() > 0.5  # something was recorded
+    assert np.abs(heard).max() <= CEILING + 1e-6
+    assert player.safety_db < -3.0
+    print(
+        f"\nsafety stage: file peak {np.abs(rendered_file).max():.3f}, heard peak "
+        f"{np.abs(heard).max():.3f}, drop {player.safety_db:.1f} dB"
+    )
+
+
+def test_meters_read_the_correlation_of_what_is_heard(session: Session, pulse: Any) -> None:
+    """Keys has identical channels (+1); with its right channel flipped, B reads -1."""
+    flip_right = Change("polarity", ("Keys.wav",), {"channels": "right"})
+    player = open_player(session, pulse)
+    try:
+        player.set_versions([], [flip_right], "as is", "right flipped")
+        player.play()
+        assert wait_for(lambda: player.mixer.position_frames > SR, 10)
+        assert player.levels().correlation["Keys.wav"] == pytest.approx(1.0, abs=0.01)
+        player.switch("B")
+        at = player.mixer.position_frames
+        assert wait_for(lambda: player.mixer.position_frames > at + 4 * SR, 10)
+        correlation = player.levels().correlation
+        assert correlation["Keys.wav"] == pytest.approx(-1.0, abs=0.01)
+        assert -1.0 <= correlation["(mix)"] <= 1.0
+    finally:
+        player.close()
 
 
 def test_callback_load_is_recorded(session: Session, pulse: Any) -> None:
@@ -514,8 +566,8 @@ def test_ssh_without_forwarded_audio(session: Session) -> None:
     calls = []
     audition = make_audition(session, environ=env, loader=lambda: calls.append(1) or fake_sd())
     assert not audition.available and not calls  # PortAudio is not even loaded
-    assert "SSH" in audition.reason and "PULSE_SERVER" in audition.reason
-    assert "ssh -R 24713:127.0.0.1:4713" in audition.reason
+    assert "SSH" in audition.reason and "docs/audition.md" in audition.reason
+    assert len(f"No sound: {audition.reason}.") <= 160  # a short message; the docs say how
     assert ssh_without_audio({**env, "PULSE_SERVER": "tcp:127.0.0.1:24713"}) is None
     assert ssh_without_audio({**env, "MIXREVIEW_AUDIO": "remote"}) is None
     forwarded = make_audition(session, environ={**env, "PULSE_SERVER": "tcp:x"}, loader=fake_sd)

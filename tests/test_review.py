@@ -112,3 +112,84 @@ def test_render_refuses_a_review_of_another_session(review: Review, tmp_path: Pa
     with pytest.raises(ReviewError, match="another session"):
         Review.load_for_render(review.path, ["Vocal.wav", "Drums.wav"])
     assert Review.load_for_render(review.path, ["Bass.wav"]).status(make().id) == "accepted"
+
+
+def test_undo_and_redo_survive_a_restart(review: Review, tmp_path: Path) -> None:
+    a, b = make(), make(kind="highpass", rule="sub", freq_hz=90)
+    review.accept(a)
+    review.reject(b)
+    manual_id = review.add_manual("gain", "Kick.wav", {"gain_db": -2.0})
+    review.set_ui(selected=a.id)  # not a decision: never undone
+    again = Review.open(review.path, tmp_path, ["Bass.wav", "Kick.wav"])
+    assert again.undo() and again.manual == []  # the last step first
+    assert again.undo() and again.status(b.id) == "pending"
+    assert again.data["ui"]["selected"] == a.id
+    third = Review.open(review.path, tmp_path, ["Bass.wav", "Kick.wav"])
+    assert third.status(a.id) == "accepted" and third.status(b.id) == "pending"
+    assert third.redo() and third.status(b.id) == "rejected"
+    assert third.redo() and [m["id"] for m in third.manual] == [manual_id]
+    assert not third.redo()
+    assert third.undo() and third.undo() and third.undo() and not third.undo()
+    assert third.status(a.id) == "pending"
+
+
+def test_a_damaged_history_is_dropped_not_fatal(review: Review, tmp_path: Path) -> None:
+    s = make()
+    review.accept(s)
+    data = reread(review)
+    data["history"] = {"undo": ["not a step", {"decisions": []}], "redo": 3}
+    review.path.write_text(json.dumps(data))
+    again = Review.open(review.path, tmp_path, ["Bass.wav", "Kick.wav"])
+    assert not again.undo() and again.status(s.id) == "accepted"
+
+
+def test_the_undo_history_is_small_and_bounded(review: Review) -> None:
+    suggestions = [make(rule=f"r{i}") for i in range(30)]
+    for s in suggestions:
+        review.accept(s)
+    steps = reread(review)["history"]["undo"]
+    assert len(steps) == 30
+    assert all(list(step["decisions"]) in ([s.id] for s in suggestions) for step in steps)
+    for _ in range(120):
+        review.set_amount(suggestions[0], 0.5)
+        review.set_amount(suggestions[0], 1.0)
+    assert len(reread(review)["history"]["undo"]) == 100
+
+
+def test_the_manual_version_is_the_reviewers_own_changes_alone(review: Review) -> None:
+    a, b = make(), make(kind="highpass", rule="sub", freq_hz=90)
+    review.accept(a)
+    review.set_params(b, {"freq_hz": 120})  # the assistant's idea, the reviewer's value
+    assert review.changes([a, b], "manual") == []
+    manual_id = review.add_manual("gain", "Kick.wav", {"gain_db": -2.0})
+    off = review.add_manual("polarity", "Bass.wav", {})
+    review.update_manual(off, enabled=False)
+    manual = review.changes([a, b], "manual")
+    assert [c.source_id for c in manual] == [manual_id]
+    chosen = review.changes([a, b], "chosen")
+    assert {c.source_id for c in chosen} == {a.id, b.id, manual_id}
+
+
+def test_each_decision_records_how_its_ab_was_heard(review: Review, tmp_path: Path) -> None:
+    heard, unheard, blind = make(), make(rule="other"), make(rule="third")
+    review.record_listen(heard.id, 5.0, 3.0)
+    review.record_listen(heard.id, 1.5, 0.0)
+    review.accept(heard)
+    review.accept(unheard)
+    review.record_blind(blind.id, "with", "with", "without")
+    review.reject(blind)
+    again = Review.open(review.path, tmp_path, ["Bass.wav", "Kick.wav"])
+    first = again.decision(heard.id).heard
+    assert first is not None and first.heard
+    assert (first.played_s, first.matched_s, first.blind_trials) == (6.5, 3.0, 0)
+    second = again.decision(unheard.id).heard
+    assert second is not None and not second.heard and second.played_s == 0
+    third = again.decision(blind.id).heard
+    assert third is not None and third.heard and third.blind_trials == 1
+    # a second's listening is not a hearing
+    short = make(rule="short")
+    again.record_listen(short.id, 1.0, 1.0)
+    again.accept(short)
+    assert not again.decision(short.id).heard.heard  # type: ignore[union-attr]
+    # listening is saved but never undone
+    assert again.undo() and again.heard_of(short.id).played_s == 1.0

@@ -129,7 +129,10 @@ def _goal_forms_in(source: str) -> set[str]:
 
 
 def test_every_goal_form_a_rule_uses_is_checked() -> None:
-    sources = [Path(str(family.__file__)).read_text() for family in families()]
+    # every module of the rule families, the family modules and the ones their rules are split
+    # into (model.py only rebuilds stored targets)
+    folder = Path(str(families()[0].__file__)).parent
+    sources = [p.read_text() for p in sorted(folder.glob("*.py")) if p.name != "model.py"]
     forms = set().union(*(_goal_forms_in(source) for source in sources))
     assert {"lower", "closer:"} <= forms  # the parser sees the rules' goals
     assert forms <= set(GOAL_FORMS), f"goal forms no claim check knows: {forms - set(GOAL_FORMS)}"

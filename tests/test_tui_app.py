@@ -66,9 +66,9 @@ async def test_progress_bar_while_measuring(tmp_path: Path, small_session: Path)
     app = new_app(small_session, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(app, pilot)
-        bar = app.query_one("#loading-bar")
-        assert bar.total is not None and bar.progress == bar.total  # it moved while measuring
-        assert not app.query_one("#loading").display
+        done, total = app.loading.measured
+        assert total > 0 and done == total  # it moved while measuring
+        assert app.screen is app.main
         assert app.query_one("#main").display
 
 
@@ -241,10 +241,10 @@ async def test_meters_read_the_measured_levels_at_the_playhead(tmp_path: Path) -
 
 
 async def test_meters_move_with_the_player(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mixreview.tui.app
+    import mixreview.tui.listening
 
     monkeypatch.setattr(
-        mixreview.tui.app, "HOLD_S", 60.0
+        mixreview.tui.listening, "HOLD_S", 60.0
     )  # a loaded machine must not outlast the hold
     session = session_copy(tmp_path)
     fake = FakeAudition()
@@ -296,7 +296,7 @@ async def test_keys_while_loading_say_they_wait_for_the_analysis(tmp_path: Path)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             assert not app.ready
-            hint = app.query_one(LoadingHint)
+            hint = app.loading.query_one(LoadingHint)
             for key, words in (("a", "a (accept)"), ("j", "j (down)"), ("space", "space (play)"),
                                ("right", "→ (+5 s)")):  # fmt: skip
                 await pilot.press(key)
@@ -307,11 +307,11 @@ async def test_keys_while_loading_say_they_wait_for_the_analysis(tmp_path: Path)
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
-            assert app.screen is app.main
+            assert app.screen is app.loading
             release.set()
             await wait_ready(app, pilot)
             assert review_file(session)["decisions"] == {}  # the early "a" decided nothing
-            assert not app.query_one("#loading").display
+            assert app.screen is app.main
             before = selected_item(app)
             await pilot.press("a")  # now it works
             assert review_file(session)["decisions"][before.id]["status"] == "accepted"

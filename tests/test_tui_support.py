@@ -63,6 +63,8 @@ class FakeAudition:
         self.loop_s: tuple[float, float] | None = None
         self.match_loudness = True
         self.offset_db = 0.4
+        self.matching = False
+        self.safety_db = 0.0
         self.label_a, self.label_b = "A", "B"
         self.duration_s = duration_s
         self._position_s = 0.0
@@ -109,6 +111,9 @@ class FakeAudition:
         self.side = side or ("B" if self.side == "A" else "A")
 
     def set_loop(self, span_s: tuple[float, float] | None) -> None:
+        """As the player does: the loop rounded to whole samples (at 44.1 kHz)."""
+        if span_s is not None:
+            span_s = (round(span_s[0] * 44100) / 44100, round(span_s[1] * 44100) / 44100)
         self.loop_s = span_s
 
     def set_match_loudness(self, on: bool) -> None:

@@ -125,10 +125,14 @@ def test_plots_fit_their_width(width: int) -> None:
 
 
 def test_timeline_names_sections_and_marks_the_playhead() -> None:
-    line = plots.timeline(SECTIONS, 30.0, 60, playhead_s=15.0).plain
+    line = plots.timeline(SECTIONS, 30.0, 60, playhead_s=18.0).plain
     assert "Intro" in line and "Verse" in line and "Chorus" in line and "Outro" in line
     playhead = plots.timeline(SECTIONS, 30.0, 60, playhead_s=7.0).plain
     assert playhead.count("●") == 1 and playhead.index("●") == 14
+    # over a section's name the playhead still shows, at every step across it
+    for at in range(60):
+        position = 30.0 * (at + 0.5) / 60
+        assert plots.timeline(SECTIONS, 30.0, 60, playhead_s=position).plain.count("●") == 1
     marks = plots.span_marks((4.4, 13.1), 30.0, 60, "Verse").plain
     assert marks.index("└") == 8 and marks.index("┘") == 26 and "Verse 0:04.4-0:13.1" in marks
 

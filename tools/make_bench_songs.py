@@ -2,7 +2,7 @@
 
 Four songs (tools/bench_songs/songs.py) differing in tempo, key, length, instrumentation, sample
 rate and manifest, rendered from MIDI with fluidsynth + FluidR3_GM and sung with espeak-ng + sox
-(the instruments and helpers of make_sample_session). Every take folder holds its stems, a
+(the instruments and helpers of tools/sample_session). Every take folder holds its stems, a
 ``mixreview.toml`` (unless the song has none) and ``truth.json`` listing the planted problems.
 Output is cached outside the repository, keyed by a hash of the generator's source:
 

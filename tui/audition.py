@@ -18,10 +18,12 @@ from mixreview.analysis.session import Stem
 
 @dataclass
 class Levels:
-    """Meter readings per stem (and ``"(mix)"``) for the UI to draw: peak dBFS, short-term LUFS."""
+    """Meter readings per stem (and ``"(mix)"``) for the UI to draw: peak dBFS, short-term LUFS,
+    L/R correlation of what is heard."""
 
     peak_db: dict[str, float] = field(default_factory=dict)
     loudness_lufs: dict[str, float] = field(default_factory=dict)
+    correlation: dict[str, float] = field(default_factory=dict)
 
 
 class Audition(Protocol):
@@ -34,6 +36,15 @@ class Audition(Protocol):
     offset_db: float  # gain applied to B to match A's loudness (shown in the UI)
     label_a: str
     label_b: str
+
+    @property
+    def matching(self) -> bool:
+        """The offset for what plays now is still being measured (``offset_db`` is stale)."""
+
+    @property
+    def safety_db(self) -> float:
+        """The monitor's safety gain drop in dB (0 or below): what keeps the output under full
+        scale; never applied to exports."""
 
     @property
     def playing(self) -> bool: ...
@@ -91,6 +102,8 @@ class NoAudio:
         self.loop_s: tuple[float, float] | None = None
         self.match_loudness = True
         self.offset_db = 0.0
+        self.matching = False
+        self.safety_db = 0.0
         self.label_a = "A"
         self.label_b = "B"
         self.duration_s = duration_s

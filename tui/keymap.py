@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding, BindingType
+
+# Private: Textual has no public function naming the key a character types ('?' ->
+# 'question_mark'), the names its bindings use; tests/test_private_apis.py checks it.
 from textual.keys import _character_to_key, format_key
 
 ENV_KEYS_FILE = "MIXREVIEW_KEYS"

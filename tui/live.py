@@ -20,7 +20,7 @@ from mixreview.analysis.suggest.live import LiveModel, LiveState, Solved
 from mixreview.analysis.suggest.model import Suggestion
 
 if TYPE_CHECKING:
-    from mixreview.tui.app import ReviewScreen
+    from mixreview.tui.screens.review import ReviewScreen
     from mixreview.tui.widgets.queue import Item
 
     _AppBase = App[int]

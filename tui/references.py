@@ -45,7 +45,7 @@ from mixreview.tui.screens.references import ReferenceActions, ReferenceRow, Ref
 from mixreview.tui.widgets.detail import DetailPanel
 
 if TYPE_CHECKING:
-    from mixreview.tui.app import ReviewScreen
+    from mixreview.tui.screens.review import ReviewScreen
 
     _AppBase = App[int]
 else:

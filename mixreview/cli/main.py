@@ -38,6 +38,8 @@ def _add_reference(parser: argparse.ArgumentParser, help_text: str) -> None:
     )
 
 
+# argparse names the type add_subparsers() returns only privately: _SubParsersAction (used in
+# annotations alone).
 def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from mixreview.analysis.suggest.reference import ASPECTS
     from mixreview.cli import analyze as analyze_cmd
@@ -85,7 +87,7 @@ def _render_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     from mixreview.cli import render as render_cmd
 
     render = sub.add_parser(
-        "render", help="export the chosen, original and assistant mixes, stems and notes"
+        "render", help="export the chosen, original, assistant and manual mixes, stems and notes"
     )
     render.add_argument("session", type=Path, help="folder of stems")
     render.add_argument(
@@ -101,7 +103,7 @@ def _render_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--versions",
         type=options.versions,
         default=VERSIONS,
-        help=f"comma-separated: {', '.join(VERSIONS)}",
+        help=f"comma-separated: {', '.join(VERSIONS)} (default: all)",
     )
     render.add_argument("--no-stems", action="store_true", help="skip the processed stems")
     _add_reference(

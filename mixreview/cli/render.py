@@ -7,11 +7,18 @@ import sys
 
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.export import ExportResult, Progress, export_session
+from mixreview.analysis.numbers import fixed
 from mixreview.analysis.render import MIX_NAMES, VERSIONS
+from mixreview.analysis.render_plan import VERSION_WORDS
 from mixreview.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from mixreview.cli.progress import ProgressBar
 
-VERSION_LABELS = {"chosen": "Chosen mix", "original": "Original mix", "assistant": "Assistant mix"}
+VERSION_LABELS = {
+    "chosen": "Chosen mix",
+    "original": "Original mix",
+    "assistant": "Assistant mix",
+    "manual": "Manual mix",
+}
 
 
 def _progress_for(bar: ProgressBar) -> Progress:
@@ -26,10 +33,6 @@ def _progress_for(bar: ProgressBar) -> Progress:
     return progress
 
 
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}"
-
-
 def summary_lines(result: ExportResult) -> list[str]:
     """What the command prints when the export is done: only what was written."""
     lines = [f"Exported to {result.folder}"]
@@ -41,19 +44,19 @@ def summary_lines(result: ExportResult) -> list[str]:
         if version in result.mixes:
             m = result.metrics(version)
             lines.append(
-                f"  {MIX_NAMES[version]:<18} {_num(m['integrated_lufs'])} LUFS  "
-                f"{_num(m['true_peak_dbtp'])} dBTP"
+                f"  {MIX_NAMES[version]:<18} {fixed(m['integrated_lufs']):>6} LUFS  "
+                f"{fixed(m['true_peak_dbtp']):>5} dBTP  {VERSION_WORDS[version]}"
             )
     if result.stems:
-        lines.append(f"  stems/             {len(result.stems)} processed stems")
+        lines.append(f"  {'stems/':<18} {len(result.stems)} processed stems")
     lines.append("  notes.md, notes.json")
     shown = next((v for v in VERSIONS if v in result.mixes), None)
     if shown is not None:
         m = result.metrics(shown)
         lines.append(
-            f"{VERSION_LABELS[shown]}: {_num(m['integrated_lufs'])} LUFS integrated, true peak "
-            f"{_num(m['true_peak_dbtp'])} dBTP ({_num(m['headroom_db'])} dB of headroom), "
-            f"LRA {_num(m['lra_lu'])} LU; no limiting applied."
+            f"{VERSION_LABELS[shown]}: {fixed(m['integrated_lufs'])} LUFS integrated, true peak "
+            f"{fixed(m['true_peak_dbtp'])} dBTP ({fixed(m['headroom_db'])} dB of headroom), "
+            f"LRA {fixed(m['lra_lu'])} LU; no limiting applied."
         )
     seconds = result.render.frames / result.render.sample_rate
     lines.append(

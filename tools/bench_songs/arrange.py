@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tools.bench_songs.model import PartSpec, SongSpec, Timeline
-from tools.make_sample_session import Layer
+from tools.sample_session.midi import Layer
 
 Note = tuple[float, float, int, int]  # start beat, length in beats, MIDI note, velocity
 SungNote = tuple[float, float, int, str]  # start beat, length in beats, MIDI note, word

@@ -27,7 +27,7 @@ from tools.bench_songs import flaws, mixdown, render
 from tools.bench_songs.model import Flaw, SongSpec, Timeline
 from tools.bench_songs.songs import SONGS
 from tools.make_flawed_session import write_manifest, write_pcm24
-from tools.make_sample_session import SOUNDFONT, SR
+from tools.sample_session.song import SOUNDFONT, SR
 
 CACHE_ENV = "MIXREVIEW_BENCH_SONGS"
 DEFAULT_CACHE = Path("~/.cache/mixreview/bench-songs")
@@ -39,6 +39,7 @@ SOURCES = (
     *sorted(p for p in Path(__file__).resolve().parent.glob("*.py") if p.name != "score.py"),
     TOOLS / "make_bench_songs.py",
     TOOLS / "make_sample_session.py",
+    *sorted((TOOLS / "sample_session").glob("*.py")),
     TOOLS / "make_flawed_session.py",
 )
 EXTRA_ACTIONS = ("silent",)  # flaws that add a file rather than change one

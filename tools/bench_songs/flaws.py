@@ -17,7 +17,8 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from tools.bench_songs.mixdown import frame_energy, gated_lufs, k_weighted
 from tools.bench_songs.model import Timeline
 from tools.make_flawed_session import sub_octave
-from tools.make_sample_session import SR, highpass, lowpass, peaking
+from tools.sample_session.dsp import highpass, lowpass, peaking
+from tools.sample_session.song import SR
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from scipy import fft as sfft
 from scipy import signal
 
 from tools.bench_songs.model import PartSpec, Room
-from tools.make_sample_session import (
+from tools.sample_session.dsp import (
     _K1,
     _K2,
-    SR,
     decorrelator,
     highpass,
     lowpass,
@@ -28,6 +27,7 @@ from tools.make_sample_session import (
     room_ir,
     true_peak_db,
 )
+from tools.sample_session.song import SR
 
 FRAME = SR // 10
 ACTIVE_FLOOR_LUFS = -60.0
@@ -93,7 +93,7 @@ def add_room(dry: np.ndarray, room: Room) -> np.ndarray:
 
 def widen_above(x: np.ndarray, width: float, seed: int) -> np.ndarray:
     """M/S widening above WIDEN_ABOVE_HZ: a decorrelated copy of the upper mid added as side
-    (make_sample_session.widen with the low end left alone)."""
+    (sample_session.dsp.widen with the low end left alone)."""
     upper = highpass(x.mean(axis=1), WIDEN_ABOVE_HZ, 2)
     side = signal.oaconvolve(upper, decorrelator(seed))[: len(upper)] * width
     return x + np.stack([side, -side], axis=1)

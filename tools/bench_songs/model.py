@@ -20,7 +20,7 @@ class SectionSpec:
 
 @dataclass(frozen=True)
 class Room:
-    """A small synthetic stereo room mixed into a part (see make_sample_session.add_room)."""
+    """A small synthetic stereo room mixed into a part (see sample_session.dsp.add_room)."""
 
     seed: int
     rt60_s: float

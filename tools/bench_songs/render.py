@@ -1,7 +1,7 @@
 """Audio for the parts: MIDI rendered with fluidsynth, vocals sung with espeak-ng and sox.
 
-Everything is rendered at 48 kHz (the rate the shared helpers of make_sample_session work at) and
-converted to the song's rate only when the stems are written.
+Everything is rendered at 48 kHz (the rate the demo session's helpers in tools/sample_session work
+at) and converted to the song's rate only when the stems are written.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ import soundfile as sf
 
 from tools.bench_songs import arrange
 from tools.bench_songs.model import PartSpec, SongSpec, Timeline
-from tools.make_sample_session import BPM as DEMO_BPM
-from tools.make_sample_session import SOUNDFONT, SR, Layer, pan_mono, sing_syllable, write_midi
+from tools.sample_session.dsp import pan_mono
+from tools.sample_session.midi import Layer, write_midi
+from tools.sample_session.song import BPM as DEMO_BPM
+from tools.sample_session.song import SOUNDFONT, SR
+from tools.sample_session.vocal import sing_syllable
 
 SILENT_CHANNEL = 15  # a note at the song's end on a muted channel keeps fluidsynth rendering
 

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from mixreview.analysis.checks import Check
 from mixreview.tui.widgets.checks import ordered
-from mixreview.tui.widgets.detail import check_lines
+from mixreview.tui.widgets.stem_detail import check_lines
 
 
 class ChecksScreen(ModalScreen[None]):

@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from mixreview.analysis.render_plan import VERSION_WORDS
+
 Progress = Callable[[int, int, str], None]
 Exporter = Callable[[Path, Progress], Any]
 
@@ -33,8 +35,18 @@ def find_export_session() -> Callable[..., Any] | None:
 
 
 def summary(result: Any) -> list[str]:
-    """Where the export went, and the renderer's messages."""
-    return [f"Exported to {getattr(result, 'folder', result)}", *getattr(result, "messages", ())]
+    """Where the export went, what it holds (each mix written and what is in it, the stems, the
+    notes), and the renderer's messages."""
+    lines = [f"Exported to {getattr(result, 'folder', result)}"]
+    for version, path in (getattr(result, "mixes", None) or {}).items():
+        words = VERSION_WORDS.get(version)
+        lines.append(f"  {Path(path).name}" + (f": {words}" if words else ""))
+    stems = getattr(result, "stems", None)
+    if stems:
+        lines.append(f"  stems/: {len(stems)} processed stems")
+    if getattr(result, "notes_md", None) is not None:
+        lines.append("  notes.md, notes.json")
+    return [*lines, *getattr(result, "messages", ())]
 
 
 def render_command(session: Path) -> str:
@@ -73,8 +85,8 @@ class ExportScreen(ModalScreen[Path | None]):
                     yield Button("Close (Esc)", id="close")
                 return
             yield Static(
-                "The chosen, original and assistant mixes, the processed stems and the notes "
-                "for mastering go to:",
+                "The chosen, original, assistant and manual (your own changes alone) mixes, the "
+                "processed stems and the notes for mastering go to:",
                 id="export-explain",
             )
             yield Input(str(self.default_out), id="export-out")
@@ -149,6 +161,8 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def action_close(self) -> None:
         if self.running:
-            self.app.notify("The export is still writing; it closes when done.", timeout=4)
+            self.query_one("#export-status", Static).update(
+                "The export is still writing; this closes when it is done."
+            )
             return
         self.dismiss(self.result)

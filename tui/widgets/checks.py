@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from textual.content import Content
 
 from mixreview.analysis.checks import Check
-from mixreview.tui.widgets.detail import ScrollPage, check_lines
+from mixreview.tui.widgets.detail import ScrollPage
+from mixreview.tui.widgets.stem_detail import check_lines
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 

@@ -221,7 +221,8 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False)
 
-    def _step(self, direction: int) -> int | None:
+    def next_row(self, direction: int) -> int | None:
+        """The selectable row one step in ``direction`` from the cursor (None: no rows)."""
         choices = self._selectable_indices()
         if not choices:
             return None
@@ -232,7 +233,7 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
         return earlier[-1] if earlier else choices[0]
 
     def action_cursor(self, direction: int) -> None:
-        target = self._step(direction)
+        target = self.next_row(direction)
         if target is not None:
             self.move_to(target)
 

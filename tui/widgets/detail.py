@@ -7,9 +7,8 @@ a masking conflict, the loudness curve for a section gain, before vs predicted f
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,85 +18,23 @@ from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import Widget
 
-from mixreview.analysis.analyze import Analysis, StemReport
-from mixreview.analysis.checks import Check
-from mixreview.analysis.review import Review
+from mixreview.analysis.numbers import percent
 from mixreview.analysis.sections import Section
 from mixreview.analysis.suggest.describe import describe_params
 from mixreview.analysis.suggest.features import CENTERS_HZ, Features
-from mixreview.analysis.timeline import format_time
 from mixreview.tui.keymap import bindings
 from mixreview.tui.widgets import plots
+from mixreview.tui.widgets.detail_text import (
+    DetailContext,
+    evidence_line,
+    heading,
+    paragraph,
+    unit_label,
+)
 from mixreview.tui.widgets.labels import STATUS_STYLE, kind_label, status_text
 from mixreview.tui.widgets.params import gain_of
 from mixreview.tui.widgets.queue import Item, stems_label
-
-SEVERITY_STYLE = {"error": "bold $error", "warning": "bold $warning", "info": "$foreground 70%"}
-UNITS = (
-    ("_lufs", "LUFS"), ("_dbtp", "dBTP"), ("_dbfs", "dBFS"), ("_db", "dB"), ("_lu", "LU"),
-    ("_hz", "Hz"), ("_ms", "ms"), ("_s", "s"),
-)  # fmt: skip
-
-
-@dataclass
-class DetailContext:
-    """What the detail panel draws from."""
-
-    analysis: Analysis
-    features: Callable[[], Features | None]
-    names: Mapping[str, str]
-    review: Review
-    open_counts: Mapping[str, int]
-
-
-def _label(key: str) -> tuple[str, str]:
-    for suffix, unit in UNITS:
-        if key.endswith(suffix):
-            return key[: -len(suffix)].replace("_", " "), unit
-    return key.replace("_", " "), ""
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
-    if (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(v, int | float) for v in value)
-    ):
-        return f"{_value(float(value[0]))}..{_value(float(value[1]))}"
-    if isinstance(value, list | tuple):
-        if any(isinstance(v, dict | list | tuple) for v in value):
-            return f"{len(value)} entries"  # a table: too much for one line
-        return ", ".join(_value(v) for v in value[:6]) + (" ..." if len(value) > 6 else "")
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_value(v)}" for k, v in list(value.items())[:4])
-    return str(value)
-
-
-def evidence_line(evidence: Mapping[str, Any], names: Mapping[str, str]) -> Content:
-    """'relative -12.83 LU · role window -7..-1 LU · active 17 s'."""
-    parts: list[Content] = []
-    for key, value in evidence.items():
-        if key == "impact":
-            continue
-        label, unit = _label(key)
-        text = names.get(value, value) if isinstance(value, str) else _value(value)
-        parts.append(
-            Content.assemble((label + " ", "$foreground 70%"), (f"{text} {unit}".strip(), "bold"))
-        )
-    return Content(" · ").join(parts)
-
-
-def _heading(text: str) -> Content:
-    return Content(text).stylize("bold $accent")
-
-
-def _paragraph(label: str, text: str | Content) -> Content:
-    body = text if isinstance(text, Content) else Content(text)
-    return Content.assemble((f"{label}  ", "bold"), body)
+from mixreview.tui.widgets.stem_detail import check_line, stem_checks, stem_detail
 
 
 class ScrollPage(Widget, can_focus=True):
@@ -287,10 +224,12 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
     lines.append(Content(title).stylize("bold"))
     if item.suggestion is not None:
         s = item.suggestion
+        unheard = " · decided without hearing its A/B" if item.unheard else ""
         lines.append(
             Content.assemble(
                 (status_text(item.status, item.amount, True), "bold " + STATUS_STYLE[item.status]),
                 (f" · {s.severity} importance · {s.category}", "$foreground 70%"),
+                (unheard, "$warning"),
             )
         )
     else:
@@ -298,16 +237,16 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
         lines.append(
             Content.assemble(
                 ("+ your change", "bold " + STATUS_STYLE["manual"]),
-                (f" · {state} · amount {item.amount * 100:.0f}%", "$foreground 70%"),
+                (f" · {state} · amount {percent(item.amount)}", "$foreground 70%"),
             )
         )
     lines.append(_params_line(item))
     lines.append(Content(""))
     if item.suggestion is not None:
-        lines.append(_paragraph("Why", item.suggestion.why))
+        lines.append(paragraph("Why", item.suggestion.why))
         evidence = evidence_line(item.suggestion.evidence, names)
         if evidence.plain:
-            lines.append(_paragraph("Evidence", evidence))
+            lines.append(paragraph("Evidence", evidence))
         for label, others in (
             ("Other answers (x)", item.suggestion.alternatives),
             ("Waits for this decision", item.suggestion.waiting),
@@ -315,7 +254,7 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
             if others:
                 text = " · ".join(f"{kind_label(o.kind)} ({describe_params(o.kind, o.params)})"
                                   for o in others)  # fmt: skip
-                lines.append(_paragraph(label, text))
+                lines.append(paragraph(label, text))
     lines.append(Content(""))
     lines += _where(item, ctx, width)
     plot = _plot(item, ctx, width)
@@ -323,27 +262,32 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
         lines.append(Content(""))
         lines += plot
     if item.note:
-        lines += [Content(""), _paragraph("Note", item.note)]
-    checks = [c for f in item.stems[:3] for c in _stem_checks(ctx.analysis, f)]
+        lines += [Content(""), paragraph("Note", item.note)]
+    checks = [c for f in item.stems[:3] for c in stem_checks(ctx.analysis, f)]
     if checks and len(item.stems) <= 3:
-        lines += [Content(""), _heading("Checks on these stems")]
-        lines += [_check_line(c, names) for c in checks]
+        lines += [Content(""), heading("Checks on these stems")]
+        lines += [check_line(c, names) for c in checks]
     return Content("\n").join(lines)
 
 
 def _params_line(item: Item) -> Content:
-    text = item.params_text
-    if item.suggestion is None:
-        return _paragraph("Change", text)
-    from mixreview.analysis.suggest.describe import describe_params
+    """The change as set; at partial strength also what is applied ('-7.0 dB at 75% strength:
+    -5.2 dB applied')."""
+    from mixreview.analysis.suggest.describe import describe_amount, describe_params
 
+    text = item.params_text
+    if item.amount < 0.999 and item.status != "rejected":
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            text = describe_amount(item.kind, item.params, item.amount)
+    if item.suggestion is None:
+        return paragraph("Change", text)
     original = describe_params(item.kind, item.suggestion.params)
-    if original != text:
+    if original != item.params_text:
         return Content.assemble(
             ("Change  ", "bold"), (text, "bold " + STATUS_STYLE["adjusted"]),
             (f"  (assistant: {original})", "$foreground 70%"),
         )  # fmt: skip
-    return _paragraph("Change", text)
+    return paragraph("Change", text)
 
 
 def _where(item: Item, ctx: DetailContext, width: int) -> list[Content]:
@@ -355,8 +299,8 @@ def _where(item: Item, ctx: DetailContext, width: int) -> list[Content]:
         evidence = item.suggestion.evidence if item.suggestion else {}
         span, label = worst_span(evidence, duration, analysis.sections)
     line = plots.timeline(analysis.sections, duration, width)
-    heading = "Where" + ("" if span else ": the whole song")
-    out = [_heading(heading), line]
+    title = "Where" + ("" if span else ": the whole song")
+    out = [heading(title), line]
     if span:
         out.append(plots.span_marks(span, duration, width, label))
     return out
@@ -406,18 +350,18 @@ def _plot(item: Item, ctx: DetailContext, width: int) -> list[Content]:
             if isinstance(against, str) and against in features.stems:
                 spectrum = features.stems[against].spectrum_db
                 curves.append((names.get(against, against), spectrum, "$success"))
-            out += [_heading("Band spectra while playing")]
+            out += [heading("Band spectra while playing")]
             out += plots.spectra(curves, CENTERS_HZ, width, mark_hz=freq)
         elif freq is not None and len(item.stems) == 1:
             curves = [(names.get(stem, stem), features.stems[stem].spectrum_db, "$warning")]
-            out += [_heading("Band spectrum while playing")]
+            out += [heading("Band spectrum while playing")]
             out += plots.spectra(curves, CENTERS_HZ, width, mark_hz=freq)
         elif item.kind == "section_gain" and len(item.stems) == 1:
             out += _section_curve(item, ctx, features, width)
     if s is not None and s.target is not None:
         target = s.target
-        title = _label(target.metric)[0]
-        out += [_heading(f"Before and predicted: {title}")]
+        title = unit_label(target.metric)[0]
+        out += [heading(f"Before and predicted: {title}")]
         out += plots.before_after(target.before, target.predicted, target.goal, target.unit, width)
         yours = _yours(item)
         if yours is not None:
@@ -464,7 +408,7 @@ def _section_curve(item: Item, ctx: DetailContext, features: Features, width: in
         after[int(a * 10) : int(b * 10)] += g * item.amount
     duration = ctx.analysis.session.duration_s
     label_w = plots.CURVE_LABEL_W
-    out = [_heading("Short-term loudness over the song")]
+    out = [heading("Short-term loudness over the song")]
     out += plots.curve(
         [("before", before, "$warning"), ("after", after, "$success")], duration, width
     )
@@ -477,122 +421,3 @@ def _section_curve(item: Item, ctx: DetailContext, features: Features, width: in
         )
     )
     return out
-
-
-# -- a stem -------------------------------------------------------------------------------------
-
-
-def _stem_checks(analysis: Analysis, file: str) -> list[Check]:
-    try:
-        return list(analysis.stem_report(file).checks)
-    except KeyError:
-        return []
-
-
-def _check_line(check: Check, names: Mapping[str, str]) -> Content:
-    where = names.get(check.file or "", check.file or "")
-    return Content("\n").join(
-        [
-            Content.assemble(
-                (f"[{check.severity}] ", SEVERITY_STYLE.get(check.severity, "")),
-                (f"{where}: " if where else "", "bold"),
-                check.message,
-            ),
-            Content.assemble(("   fix: ", "$foreground 70%"), check.fix),
-        ]
-    )
-
-
-def check_lines(checks: Sequence[tuple[str, Check]], names: Mapping[str, str]) -> Content:
-    """Every check with its fix, for the checks screen: (file or '', check)."""
-    lines: list[Content] = []
-    for file, check in checks:
-        where = names.get(file, file) if file else "session"
-        if file and check.message.startswith(file):
-            where = ""  # the message names the file already
-        lines.append(
-            Content.assemble(
-                (f"[{check.severity}] ", SEVERITY_STYLE.get(check.severity, "")),
-                (f"{where}: " if where else "", "bold"),
-                check.message,
-            )
-        )
-        lines.append(Content.assemble(("   fix: ", "$foreground 70%"), check.fix))
-        lines.append(Content(""))
-    return Content("\n").join(lines)
-
-
-def _format(report: StemReport) -> str:
-    stem = report.stem
-    if not stem.readable:
-        return stem.error or "unreadable"
-    channels = {1: "mono", 2: "stereo"}.get(stem.channels, f"{stem.channels} channels")
-    bits = stem.subtype.replace("PCM_", "") + ("-bit" if stem.subtype.startswith("PCM_") else "")
-    return (
-        f"{stem.sample_rate / 1000:g} kHz · {bits} · {channels} · {format_time(stem.duration_s)}"
-        f" · {stem.format}"
-    )
-
-
-def stem_detail(file: str, ctx: DetailContext, width: int) -> Content:
-    try:
-        report = ctx.analysis.stem_report(file)
-    except KeyError:
-        return Content(f"{file}: not in this session")
-    names = ctx.names
-    stem = report.stem
-    lines = [
-        Content(f"{names.get(file, file)}").stylize("bold"),
-        Content(f"{file} · role {stem.role} ({stem.role_source})").stylize("$foreground 70%"),
-        Content(_format(report)),
-        Content(""),
-    ]
-    if report.error:
-        lines.append(Content(f"Not measured: {report.error}").stylize("$error"))
-    if report.measurement is not None:
-        metrics = report.measurement.metrics()
-        lines.append(_heading("Measured"))
-        shown = []
-        for key, value in metrics.items():
-            if value is None or key == "dc_offset":
-                continue
-            label, unit = _label(key)
-            shown.append(f"{label} {value:.1f} {unit}".strip())
-        lines += [Content(text) for text in _flow(shown, width)]
-    count = ctx.open_counts.get(file, 0)
-    lines += [Content(""), Content(f"Open suggestions: {count}")]
-    checks = list(report.checks)
-    lines += [Content(""), _heading(f"Checks ({len(checks)})")]
-    if checks:
-        lines += [_check_line(c, {}) for c in checks]
-    else:
-        lines.append(Content("none: this stem is well prepared").stylize("$foreground 70%"))
-    manual = [m for m in ctx.review.manual if file in m["stems"]]
-    if manual:
-        from mixreview.analysis.suggest.describe import describe_params
-
-        lines += [Content(""), _heading("Your changes")]
-        for m in manual:
-            state = "" if m.get("enabled", True) else " (off)"
-            lines.append(Content(f"+ {kind_label(m['kind'])}: "
-                                 f"{describe_params(m['kind'], m['params'])}{state}"))  # fmt: skip
-    note = ctx.review.data.get("stem_notes", {}).get(file, "")
-    if note:
-        lines += [Content(""), _paragraph("Note", note)]
-    return Content("\n").join(lines)
-
-
-def _flow(parts: Sequence[str], width: int) -> list[str]:
-    """Join short texts with ' · ' into lines no wider than ``width``."""
-    lines: list[str] = []
-    current = ""
-    for part in parts:
-        candidate = f"{current} · {part}" if current else part
-        if len(candidate) > width and current:
-            lines.append(current)
-            current = part
-        else:
-            current = candidate
-    if current:
-        lines.append(current)
-    return lines

@@ -23,6 +23,10 @@ import os
 from typing import Any
 
 from textual import constants
+
+# Private: the clock Textual's timers tick on (monotonic, perf_counter on Windows); no public
+# name for it. This module's Textual and asyncio internals are checked by
+# tests/test_private_apis.py.
 from textual._time import get_time
 from textual.screen import Screen
 from textual.timer import EventTargetGone, Timer
@@ -35,7 +39,9 @@ SETTLE_TURNS = 12  # at most this many turns of the event loop before an update
 
 async def settle() -> None:
     """Yield until nothing else is ready to run on the event loop (at most SETTLE_TURNS turns)."""
-    ready = getattr(asyncio.get_running_loop(), "_ready", None)  # asyncio's queue of callbacks
+    # asyncio's private queue of ready callbacks: no public call says whether anything else is
+    # ready to run; without it, the full SETTLE_TURNS turns are taken
+    ready = getattr(asyncio.get_running_loop(), "_ready", None)
     for _turn in range(SETTLE_TURNS):
         await asyncio.sleep(0)
         if ready is not None and not ready:
@@ -61,7 +67,8 @@ class PromptTimer(Timer):
                 break
 
 
-# Textual's Timer internals this relies on; without them the screen keeps Textual's own timer.
+# Textual's Timer internals this relies on (Timer has no public hook for when it ticks); without
+# them the screen keeps Textual's own timer.
 _TIMER_OK = all(hasattr(Timer, name) for name in ("_run", "_tick", "_active", "_start"))
 
 
@@ -72,7 +79,9 @@ class PromptScreen(Screen[Any]):
 
     @property
     def _update_timer(self) -> Timer:
-        # Textual's Screen takes the timer that draws it from this property.
+        # Textual's Screen takes the timer that draws it from this private property, calls
+        # _on_timer_update on each tick and stops the timers in _timers with the screen: there is
+        # no public way to give a screen another update timer.
         if not _TIMER_OK:
             return super()._update_timer
         if self._prompt_timer is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 
+from mixreview.analysis.numbers import percent
+
 KIND_LABELS = {
     "gain": "gain",
     "headroom": "headroom",
@@ -64,13 +66,15 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " "))
 
 
-def status_text(status: str, amount: float, wide: bool) -> str:
-    """'✓ yes', '~ 50%', '✗ rejected', '~ adjusted 75%'."""
+def status_text(status: str, amount: float, wide: bool, unheard: bool = False) -> str:
+    """'✓ yes', '~ 50%', '✗ rejected', '~ adjusted 75%'; decided without hearing its A/B:
+    '✓? accepted', '✓?yes'."""
     glyph, short, long = STATUS_TEXT.get(status, ("?", status[:3], status))
     partial = amount < 0.999 and status in ("adjusted", "manual")
+    mark = "?" if unheard and status != "pending" else ""
     if wide:
-        return f"{glyph} {long}" + (f" {amount * 100:.0f}%" if partial else "")
-    return f"{glyph} {f'{amount * 100:.0f}%' if partial else short}"
+        return f"{glyph}{mark} {long}" + (f" {percent(amount)}" if partial else "")
+    return f"{glyph}{mark or ' '}{percent(amount) if partial else short}"
 
 
 def truncate(text: str, width: int) -> str:

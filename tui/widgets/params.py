@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mixreview.analysis.numbers import hz, percent, signed_db
+
 SEMITONE = 2.0 ** (1.0 / 12.0)
 
 
@@ -28,24 +30,16 @@ def _clamp(value: float, low: float, high: float) -> float:
     return min(high, max(low, value))
 
 
-def _db(value: float) -> str:
-    return f"{value:+.1f} dB"
-
-
-def _freq(value: float) -> str:
-    return f"{value / 1000:.3g} kHz" if value >= 1000 else f"{value:.0f} Hz"
-
-
 def _step_db(params: dict[str, Any], key: str, direction: int, low: float, high: float) -> str:
     old = float(params[key])
     params[key] = round(_clamp(old + 0.5 * direction, low, high), 2)
-    return f"{_db(old)} → {_db(params[key])}"
+    return f"{signed_db(old)} → {signed_db(params[key])}"
 
 
 def _step_freq(params: dict[str, Any], key: str, direction: int) -> str:
     old = float(params[key])
     params[key] = round(_clamp(old * SEMITONE**direction, 10.0, 20000.0), 1)
-    return f"{_freq(old)} → {_freq(params[key])}"
+    return f"{hz(old)} → {hz(params[key])}"
 
 
 def _nudge_band(band: dict[str, Any], direction: int) -> str:
@@ -81,7 +75,7 @@ def nudge(kind: str, params: Mapping[str, Any], direction: int) -> Nudge:
         if kind == "width":
             old = float(p["width"])
             p["width"] = round(_clamp(old + 0.05 * direction, 0.0, 4.0), 3)
-            return Nudge(p, f"width {old * 100:.0f}% → {p['width'] * 100:.0f}%")
+            return Nudge(p, f"width {percent(old)} → {percent(p['width'])}")
         if kind == "pan":
             old = float(p["pan"])
             p["pan"] = round(_clamp(old + 0.05 * direction, -1.0, 1.0), 3)

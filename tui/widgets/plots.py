@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from textual.content import Content
 
+from mixreview.analysis.numbers import hz, percent, signed
 from mixreview.analysis.sections import Section
-from mixreview.analysis.suggest.describe import hz
 from mixreview.analysis.timeline import format_time
 
 COLUMNS = " ▁▂▃▄▅▆▇█"
@@ -56,12 +56,9 @@ def timeline(
     cells[-1] = "│"
     line = [n if n != " " else c for n, c in zip(names, cells, strict=True)]
     content = Content("".join(line)).stylize(style)
-    if playhead_s is not None:
+    if playhead_s is not None:  # over a section's name too: the playhead never hides
         at = _x(playhead_s, duration_s, width)
-        if line[at] in "─│":
-            content = Content.assemble(content[:at], ("●", "bold $accent"), content[at + 1 :])
-        else:  # on a section's name: keep the letter, show the playhead in reverse
-            content = content.stylize("reverse bold", at, at + 1)
+        content = Content.assemble(content[:at], ("●", "bold $accent"), content[at + 1 :])
     return content
 
 
@@ -227,8 +224,8 @@ def parse_goal(goal: str) -> tuple[float | None, float | None]:
 def number(value: float, unit: str) -> str:
     """'-12.8 LU', '75%' (a share), '+4.8 dBTP'."""
     if unit in ("share", "fraction", "ratio"):
-        return f"{value * 100:.0f}%"
-    return f"{value:+.1f} {unit}".rstrip()
+        return percent(value)
+    return signed(value, unit)
 
 
 def before_after(

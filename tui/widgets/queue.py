@@ -35,6 +35,7 @@ class Item:
     suggestion: Suggestion | None = None
     manual: dict[str, Any] | None = None
     section_span_s: tuple[float, float] | None = None
+    unheard: bool = False  # decided without hearing its A/B
 
     @property
     def is_manual(self) -> bool:
@@ -98,6 +99,7 @@ def items(suggestions: Sequence[Suggestion], review: Review) -> list[Item]:
                 note=decision.note,
                 suggestion=s,
                 section_span_s=s.section_span_s,
+                unheard=decision.heard is not None and not decision.heard.heard,
             )
         )
     for m in review.manual:

@@ -113,7 +113,7 @@ class SuggestionList(CursorList):
         wide = width >= 70
         space = Segment(" ")
         note = Segment("✎" if item.note else " ", get("queue--note"))
-        status = status_text(item.status, item.amount, wide)
+        status = status_text(item.status, item.amount, wide, item.unheard)
         severity = (SEVERITY_WORD if wide else SEVERITY_SHORT).get(item.severity, "?")
         segments = [
             note,

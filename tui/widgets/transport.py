@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.widget import Widget
 
+from mixreview.analysis.numbers import signed_db
 from mixreview.analysis.sections import Section
 from mixreview.analysis.timeline import format_time
 from mixreview.tui.widgets import plots
@@ -36,6 +37,8 @@ class TransportState:
     loop_s: tuple[float, float] | None = None
     match_loudness: bool = True
     offset_db: float = 0.0
+    matching: bool = False  # the offset for what plays now is still being measured
+    safety_db: float = 0.0  # the monitor's safety gain drop (never in exports)
     available: bool = False
     reason: str = ""
     solo: tuple[str, ...] = ()
@@ -72,6 +75,16 @@ class Transport(Widget):
         label = s.label_b if s.side == "B" else s.label_a
         return f"hearing {s.side} ({label})"
 
+    def match_text(self) -> str:
+        s = self.state
+        if not s.match_loudness:
+            return "match off"
+        if math.isnan(s.offset_db):  # blind trials: the offset would hint at the sides
+            return "matched"
+        if s.matching:
+            return "matching…"
+        return f"match {signed_db(s.offset_db)}"
+
     def render(self) -> Content:
         s = self.state
         width = max(20, self.size.width)
@@ -83,24 +96,21 @@ class Transport(Widget):
             end = plots._x(max(s.loop_s[0], s.loop_s[1] - 1e-6), s.duration_s, width - len(clock))
             line = line.stylize("reverse", start, end + 1)
         first = Content.assemble((clock, "bold"), line)
-        parts: list[tuple[str, str]] = [(self.hearing(), "bold")]
+        # What is heard and how it is matched come first: they must stay visible at 80 columns;
+        # the long comparison words give way.
+        parts: list[tuple[str, str]] = [(self.hearing(), "bold"), (self.match_text(), "")]
+        if s.safety_db < -0.05:
+            parts.append((f"safety {signed_db(s.safety_db)}", "$warning"))
         if s.loop_s is not None:
             parts.append((f"loop {format_time(s.loop_s[0])}-{format_time(s.loop_s[1])}", ""))
         if s.solo:
             parts.append((f"solo {', '.join(s.solo)}", "$warning"))
         if s.muted:
             parts.append((f"muted {', '.join(s.muted)}", "$foreground 70%"))
-        if s.compare:  # before the reason for no sound, which can be long
-            parts.append((s.compare, ""))
         if not s.available:
             parts.append((f"no audio: {s.reason}", "$warning"))
-        if not s.match_loudness:
-            match = "match off"
-        elif math.isnan(s.offset_db):  # blind trials: the offset would hint at the sides
-            match = "matched"
-        else:
-            match = f"match {s.offset_db:+.1f} dB"
-        parts.append((match, "$foreground 70%"))
+        if s.compare:
+            parts.append((s.compare, "$foreground 70%"))
         second = Content("")
         for text, style in parts:
             piece = Content.assemble((" · " if second.plain else "", "$foreground 50%"),

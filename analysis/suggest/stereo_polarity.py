@@ -1,0 +1,191 @@
+"""Stereo polarity rules: one channel of a stem inverted (``channel_polarity``), and two stems
+cancelling each other in the low end of the mix (``pair_polarity``). See docs/rules/stereo.md."""
+
+from __future__ import annotations
+
+import math
+from typing import cast
+
+import numpy as np
+
+from mixreview.analysis.suggest.features import (
+    CENTERS_HZ,
+    Features,
+    IdentityMemo,
+    StemFeatures,
+    band_range,
+)
+from mixreview.analysis.suggest.model import Suggestion, Target
+from mixreview.analysis.suggest.stereo_common import (
+    POLARITY_CORRELATION_MAX,
+    band_label,
+    correlation,
+    is_stereo,
+    loss_db,
+    ratio_db,
+    stereo_sums,
+    where_in_song,
+)
+
+PAIR_LOW_HZ, PAIR_HIGH_HZ = 31.5, 500.0  # where related sources stay in phase (long periods)
+PAIR_DEFICIT_DB = -3.0  # the pair adds to this much less than its energies: correlation <= -0.5
+PAIR_SHARE_MIN = 0.7  # the pair holds at least 70% of the stem energy in the cells judged
+PAIR_WEAKER_MIN = 0.1  # the quieter stem holds at least 10% of the pair's energy
+PAIR_MIN_FRAMES = 30  # 3 s of both playing
+
+
+# ------------------------------------------------------------ polarity: L/R ---
+
+
+def channel_polarity_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
+    if not is_stereo(stem) or stem.active.sum() < 10:
+        return None
+    ll, rr, lr = stereo_sums(stem, stem.active)
+    corr = correlation(ll, rr, lr)
+    if corr is None or corr >= POLARITY_CORRELATION_MAX:
+        return None
+    loss = loss_db((ll + 2 * lr + rr) / 4, (ll - 2 * lr + rr) / 4)
+    loss_after = loss_db((ll - 2 * lr + rr) / 4, (ll + 2 * lr + rr) / 4)
+    where = where_in_song(features, stem.active)
+    why = (
+        f"{stem.file}: left/right correlation {corr:+.2f} while it plays ({where}), "
+        f"below {POLARITY_CORRELATION_MAX:+.1f}: one channel is the other upside down. Summed to "
+        f"mono the part drops by {loss:.1f} dB (it all but vanishes on a phone or a club system). "
+        f"Flipping the polarity of the right channel brings the correlation to {-corr:+.2f} and "
+        f"the mono loss to {loss_after:.1f} dB. Better still, fix the source and export again."
+    )
+    return Suggestion(
+        kind="polarity",
+        stems=(stem.file,),
+        params={"channels": "right"},
+        severity="high",
+        category="technical",
+        why=why,
+        evidence={
+            "correlation": round(corr, 3),
+            "threshold": POLARITY_CORRELATION_MAX,
+            "mono_loss_db": round(loss, 2),
+            "predicted_mono_loss_db": round(loss_after, 2),
+            "impact": round(min(loss, 30.0), 2),
+        },
+        target=Target("correlation", corr, -corr, "higher"),
+        rule="channel_polarity",
+    )
+
+
+def _target_correlation(s: Suggestion, f: Features) -> float:
+    stem = f.stems[s.stems[0]]
+    ll, rr, lr = stereo_sums(stem, stem.active)
+    corr = correlation(ll, rr, lr)
+    return 1.0 if corr is None else corr
+
+
+# ---------------------------------------------------------- polarity: pairs ---
+
+
+CELLS = IdentityMemo()
+
+
+def _pair_cells(features: Features, a: StemFeatures, b: StemFeatures) -> np.ndarray | None:
+    """(frames, bands) cells in the low range where both stems play in the band."""
+    bands = band_range(PAIR_LOW_HZ, PAIR_HIGH_HZ)
+    both = a.active & b.active
+    if both.sum() < PAIR_MIN_FRAMES:
+        return None
+    cells = np.zeros(a.band_active.shape, dtype=bool)
+    cells[:, bands] = a.band_active[:, bands] & b.band_active[:, bands]
+    cells &= both[:, None]
+    return cells if cells.any(axis=1).sum() >= PAIR_MIN_FRAMES else None
+
+
+def pair_energies(
+    features: Features, a: StemFeatures, b: StemFeatures, cells: np.ndarray
+) -> tuple[float, float, float, float]:
+    """Energies over the cells: stem a, stem b, all stems summed, and the mix."""
+    e_a = float(a.band_power[cells].sum())
+    e_b = float(b.band_power[cells].sum())
+    e_all = float(features.all_band_power[cells].sum())
+    e_mix = float(features.mix.band_power[cells].sum()) if features.mix is not None else 0.0
+    return e_a, e_b, e_all, e_mix
+
+
+def pair_polarity_rules(features: Features) -> list[Suggestion]:
+    if features.mix is None:
+        return []
+    files = sorted(f for f, s in features.stems.items() if s.active.sum() >= PAIR_MIN_FRAMES)
+    found: list[tuple[float, Suggestion]] = []
+    for i, file_a in enumerate(files):
+        for file_b in files[i + 1 :]:
+            a, b = features.stems[file_a], features.stems[file_b]
+            cells = CELLS.get(
+                ("pair_cells", a.file, b.file),
+                (a.measurement, b.measurement),
+                lambda a=a, b=b: _pair_cells(features, a, b),  # type: ignore[misc]
+            )
+            if cells is None:
+                continue
+            e_a, e_b, e_all, e_mix = pair_energies(features, a, b, cells)
+            if e_all <= 0 or e_a + e_b < PAIR_SHARE_MIN * e_all:
+                continue
+            if min(e_a, e_b) < PAIR_WEAKER_MIN * (e_a + e_b):
+                continue
+            deficit = ratio_db(e_mix / e_all)
+            if deficit > PAIR_DEFICIT_DB:
+                continue
+            rho = (e_mix - e_all) / (2.0 * math.sqrt(e_a * e_b))
+            predicted = ratio_db((2.0 * e_all - e_mix) / e_all)
+            weaker, other = (a, b) if (e_a, file_b) < (e_b, file_a) else (b, a)
+            frames = cast(np.ndarray, cells.any(axis=1))
+            used = np.flatnonzero(cells.any(axis=0))
+            low_hz, high_hz = CENTERS_HZ[used[0]], CENTERS_HZ[used[-1]]
+            why = (
+                f"{weaker.file} and {other.file} cancel each other in the low end: where both "
+                f"play ({where_in_song(features, frames)}, {band_label(used[0])} to "
+                f"{band_label(used[-1])}) they add up "
+                f"in the mix to {deficit:.1f} dB against the sum of their energies; parts that "
+                f"simply play together add to about 0 dB, and below {PAIR_DEFICIT_DB:.0f} dB "
+                f"they work against each other (correlation about {max(rho, -1.0):+.2f}). "
+                f"Flipping the polarity of {weaker.file}, the quieter of the two, should bring "
+                f"it to about {predicted:+.1f} dB."
+            )
+            suggestion = Suggestion(
+                kind="polarity",
+                stems=(weaker.file,),
+                params={"channels": "both"},
+                severity="high" if deficit <= 2 * PAIR_DEFICIT_DB else "medium",
+                category="technical",
+                why=why,
+                evidence={
+                    "against": other.file,
+                    "sum_deficit_db": round(deficit, 2),
+                    "threshold_db": PAIR_DEFICIT_DB,
+                    "pair_correlation": round(max(rho, -1.0), 3),
+                    "low_hz": round(float(low_hz), 1),
+                    "high_hz": round(float(high_hz), 1),
+                    "frames": int(frames.sum()),
+                    "impact": round(min(-deficit, 30.0), 2),
+                },
+                target=Target("pair_sum_db", deficit, predicted, "higher", "dB"),
+                rule="pair_polarity",
+            )
+            found.append((deficit, suggestion))
+    # a stem flipped once is enough: keep its worst pair
+    best: dict[str, Suggestion] = {}
+    for _deficit, suggestion in sorted(found, key=lambda x: (x[0], x[1].id)):
+        best.setdefault(suggestion.stems[0], suggestion)
+    return list(best.values())
+
+
+def _target_pair(s: Suggestion, f: Features) -> float:
+    a, b = f.stems[s.stems[0]], f.stems[s.evidence["against"]]
+    cells = _pair_cells(f, a, b)
+    if cells is None:
+        return float("nan")
+    _e_a, _e_b, e_all, e_mix = pair_energies(f, a, b, cells)
+    return ratio_db(e_mix / e_all) if e_all > 0 else float("nan")
+
+
+TARGETS = {
+    "channel_polarity": _target_correlation,
+    "pair_polarity": _target_pair,
+}
