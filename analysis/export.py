@@ -37,6 +37,7 @@ from mixreview.analysis.atomic import fsync_dir
 from mixreview.analysis.checks import RECHECKED
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA_FAMILY, build_notes, write_notes
+from mixreview.analysis.notes_document import NotesDocument
 from mixreview.analysis.reference import ReferenceReport, measure_reference, specs_from
 from mixreview.analysis.reference_doubts import judge_references
 from mixreview.analysis.render import (
@@ -96,7 +97,7 @@ class ExportResult:
     stems: dict[str, Path]
     notes_md: Path
     notes_json: Path
-    notes: dict[str, Any]
+    notes: NotesDocument
     render: RenderResult
     replaced: bool = False
     messages: tuple[str, ...] = ()
@@ -168,7 +169,7 @@ def load_review(
         review = Review.load_for_render(path, stems)
     except ReviewError as exc:
         raise ReviewMismatchError(str(exc)) from None
-    made_for = review.data.get("session", {}).get("path")
+    made_for = review.made_for
     if made_for and Path(made_for) != session.path.resolve():
         messages.append(f"the review was made for the session at {made_for}; its stems match.")
     return review, path, messages

@@ -19,6 +19,7 @@ from typing import Any
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.atomic import write_json_atomic, write_text_atomic
 from mixreview.analysis.notes_checks import check_entries
+from mixreview.analysis.notes_document import NotesDocument
 from mixreview.analysis.notes_entries import (
     STATUS_WORDS,
     listening_summary,
@@ -163,7 +164,7 @@ def build_notes(
     render: RenderResult,
     review_file: Path | None = None,
     references: Sequence[ReferenceReport] | None = None,
-) -> dict[str, Any]:
+) -> NotesDocument:
     """Everything the mastering engineer (and the reviewer, later) needs, as plain data.
 
     ``references`` default to the analysis's; each rendered version is compared with them."""
@@ -177,7 +178,7 @@ def build_notes(
         if not set(change["stems"]) & mixed:  # a manual change on a stem that is gone
             change["applied"] = False
             change["stem_missing"] = True
-    stem_notes = dict(review.data.get("stem_notes", {})) if review else {}
+    stem_notes = review.stem_notes if review else {}
     stems = []
     for info in _stem_info(analysis, render):
         file = info["file"]
@@ -200,7 +201,7 @@ def build_notes(
     checks = check_entries(analysis.all_checks, render.rechecks)
     applied = [c for c in all_changes if c["applied"]]
     manual_applied = sum(1 for c in applied if c["origin"] == "manual")
-    blind = dict(review.data.get("blind", {})) if review else {}
+    blind = review.blind_tallies if review else {}
     return {
         "schema": SCHEMA,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -256,7 +257,7 @@ def _counts(changes: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def write_notes(folder: Path, notes: Mapping[str, Any]) -> tuple[Path, Path]:
+def write_notes(folder: Path, notes: NotesDocument) -> tuple[Path, Path]:
     """Write notes.md and notes.json into ``folder``, each through a temp file and a rename."""
     json_path = folder / NOTES_JSON
     write_json_atomic(json_path, notes)

@@ -64,7 +64,7 @@ def heard_entry(heard: Heard | None) -> dict[str, Any]:
     """How a decision's A/B was heard; all None for a decision saved before this was recorded."""
     if heard is None:
         return {"heard": None, "played_s": None, "matched_s": None, "blind_trials": None}
-    return {"heard": heard.heard, **heard.as_dict()}
+    return {"heard": heard.heard, **heard.as_entry()}
 
 
 def suggestion_entry(suggestion: Suggestion, review: Review | None) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def orphan_entries(review: Review | None, suggestions: Sequence[Suggestion]) -> 
         return []
     out = []
     for sid in review.orphans(suggestions):
-        entry = review.data["decisions"].get(sid, {})
+        entry = review.entry(sid)
         snapshot = entry.get("snapshot") or {}
         kind = snapshot.get("kind", sid.split("-")[0])
         params = entry.get("params") or snapshot.get("params") or {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mixreview.analysis.notes_document import NotesDocument
 from mixreview.analysis.notes_references import NO_REFERENCES, WIDTH_RANGES, _signed, range_label
 from mixreview.analysis.notes_remarks import LOW_END_HZ, TONAL_BANDS, _fmt
 from mixreview.analysis.notes_text import (
@@ -95,7 +96,7 @@ def _change_lines(
     return [f"- {sentence(text, why, NOTE_LABEL)}", *quote(change["note"], "  ")]
 
 
-def _measurements_table(notes: Mapping[str, Any]) -> list[str]:
+def _measurements_table(notes: NotesDocument) -> list[str]:
     metrics = notes["measurements"]
     versions = [v for v in VERSIONS if v in metrics]
     heads = [v if metrics[v]["file"] else f"{v} (not written)" for v in versions]
@@ -109,7 +110,7 @@ def _measurements_table(notes: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def notes_markdown(notes: Mapping[str, Any]) -> str:
+def notes_markdown(notes: NotesDocument) -> str:
     """The notes as a Markdown page."""
     session, export = notes["session"], notes["export"]
     named = {s["file"]: escape_markdown(s["name"]) for s in notes["stems"]}

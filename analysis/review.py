@@ -16,9 +16,18 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from mixreview.analysis.apply import Change
+from mixreview.analysis.review_document import (
+    BlindTally,
+    DecisionEntry,
+    HeardEntry,
+    ManualEntry,
+    ReviewDocument,
+    Status,
+    UiState,
+)
 from mixreview.analysis.state import write_json_atomic
 from mixreview.analysis.suggest.model import Suggestion
 
@@ -37,7 +46,7 @@ class ReviewError(Exception):
     """A review file that cannot be used for this session (the message says why)."""
 
 
-def _empty(session_path: Path, stems: Sequence[str]) -> dict[str, Any]:
+def _empty(session_path: Path, stems: Sequence[str]) -> ReviewDocument:
     return {
         "schema": SCHEMA,
         "session": {"path": str(session_path.resolve()), "stems": sorted(stems)},
@@ -93,6 +102,15 @@ def _apply(data: dict[str, Any], delta: Delta) -> Delta:
     return back
 
 
+def _touched(step: Delta) -> list[str]:
+    """The ids an undo step changes: decisions, then the manual changes added or removed."""
+    ids = sorted(step.get("decisions", {}))
+    manual = step.get("parts", {}).get("manual")
+    if isinstance(manual, list):
+        ids += sorted(str(m.get("id")) for m in manual if isinstance(m, dict))
+    return ids
+
+
 def _steps(raw: Any) -> list[Delta]:
     """The undo or redo steps of a saved history; anything damaged is dropped."""
     return [d for d in raw if _valid_delta(d)] if isinstance(raw, list) else []
@@ -140,7 +158,7 @@ class Heard:
 
         return cls(number("played_s"), number("matched_s"), int(number("blind_trials")))
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_entry(self) -> HeardEntry:
         return {
             "played_s": round(self.played_s, 1),
             "matched_s": round(self.matched_s, 1),
@@ -151,15 +169,16 @@ class Heard:
 class Review:
     """Review state bound to a file; every mutating call saves before it returns."""
 
-    def __init__(self, path: Path, data: dict[str, Any], messages: Sequence[str] = ()) -> None:
+    def __init__(self, path: Path, data: ReviewDocument, messages: Sequence[str] = ()) -> None:
         self.path = path
-        self.data = data
+        self.data: ReviewDocument = data
         self.messages = list(messages)
         self._before: dict[str, Any] | None = None
-        history = data.get("history")
+        history: Any = data.get("history")
         history = history if isinstance(history, dict) else {}
         self._undo: list[Delta] = _steps(history.get("undo"))
         self._redo: list[Delta] = _steps(history.get("redo"))
+        self.last_touched: list[str] = []  # what the last undo or redo changed (ids)
 
     # -- loading -------------------------------------------------------------------------------
     @classmethod
@@ -184,7 +203,7 @@ class Review:
             )
         for key, default in _empty(session_path, stems).items():
             data.setdefault(key, copy.deepcopy(default))
-        return cls(path, data)
+        return cls(path, cast(ReviewDocument, data))
 
     @classmethod
     def load_for_render(cls, path: Path, stems: Sequence[str]) -> Review:
@@ -202,7 +221,11 @@ class Review:
                 f"{path} was made for another session (none of its stems "
                 f"{', '.join(sorted(theirs)[:3])}... are here). Give the review of this session."
             )
-        return cls(path, data)
+        return cls(path, cast(ReviewDocument, data))
+
+    def copy(self) -> Review:
+        """A copy for another thread to read while this one goes on changing (never saved)."""
+        return Review(self.path, copy.deepcopy(self.data))
 
     # -- saving and undo -----------------------------------------------------------------------
     def save(self) -> None:
@@ -224,14 +247,18 @@ class Review:
     def undo(self) -> bool:
         if not self._undo:
             return False
-        self._redo.append(_apply(self.data, self._undo.pop()))
+        step = self._undo.pop()
+        self._redo.append(_apply(cast(dict[str, Any], self.data), step))
+        self.last_touched = _touched(step)
         self.save()
         return True
 
     def redo(self) -> bool:
         if not self._redo:
             return False
-        self._undo.append(_apply(self.data, self._redo.pop()))
+        step = self._redo.pop()
+        self._undo.append(_apply(cast(dict[str, Any], self.data), step))
+        self.last_touched = _touched(step)
         self.save()
         return True
 
@@ -244,7 +271,7 @@ class Review:
         return bool(self._redo)
 
     # -- decisions -----------------------------------------------------------------------------
-    def _entry(self, suggestion: Suggestion) -> dict[str, Any]:
+    def _entry(self, suggestion: Suggestion) -> DecisionEntry:
         entry = self.data["decisions"].setdefault(
             suggestion.id, {"status": "pending", "amount": 1.0, "params": None, "note": ""}
         )
@@ -265,13 +292,13 @@ class Review:
         )
         return entry
 
-    def decide(self, suggestion: Suggestion, status: str) -> None:
+    def decide(self, suggestion: Suggestion, status: Status) -> None:
         if status not in ("pending", "accepted", "rejected"):
             raise ValueError(f"unknown decision {status!r}")
         self._change()
         entry = self._entry(suggestion)
         entry["status"] = status
-        entry["heard"] = self.heard_of(suggestion.id).as_dict()
+        entry["heard"] = self.heard_of(suggestion.id).as_entry()
         self.save()
 
     def accept(self, suggestion: Suggestion) -> None:
@@ -287,7 +314,7 @@ class Review:
         entry["amount"] = round(min(1.0, max(0.0, float(amount))), 3)
         if entry["status"] == "pending":
             entry["status"] = "accepted"
-            entry["heard"] = self.heard_of(suggestion.id).as_dict()
+            entry["heard"] = self.heard_of(suggestion.id).as_entry()
         self.save()
 
     def set_params(self, suggestion: Suggestion, params: Mapping[str, Any]) -> None:
@@ -297,7 +324,7 @@ class Review:
         entry["params"] = None if dict(params) == suggestion.params else dict(params)
         if entry["status"] == "pending":
             entry["status"] = "accepted"
-            entry["heard"] = self.heard_of(suggestion.id).as_dict()
+            entry["heard"] = self.heard_of(suggestion.id).as_entry()
         self.save()
 
     def set_note(self, suggestion: Suggestion, text: str) -> None:
@@ -319,7 +346,7 @@ class Review:
     def heard_of(self, key: str) -> Heard:
         """How long the A/B of ``key`` (a suggestion id) has been listened to so far."""
         listened = Heard.from_dict(self.data.get("listened", {}).get(key))
-        blind = self.data.get("blind", {}).get(key, {})
+        blind: Any = self.data.get("blind", {}).get(key, {})
         trials = int(blind.get("trials", 0)) if isinstance(blind, dict) else 0
         return Heard(listened.played_s, listened.matched_s, max(listened.blind_trials, trials))
 
@@ -331,7 +358,7 @@ class Review:
         before = Heard.from_dict(listened.get(key))
         listened[key] = Heard(
             before.played_s + played_s, before.matched_s + matched_s, before.blind_trials
-        ).as_dict()
+        ).as_entry()
         self.save()
 
     def status(self, suggestion_id: str) -> str:
@@ -365,6 +392,10 @@ class Review:
             and isinstance(entry.get("suggestion"), dict)
         ]
         return [(sid, suggestion) for _, sid, suggestion in sorted(rows, key=lambda r: r[0])]
+
+    def entry(self, suggestion_id: str) -> DecisionEntry:
+        """The saved decision on ``suggestion_id`` as it is in the file (empty: none)."""
+        return self.data["decisions"].get(suggestion_id, {})
 
     def orphans(self, suggestions: Iterable[Suggestion]) -> list[str]:
         """Decided ids that no longer match a suggestion (the stems changed); kept, reported."""
@@ -405,7 +436,7 @@ class Review:
         self._change()
         for manual in self.data["manual"]:
             if manual["id"] == manual_id:
-                manual.update(fields)
+                manual.update(cast(ManualEntry, fields))
                 break
         else:
             raise KeyError(manual_id)
@@ -417,8 +448,29 @@ class Review:
         self.save()
 
     @property
-    def manual(self) -> list[dict[str, Any]]:
+    def manual(self) -> list[ManualEntry]:
         return list(self.data["manual"])
+
+    def stem_note(self, stem: str) -> str:
+        return self.data.get("stem_notes", {}).get(stem, "")
+
+    @property
+    def stem_notes(self) -> dict[str, str]:
+        return dict(self.data.get("stem_notes", {}))
+
+    @property
+    def blind_tallies(self) -> dict[str, BlindTally]:
+        return dict(self.data.get("blind", {}))
+
+    @property
+    def ui(self) -> UiState:
+        """Where the reviewer was in the app."""
+        return self.data.get("ui", {})
+
+    @property
+    def made_for(self) -> str | None:
+        """The session folder this review was started for."""
+        return self.data.get("session", {}).get("path")
 
     def set_stem_note(self, stem: str, text: str) -> None:
         self._change()
@@ -436,7 +488,7 @@ class Review:
 
     def set_ui(self, **state: Any) -> None:
         """Where the user is (selection, filter): saved, but not an undoable decision."""
-        self.data["ui"].update(state)
+        self.data["ui"].update(cast(UiState, state))
         self.save()
 
     # -- what to render ------------------------------------------------------------------------
@@ -469,7 +521,8 @@ class Review:
                 chosen.append(Change(
                     kind=m["kind"], stems=tuple(m["stems"]), params=dict(m["params"]),
                     amount=float(m.get("amount", 1.0)),
-                    section_span_s=tuple(span) if span else None, source_id=m["id"],
+                    section_span_s=(float(span[0]), float(span[1])) if span else None,
+                    source_id=m["id"],
                 ))  # fmt: skip
         return chosen
 

@@ -134,6 +134,7 @@ class FakeAudition:
 
     # blind trials, as the real player runs them (analysis.blind)
     blind = None
+    blind_possible = True
 
     def start_blind(self, key: str, review=None, seed: int | None = 7):  # type: ignore[no-untyped-def]
         from mixreview.analysis.blind import Blind

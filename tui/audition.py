@@ -1,8 +1,10 @@
 """What the app asks of audio: the interface between the review app and the audition player.
 
-The app only talks to an ``Audition``. ``NoAudio`` is the stand-in when nothing can play here
-(no PortAudio, no output device, an SSH session without forwarded audio): every action still
-answers, and ``reason`` says why there is no sound. The real player lives in ``tui/player.py``.
+The app only talks to an ``Audition``, and only through this protocol (no probing of which
+kind it is). ``NoAudio`` is the stand-in when nothing can play here (no PortAudio, no output
+device, an SSH session without forwarded audio): every action still answers, and ``reason`` says
+why there is no sound. The real player and ``ClipsOnly`` (no sound, but clips) live in
+``tui/player*.py``.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from mixreview.analysis.apply import Change
+from mixreview.analysis.blind import Blind, BlindPick
+from mixreview.analysis.clips import ClipSet
 from mixreview.analysis.session import Stem
 
 
@@ -36,6 +40,14 @@ class Audition(Protocol):
     offset_db: float  # gain applied to B to match A's loudness (shown in the UI)
     label_a: str
     label_b: str
+    clips_possible: bool  # can write the A/B passage as two clips
+    blind_possible: bool  # can run blind trials (it needs sound)
+    blind: Blind | None  # the blind trials running, if any
+    last_clips: ClipSet | None
+
+    @property
+    def shown_labels(self) -> tuple[str, str]:
+        """The labels to show: hidden ("?") during blind trials."""
 
     @property
     def matching(self) -> bool:
@@ -88,6 +100,14 @@ class Audition(Protocol):
 
     def write_clips(self, out_dir: Path, span_s: tuple[float, float]) -> tuple[Path, Path]: ...
 
+    def start_blind(self, key: str, review: Any = None) -> Blind:
+        """Hide which side is which for trials of ``key`` (RuntimeError without sound)."""
+
+    def choose(self, side: str | None = None) -> BlindPick:
+        """The listener prefers ``side`` (default: the one playing); the next trial starts."""
+
+    def stop_blind(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -104,6 +124,10 @@ class NoAudio:
         self.offset_db = 0.0
         self.matching = False
         self.safety_db = 0.0
+        self.clips_possible = False
+        self.blind_possible = False
+        self.blind: Blind | None = None
+        self.last_clips: ClipSet | None = None
         self.label_a = "A"
         self.label_b = "B"
         self.duration_s = duration_s
@@ -160,8 +184,21 @@ class NoAudio:
     def levels(self) -> Levels:
         return Levels()
 
+    @property
+    def shown_labels(self) -> tuple[str, str]:
+        return (self.label_a, self.label_b)
+
     def write_clips(self, out_dir: Path, span_s: tuple[float, float]) -> tuple[Path, Path]:
         raise RuntimeError("clip export is provided by the audition player")
+
+    def start_blind(self, key: str, review: Any = None) -> Blind:
+        raise RuntimeError(f"blind A/B needs sound: {self.reason}")
+
+    def choose(self, side: str | None = None) -> BlindPick:
+        raise RuntimeError("no blind comparison is running")
+
+    def stop_blind(self) -> None:
+        self.blind = None
 
     def close(self) -> None:
         pass

@@ -92,17 +92,11 @@ class DecisionsMixin(AppParts):
     def _undo_redo(self, undo: bool) -> None:
         if self.review is None:
             return
-        before = {k: dict(v) for k, v in self.review.data["decisions"].items()}
-        manual_before = [dict(m) for m in self.review.manual]
         done = self.review.undo() if undo else self.review.redo()
         if not done:
             self.notify("Nothing to undo." if undo else "Nothing to redo.", timeout=3)
             return
-        after = self.review.data["decisions"]
-        touched = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
-        if not touched and manual_before != self.review.manual:
-            ids = {m["id"] for m in manual_before} ^ {m["id"] for m in self.review.manual}
-            touched = sorted(ids) or [m["id"] for m in self.review.manual]
+        touched = self.review.last_touched
         self._changed(select=touched[0] if touched else None)
 
     @guarded
@@ -153,7 +147,7 @@ class DecisionsMixin(AppParts):
             file = self.current_stem()
             if file is None:
                 return
-            text = review.data.get("stem_notes", {}).get(file, "")
+            text = review.stem_note(file)
 
             def save_stem(new: str | None) -> None:
                 if new is not None and new != text:

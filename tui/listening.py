@@ -23,7 +23,6 @@ from textual.message import Message
 from mixreview.analysis.apply import Change, change_of
 from mixreview.analysis.state import state_dir
 from mixreview.analysis.timeline import format_time
-from mixreview.tui.audition import NoAudio
 from mixreview.tui.decisions import guarded
 from mixreview.tui.parts import AppParts
 from mixreview.tui.references import REFERENCE_COMPARE
@@ -153,8 +152,7 @@ class ListeningMixin(AppParts):
 
     def clips_possible(self) -> bool:
         """The player says whether it can write clips; a NoAudio cannot."""
-        default = not isinstance(self.audition, NoAudio)
-        return self.ready and bool(getattr(self.audition, "clips_possible", default))
+        return self.ready and self.audition.clips_possible
 
     @guarded
     def action_play(self) -> None:
@@ -222,19 +220,19 @@ class ListeningMixin(AppParts):
         self.update_transport()
 
     def blind_running(self) -> bool:
-        return getattr(self.audition, "blind", None) is not None
+        return self.audition.blind is not None
 
     @guarded
     def action_blind(self) -> None:
         """Start blind trials of what A/B compares now, or stop them and show the tally."""
         if not self.live or self.review is None:
             return
-        audition: Any = self.audition
-        if not hasattr(audition, "start_blind"):
+        audition = self.audition
+        if not audition.blind_possible:
             reason = self.audition.reason or "this player cannot hide the sides"
             self.notify(f"Blind A/B needs sound: {reason}.", severity="warning", timeout=6)
             return
-        if self.blind_running():
+        if audition.blind is not None:
             blind = audition.blind
             audition.stop_blind()
             wins = ", ".join(f"{label} {count}" for label, count in tally(blind.picks).items())
@@ -257,7 +255,7 @@ class ListeningMixin(AppParts):
         if not self.blind_running():
             self.notify("No blind A/B running: B starts one.", timeout=3)
             return
-        pick = self.audition.choose()  # type: ignore[attr-defined]
+        pick = self.audition.choose()
         self.notify(f"Trial {pick.trial + 1}: you preferred {pick.shown}, which was "
                     f"{pick.label!r}. Next trial.", timeout=5)  # fmt: skip
         self.update_transport()
@@ -322,8 +320,8 @@ class ListeningMixin(AppParts):
     def write_clips(self, out: Path, span: tuple[float, float]) -> None:
         """Rendering the passage takes a moment: off the UI thread."""
         a, b = self.audition.write_clips(out, span)
-        clips = getattr(self.audition, "last_clips", None)
-        command = getattr(clips, "command", None)
+        clips = self.audition.last_clips
+        command = clips.command if clips is not None else ""
         if not command:
             where = f"{getpass.getuser()}@{socket.gethostname()}"
             command = f"scp {where}:{a} {where}:{b} . && play {a.name} {b.name}"
@@ -477,10 +475,10 @@ class ListeningMixin(AppParts):
         if not self.live or self.analysis is None:
             return
         a = self.audition
-        label_a, label_b = getattr(a, "shown_labels", (a.label_a, a.label_b))
+        label_a, label_b = a.shown_labels
         compare = self.compare_words().get(self.compare, "")
         if self.blind_running():
-            trial = getattr(getattr(a, "blind", None), "trial", 0) + 1
+            trial = (a.blind.trial if a.blind is not None else 0) + 1
             compare = f"BLIND trial {trial} (p picks, B stops) · {compare}"
         self.main.query_one(Transport).update_state(
             position_s=a.position_s,

@@ -7,7 +7,6 @@ A pending suggestion that a decision solved leaves the queue with a message nami
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -38,7 +37,7 @@ class LiveDerived(Message):
 
 def snapshot(review: Review) -> Review:
     """A copy of the review for a worker to read while the UI goes on changing the original."""
-    return Review(review.path, copy.deepcopy(review.data))
+    return review.copy()
 
 
 class LiveMixin(_AppBase):

@@ -159,7 +159,7 @@ class LoaderMixin(AppParts):
         if loaded is None or self.quitting:
             return
         self.analysis = loaded.analysis
-        ui = loaded.review.data.get("ui", {})
+        ui = loaded.review.ui
         aspects = ui.get("aspects")
         if isinstance(aspects, list):
             self.reference_aspects = {a for a in aspects if a in ASPECTS}
@@ -173,9 +173,10 @@ class LoaderMixin(AppParts):
         session = loaded.analysis.session
         self.names = {stem.file: stem.name for stem in session.stems}
         self.series = {r.stem.file: StemSeries(r.measurement) for r in loaded.analysis.stems}
-        self.group_mode = ui.get("group") if ui.get("group") in GROUP_MODES else GROUP_MODES[0]
+        group = ui.get("group") or ""
+        self.group_mode = group if group in GROUP_MODES else GROUP_MODES[0]
         self.filter_text = str(ui.get("filter", "") or "")
-        compare = ui.get("compare")
+        compare = ui.get("compare") or ""
         self.compare = compare if compare in self.compare_words() else "suggestion"
         self.ready = True
         main = self.main

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mixreview.analysis.apply import Change, chains_for
+from mixreview.analysis.blind import Blind, BlindPick
 from mixreview.analysis.clips import ClipSet, write_clips
 from mixreview.analysis.playback import audible_stems
 from mixreview.analysis.session import Session, Stem
@@ -57,6 +59,8 @@ class ClipsOnly(AuditionVersions):
     """
 
     clips_possible = True
+    blind_possible = False
+    blind: Blind | None = None
 
     def __init__(self, session: Session, reason: str) -> None:
         self.session = session
@@ -129,6 +133,19 @@ class ClipsOnly(AuditionVersions):
         files = [s.file for s in self.session.mix_stems]
         audible = audible_stems(files, self.muted, self.soloed)
         return self._clip_set(out_dir, span_s, audible).paths
+
+    @property
+    def shown_labels(self) -> tuple[str, str]:
+        return (self.label_a, self.label_b)
+
+    def start_blind(self, key: str, review: Any = None) -> Blind:
+        raise RuntimeError(f"blind A/B needs sound: {self.reason}")
+
+    def choose(self, side: str | None = None) -> BlindPick:
+        raise RuntimeError("no blind comparison is running")
+
+    def stop_blind(self) -> None:
+        pass
 
     def close(self) -> None:
         pass

@@ -40,6 +40,7 @@ class Player(AuditionVersions):
     """The real audition: a Mixer behind a sounddevice OutputStream (see ``tui.player``)."""
 
     clips_possible = True
+    blind_possible = True
 
     def __init__(
         self,

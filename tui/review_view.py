@@ -238,7 +238,8 @@ class ReviewViewMixin(AppParts):
         if self.review is None or not self.ready:
             return
         state = self.ui_state()
-        if {k: self.review.data["ui"].get(k) for k in state} == state:
+        saved = self.review.ui
+        if {k: saved.get(k) for k in state} == state:
             return
         try:
             self.review.set_ui(**state)

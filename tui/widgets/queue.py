@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mixreview.analysis.review import Review
+from mixreview.analysis.review_document import ManualEntry
 from mixreview.analysis.sections import Section
 from mixreview.analysis.suggest.describe import describe_params
 from mixreview.analysis.suggest.model import SEVERITY_ORDER, Suggestion
@@ -33,7 +34,7 @@ class Item:
     params: dict[str, Any]
     note: str
     suggestion: Suggestion | None = None
-    manual: dict[str, Any] | None = None
+    manual: ManualEntry | None = None
     section_span_s: tuple[float, float] | None = None
     unheard: bool = False  # decided without hearing its A/B
 
@@ -116,7 +117,7 @@ def items(suggestions: Sequence[Suggestion], review: Review) -> list[Item]:
                 params=dict(m["params"]),
                 note=m.get("note", ""),
                 manual=m,
-                section_span_s=tuple(span) if span else None,
+                section_span_s=(float(span[0]), float(span[1])) if span else None,
             )
         )
     return found

@@ -116,7 +116,7 @@ def stem_detail(file: str, ctx: DetailContext, width: int) -> Content:
             state = "" if m.get("enabled", True) else " (off)"
             lines.append(Content(f"+ {kind_label(m['kind'])}: "
                                  f"{describe_params(m['kind'], m['params'])}{state}"))  # fmt: skip
-    note = ctx.review.data.get("stem_notes", {}).get(file, "")
+    note = ctx.review.stem_note(file)
     if note:
         lines += [Content(""), paragraph("Note", note)]
     return Content("\n").join(lines)
