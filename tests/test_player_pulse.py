@@ -310,9 +310,11 @@ def test_matched_sides_read_the_same_on_the_server(
             player.set_versions([UP], [UP], "chosen", "master", reference=master)
         else:
             player.set_versions([], [UP], "as is", "keys up")
+        assert player.matching  # the offset for these versions is not known yet
         player.set_loop(loop)
         assert player.wait_idle()
         assert wait_for(lambda: player.match is not None and not player.match_pending, 10)
+        assert wait_for(lambda: not player.matching, 5)
         assert player.offset_db < -1.0
         with Recorder(pulse) as rec:
             player.play()

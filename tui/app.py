@@ -22,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from mixreview.analysis.comparisons import COMPARES
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.export import default_export_folder
 from mixreview.analysis.session import Session, load_session
@@ -36,7 +37,7 @@ from mixreview.tui.keymap import (
     effective,
     load_keymap,
 )
-from mixreview.tui.listening import COMPARES, ListeningMixin
+from mixreview.tui.listening import ListeningMixin
 from mixreview.tui.live import LiveMixin
 from mixreview.tui.loader import LoaderMixin, default_audition, prepare_processes
 from mixreview.tui.references import ReferencesMixin

@@ -21,11 +21,11 @@ from textual.css.query import NoMatches
 from textual.message import Message
 
 from mixreview.analysis.apply import Change, change_of
+from mixreview.analysis.comparisons import COMPARE_WORDS, REFERENCE_COMPARE, versions_for
 from mixreview.analysis.state import state_dir
 from mixreview.analysis.timeline import format_time
 from mixreview.tui.decisions import guarded
 from mixreview.tui.parts import AppParts
-from mixreview.tui.references import REFERENCE_COMPARE
 from mixreview.tui.widgets.detail import worst_span
 from mixreview.tui.widgets.meters import Reading
 from mixreview.tui.widgets.queue import Item
@@ -35,15 +35,6 @@ from mixreview.tui.widgets.transport import Transport
 HOLD_S = 1.5
 VERSIONS_DELAY_S = 0.08
 LOOP_TOLERANCE_S = 0.005  # far more than a sample, far less than any passage
-
-# What A/B compares: (id, words for the transport).
-COMPARES = (
-    ("suggestion", "chosen mix without / with this change"),
-    ("original_chosen", "original vs chosen mix"),
-    ("chosen_assistant", "chosen vs assistant's mix"),
-    ("original_assistant", "original vs assistant's mix"),
-)
-COMPARE_WORDS = dict(COMPARES)
 
 
 class ClipsWritten(Message):
@@ -354,20 +345,14 @@ class ListeningMixin(AppParts):
 
     def versions(self) -> tuple[list[Change], list[Change], str, str]:
         assert self.review is not None
-        chosen = self.review.changes(self.suggestions, "chosen")
         item = self.current_item()
         played = self.reference_for(self.compare)
-        if played is not None:
-            return chosen, chosen, "chosen", played[0]
-        if self.compare == "suggestion" and item is not None:
-            without = [c for c in chosen if c.source_id != item.id]
-            return without, [*without, self.change_for(item)], "without", "with"
-        assistant = self.review.changes(self.suggestions, "assistant")
-        if self.compare == "chosen_assistant":
-            return chosen, assistant, "chosen", "assistant"
-        if self.compare == "original_assistant":
-            return [], assistant, "original", "assistant"
-        return [], chosen, "original", "chosen"
+        versions = versions_for(
+            self.compare, self.review, self.suggestions,
+            selected=self.change_for(item) if item is not None else None,
+            reference_label=played[0] if played is not None else None,
+        )  # fmt: skip
+        return versions.a, versions.b, versions.label_a, versions.label_b
 
     def apply_versions(self) -> None:
         if self._versions_timer is not None:

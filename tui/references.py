@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.comparisons import REFERENCE_COMPARE
 from mixreview.analysis.reference import (
     ReferenceReport,
     ReferenceSpec,
@@ -50,8 +51,6 @@ if TYPE_CHECKING:
     _AppBase = App[int]
 else:
     _AppBase = object
-
-REFERENCE_COMPARE = "reference:"
 
 
 class ReferenceMeasured(Message):
