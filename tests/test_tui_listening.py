@@ -191,6 +191,16 @@ async def test_decisions_record_whether_their_ab_was_heard(
         await wait_ready(again, pilot)
         marks = {i.id: i.unheard for i in again.items}
         assert marks[unheard.id] and not marks[heard.id]
+    # ... and reach the notes
+    from mixreview.analysis.export import export_session
+
+    result = export_session(session, out=tmp_path / "out", versions="chosen", stems=False)
+    notes = json.loads(Path(result.folder, "notes.json").read_text())
+    heard_of = {c["id"]: c["heard"] for c in notes["changes"] if c.get("heard")}
+    assert heard_of[unheard.id]["heard"] is False and heard_of[heard.id]["heard"] is True
+    assert heard_of[heard.id]["played_s"] == pytest.approx(8.0, abs=0.1)
+    markdown = Path(result.folder, "notes.md").read_text()
+    assert "Accepted without listening: 1 of 2" in markdown
 
 
 async def test_export_asks_once_when_most_accepted_changes_were_unheard(
