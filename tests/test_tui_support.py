@@ -65,6 +65,7 @@ class FakeAudition:
         self.offset_db = 0.4
         self.matching = False
         self.safety_db = 0.0
+        self.listeners = 0
         self.label_a, self.label_b = "A", "B"
         self.duration_s = duration_s
         self._position_s = 0.0

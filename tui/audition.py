@@ -46,6 +46,10 @@ class Audition(Protocol):
     last_clips: ClipSet | None
 
     @property
+    def listeners(self) -> int:
+        """How many ``mixreview listen`` clients hear what plays."""
+
+    @property
     def shown_labels(self) -> tuple[str, str]:
         """The labels to show: hidden ("?") during blind trials."""
 
@@ -126,6 +130,7 @@ class NoAudio:
         self.safety_db = 0.0
         self.clips_possible = False
         self.blind_possible = False
+        self.listeners = 0
         self.blind: Blind | None = None
         self.last_clips: ClipSet | None = None
         self.label_a = "A"

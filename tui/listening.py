@@ -478,6 +478,7 @@ class ListeningMixin(AppParts):
             offset_db=float("nan") if self.blind_running() else a.offset_db,
             matching=a.matching,
             safety_db=a.safety_db,
+            listeners=a.listeners,
             available=a.available,
             reason=a.reason,
             solo=tuple(self.names.get(f, f) for f in sorted(self.soloed)),

@@ -39,9 +39,11 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
+from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.playback import DEFAULT_BLOCK_FRAMES
 from mixreview.analysis.session import Session
 from mixreview.tui.audition import Audition, NoAudio
+from mixreview.tui.listen_server import ListenServer
 from mixreview.tui.player_clips import ClipsOnly
 from mixreview.tui.player_device import (
     OpenFailed,
@@ -52,6 +54,7 @@ from mixreview.tui.player_device import (
     silence_alsa,
     ssh_without_audio,
 )
+from mixreview.tui.player_listen import ListenOnlyPlayer, listen_hint
 from mixreview.tui.player_stream import LOAD_HISTORY, MATCH_PAUSE_S, MATCH_POLL_S, Player
 
 __all__ = [
@@ -69,6 +72,14 @@ __all__ = [
 ]
 
 
+def listen_server(session: Session) -> ListenServer | None:
+    """This app's listening socket, or None when it cannot be made (listening is then off)."""
+    try:
+        return ListenServer(session.path, session.sample_rate)
+    except (OSError, MixreviewError):
+        return None
+
+
 def make_audition(
     session: Session,
     device: Any = None,
@@ -76,11 +87,14 @@ def make_audition(
     block_frames: int = DEFAULT_BLOCK_FRAMES,
     environ: Mapping[str, str] | None = None,
     loader: Callable[[], ModuleType] = load_sounddevice,
+    listen: bool = True,
 ) -> Audition:
     """The real player, or a ClipsOnly audition saying why nothing can play. Never raises.
 
     ``device``: a sounddevice device (name or index); default: ``MIXREVIEW_AUDIO_DEVICE`` or the
-    system default output. ``environ`` and ``loader`` are for tests.
+    system default output. ``environ`` and ``loader`` are for tests. ``listen``: accept
+    ``mixreview listen`` listeners (over SSH without forwarded audio they are the only way to
+    hear the review).
     """
     env = os.environ if environ is None else environ
     try:
@@ -88,7 +102,10 @@ def make_audition(
             return ClipsOnly(session, "audio is switched off (MIXREVIEW_AUDIO=off)")
         why = ssh_without_audio(env)
         if why is not None:
-            return ClipsOnly(session, why)
+            server = listen_server(session) if listen else None
+            if server is None:
+                return ClipsOnly(session, why)
+            return ListenOnlyPlayer(session, server, listen_hint(), block_frames=block_frames)
         try:
             sd = loader()
         except OSError as exc:
@@ -100,7 +117,8 @@ def make_audition(
         if why is not None:
             return ClipsOnly(session, why)
         try:
-            return Player(session, sd, device, block_frames=block_frames)
+            server = listen_server(session) if listen else None
+            return Player(session, sd, device, block_frames=block_frames, listen=server)
         except OpenFailed as exc:
             where = f" ({device})" if device is not None else ""
             return ClipsOnly(session, f"the audio output{where} could not be opened: {exc}")

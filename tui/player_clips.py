@@ -60,6 +60,7 @@ class ClipsOnly(AuditionVersions):
 
     clips_possible = True
     blind_possible = False
+    listeners = 0
     blind: Blind | None = None
 
     def __init__(self, session: Session, reason: str) -> None:

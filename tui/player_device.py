@@ -94,8 +94,8 @@ def ssh_without_audio(environ: Mapping[str, str] | None = None) -> str | None:
         return None
     if env.get("SSH_CONNECTION") and not env.get("PULSE_SERVER"):
         return (
-            "an SSH session without forwarded audio plays on the remote machine; 'Audio over "
-            "SSH' in docs/audition.md shows how to hear it on yours"
+            "an SSH session without forwarded audio plays on the remote machine; "
+            "docs/audition.md shows how to hear it on yours"
         )
     return None
 

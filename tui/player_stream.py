@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from mixreview.analysis.playback import (
 )
 from mixreview.analysis.session import Session, Stem
 from mixreview.tui.audition import Levels
+from mixreview.tui.listen_server import ListenServer
 from mixreview.tui.player_clips import AuditionVersions
 from mixreview.tui.player_control import ControlThread
 from mixreview.tui.player_device import OpenFailed, describe_failure, quiet_stderr
@@ -45,14 +46,16 @@ class Player(AuditionVersions):
     def __init__(
         self,
         session: Session,
-        sd: ModuleType,
+        sd: ModuleType | SimpleNamespace,
         device: Any = None,
         *,
         block_frames: int = DEFAULT_BLOCK_FRAMES,
         latency: str | float = "high",
         mixer: Mixer | None = None,
+        listen: ListenServer | None = None,
     ) -> None:
         self.session = session
+        self.listen = listen  # listeners get every block played (``mixreview listen``)
         self.sd = sd
         self.device = device
         self.sample_rate = session.sample_rate
@@ -106,6 +109,12 @@ class Player(AuditionVersions):
             raise OpenFailed(describe_failure(failure, lines)) from failure
         self.stream_latency_s = float(getattr(self._stream, "latency", 0.0) or 0.0)
         self._match_thread.start()
+        if listen is not None:  # a listener hears silence while paused: the stream runs
+            listen.on_connect = lambda: self._control.submit("listen", self._start_stream)
+
+    @property
+    def listeners(self) -> int:
+        return self.listen.count if self.listen is not None else 0
 
     # -- protocol state ---------------------------------------------------------------------
     @property
@@ -281,6 +290,8 @@ class Player(AuditionVersions):
             with quiet_stderr(), contextlib.suppress(Exception):
                 self._stream.abort()
                 self._stream.close()
+        if self.listen is not None:
+            self.listen.close()
         self.mixer.close()
 
     # -- blind trials ---------------------------------------------------------------------
@@ -328,6 +339,9 @@ class Player(AuditionVersions):
             self.underflows += 1
         try:
             outdata[:] = self.mixer.next_block(frames)
+            listen = self.listen
+            if listen is not None and listen.listeners:
+                listen.broadcast(outdata)
         except Exception as exc:
             outdata.fill(0)
             self._fail(f"playback stopped: {exc}")

@@ -11,7 +11,7 @@ from mixreview.analysis.errors import MixreviewError
 from mixreview.cli import options
 from mixreview.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE
 
-COMMANDS = ("analyze", "render", "review")
+COMMANDS = ("analyze", "render", "review", "listen")
 
 
 def bundled_session() -> Path:
@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     _analyze_parser(sub)
     _render_parser(sub)
+    from mixreview.cli import listen as listen_cmd
+
+    listen_cmd.add_parser(sub)
     review = sub.add_parser("review", help="open the review app (the default command)")
     review.add_argument("session", type=Path, nargs="?", default=None, help="folder of stems")
     review.set_defaults(func=cmd_review)

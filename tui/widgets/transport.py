@@ -39,6 +39,7 @@ class TransportState:
     offset_db: float = 0.0
     matching: bool = False  # the offset for what plays now is still being measured
     safety_db: float = 0.0  # the monitor's safety gain drop (never in exports)
+    listeners: int = 0  # ``mixreview listen`` clients connected
     available: bool = False
     reason: str = ""
     solo: tuple[str, ...] = ()
@@ -99,6 +100,8 @@ class Transport(Widget):
         # What is heard and how it is matched come first: they must stay visible at 80 columns;
         # the long comparison words give way.
         parts: list[tuple[str, str]] = [(self.hearing(), "bold"), (self.match_text(), "")]
+        if s.listeners:
+            parts.append((f"{s.listeners} listener{'s' if s.listeners > 1 else ''}", "$accent"))
         if s.safety_db < -0.05:
             parts.append((f"safety {signed_db(s.safety_db)}", "$warning"))
         if s.loop_s is not None:
