@@ -6,6 +6,8 @@ on every stem, and measures ``Mixer.next_block(1024)`` call by call in three com
   one-suggestion   A = every change but one stem's EQ, B = every change  (33 chains)
   original-vs-all  A = the stems as they are, B = every change          (32 chains)
   every-stem-differs  A = every change at amount 0.5, B = at 1.0        (64 chains, worst case)
+  one-suggestion + 1 listener: the first, and every block also sent to a ``mixreview listen``
+                      client (a socket read by another thread), as the player's callback does
 
 Each run plays ``--seconds`` of audio paced like a sound card (one block every 21.3 ms, so caches
 and the other core behave as in use) and reports the distribution of the callback's work
@@ -20,11 +22,14 @@ back instead of paced).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import shutil
+import socket
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bench_analyze import generate as generate_minutes
 from mixreview.analysis.apply import Change
 from mixreview.analysis.playback import DEFAULT_CHUNK_FRAMES, LoudnessMatcher, Mixer, build_units
-from mixreview.analysis.session import load_session
+from mixreview.analysis.session import Session, load_session
+from mixreview.tui.listen_server import ListenServer
 
 SR = 48000
 BLOCK = 1024
@@ -60,9 +66,12 @@ def changes_for(files: list[str], amount: float = 1.0) -> list[Change]:
     return out
 
 
-def run(mixer: Mixer, seconds: float, paced: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Shares of the block duration spent in next_block, one per callback: wall clock, and CPU
-    time of the calling thread (the work itself, whatever else the machine is doing)."""
+def run(
+    mixer: Mixer, seconds: float, paced: bool, listen: ListenServer | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of the block duration spent in next_block (and sending it to the listeners, with
+    ``listen``), one per callback: wall clock, and CPU time of the calling thread (the work
+    itself, whatever else the machine is doing)."""
     block_s = BLOCK / SR
     count = int(seconds / block_s)
     shares = np.empty(count)
@@ -77,12 +86,32 @@ def run(mixer: Mixer, seconds: float, paced: bool) -> tuple[np.ndarray, np.ndarr
                 time.sleep(delay)
             next_at += block_s
         t0, c0 = time.perf_counter(), time.thread_time()
-        mixer.next_block(BLOCK)
+        block = mixer.next_block(BLOCK)
+        if listen is not None and listen.listeners:
+            listen.broadcast(block)
         shares[i] = (time.perf_counter() - t0) / block_s
         cpu[i] = (time.thread_time() - c0) / block_s
     mixer.pause()
     mixer.next_block(BLOCK)
     return shares, cpu
+
+
+def listening(session: Session) -> tuple[ListenServer, socket.socket]:
+    """A listen server with one client whose bytes another thread reads and throws away."""
+    server = ListenServer(session.path, session.sample_rate)
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(str(server.path))
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while client.recv(1 << 16):
+                pass
+
+    threading.Thread(target=drain, daemon=True).start()
+    deadline = time.monotonic() + 5
+    while not server.listeners and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return server, client
 
 
 def report(label: str, shares: np.ndarray) -> str:
@@ -123,7 +152,7 @@ def main() -> int:
         print(f"callback work at {BLOCK} frames ({BLOCK / SR * 1000:.1f} ms), processing in "
               f"chunks of {args.chunk} frames, "
               f"{'back to back' if args.fast else 'paced in real time'}:")  # fmt: skip
-        for name, a, b in cases:
+        for name, a, b in [*cases, ("one-suggestion + 1 listener", *cases[0][1:])]:
             mixer = Mixer(session, block_frames=BLOCK, chunk_frames=args.chunk)
             mixer.set_versions(a, b)
             mixer.switch("B")
@@ -135,11 +164,16 @@ def main() -> int:
             chains = sum(1 for c in units.chains if c is not None)
             mixer.pause()
             mixer.next_block(BLOCK)
-            shares, cpu = run(mixer, args.seconds, not args.fast)
+            listen, client = listening(session) if "listener" in name else (None, None)
+            shares, cpu = run(mixer, args.seconds, not args.fast, listen)
             print(f"{name}: {chains} chains, {len(units.chains)} units; "
                   f"seek/start preparation {prep_ms:.0f} ms (caller's thread)")  # fmt: skip
             print(report("wall", shares))
             print(report("cpu", cpu))
+            if listen is not None and client is not None:
+                print(f"  the listener lost {listen.dropped} blocks")
+                client.close()
+                listen.close()
             mixer.close()
         matcher = LoudnessMatcher(session)
         t0 = time.perf_counter()
