@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,18 +93,29 @@ def _mix_cache_path(folder: Path, session: Session, stem_paths: list[Path | None
     return folder / f"mix-{cache.cache_key(*parts)}.npz"
 
 
-def analyze(
-    session: Session | str | os.PathLike[str],
-    workers: int | None = None,
-    progress: Progress | None = None,
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """What analysing a session takes: the measurements still to make (``tasks``, independent of
+    each other) and what the cache already holds. ``analyze`` runs the tasks in the local pool;
+    ``batch`` may run them as Dask tasks. ``finish_analysis`` turns their results into the
+    Analysis, so both give the same answer."""
+
+    session: Session
+    tasks: tuple[Task[Any], ...]
+    outcomes: dict[str, StemOutcome]
+    cached: dict[str, bool]
+    stem_paths: dict[str, Path | None]
+    mix: Measurement | None
+    mix_path: Path | None
+    reference_count: int
+
+
+def plan_analysis(
+    session: Session,
     use_cache: bool = True,
     references: Sequence[str | os.PathLike[str]] = (),
-    trust_references: bool = False,
-) -> Analysis:
-    """Measure and check every stem, the mix and the reference tracks (the manifest's and
-    ``references``, each ``FILE`` or ``FILE:WEIGHT``). ``progress(done, total, label)``."""
-    if not isinstance(session, Session):
-        session = load_session(session)
+) -> AnalysisPlan:
+    """Look up the cache and list the measurements ``analyze`` still has to make."""
     cache_dir = state_dir(session.path) / "cache" if use_cache else None
     outcomes: dict[str, StemOutcome] = {}
     cached: dict[str, bool] = {}
@@ -132,12 +143,43 @@ def analyze(
     specs = specs_from(references, session.manifest.references, load_user_references(session.path))
     for index, spec in enumerate(specs):
         tasks.append(Task(f"{REFERENCE_KEY}{index}", measure_reference, (spec, session.duration_s)))
-    results = run_tasks(tasks, workers or default_workers(), progress)
-    reference_reports = tuple(results.pop(f"{REFERENCE_KEY}{index}") for index in range(len(specs)))
+    return AnalysisPlan(
+        session, tuple(tasks), outcomes, cached, stem_paths, mix, mix_path, len(specs)
+    )
+
+
+def analyze(
+    session: Session | str | os.PathLike[str],
+    workers: int | None = None,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+    references: Sequence[str | os.PathLike[str]] = (),
+    trust_references: bool = False,
+) -> Analysis:
+    """Measure and check every stem, the mix and the reference tracks (the manifest's and
+    ``references``, each ``FILE`` or ``FILE:WEIGHT``). ``progress(done, total, label)``."""
+    if not isinstance(session, Session):
+        session = load_session(session)
+    plan = plan_analysis(session, use_cache, references)
+    results = run_tasks(plan.tasks, workers or default_workers(), progress)
+    return finish_analysis(plan, results, trust_references)
+
+
+def finish_analysis(
+    plan: AnalysisPlan, results: Mapping[str, Any], trust_references: bool = False
+) -> Analysis:
+    """The Analysis from a plan and its tasks' results (by task key); new measurements are
+    cached."""
+    session, mix, mix_path, stem_paths = plan.session, plan.mix, plan.mix_path, plan.stem_paths
+    outcomes = dict(plan.outcomes)
+    measured = dict(results)
+    reference_reports = tuple(
+        measured.pop(f"{REFERENCE_KEY}{index}") for index in range(plan.reference_count)
+    )
     reference_reports = judge_references(
         reference_reports, mix, session.path, trust=trust_references
     )
-    for key, value in results.items():
+    for key, value in measured.items():
         if key == MIX_KEY:
             mix = value
             if mix_path is not None and mix is not None:
@@ -171,7 +213,7 @@ def analyze(
             )
         ),
         session_checks=tuple(session_checks(session)),
-        cached=cached,
+        cached=dict(plan.cached),
         references=reference_reports,
         comparison=compare(mix, reference_reports) if mix is not None else None,
     )

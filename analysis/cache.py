@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import types
 import typing
 from pathlib import Path
@@ -31,7 +32,7 @@ def _analyser_version() -> str:
             root / "resample.py",
         ]
     ):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+        digest.update(os.fsencode(source.name) + b"\0" + source.read_bytes())
     return digest.hexdigest()
 
 
@@ -63,7 +64,7 @@ def cache_key(*parts: str) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(ANALYSER_VERSION.encode())
     for part in parts:
-        digest.update(b"\0" + part.encode())
+        digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

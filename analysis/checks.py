@@ -12,11 +12,13 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from mixreview.analysis.formats import describe_subtype, resolution_note
 from mixreview.analysis.measure import MIN_LOUDNESS_S, StemOutcome
 from mixreview.analysis.meters.levels import FULL_SCALE, LevelsResult
 from mixreview.analysis.meters.stereo import StereoResult
+from mixreview.analysis.printable import shown
 from mixreview.analysis.roles import is_default_name
-from mixreview.analysis.session import MAX_CHANNELS, Session, Stem
+from mixreview.analysis.session import MAX_CHANNELS, Session, Stem, manifest_mismatches
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
 CheckSeverity = Literal["error", "warning", "info"]
@@ -26,7 +28,7 @@ CheckId = Literal[
     "unreadable", "empty_file", "channel_count", "sample_rate_mismatch", "bit_depth",
     "length_mismatch", "bad_label", "unknown_role", "truncated", "nan_samples", "silent",
     "near_silent", "too_short", "clipping", "over_full_scale", "limited", "dc_offset",
-    "fake_stereo", "channel_polarity", "manifest", "over_compressed",
+    "fake_stereo", "channel_polarity", "manifest", "over_compressed", "linked_outside",
 ]  # fmt: skip
 CHECK_IDS: tuple[CheckId, ...] = get_args(CheckId)
 RECHECKED: tuple[CheckId, ...] = ("dc_offset", "channel_polarity", "over_full_scale")
@@ -143,16 +145,16 @@ def _format_checks(stem: Stem, session: Session) -> list[Check]:
                 f,
             )
         )
+    if stem.header_frames:
+        checks.append(_cut_short_check(stem))
     if stem.subtype in LOW_BIT_SUBTYPES:
-        depth = stem.subtype.replace("PCM_", "").replace("_", " ").lower()
         checks.append(
             Check(
                 "bit_depth",
                 "warning",
                 stem.subtype,
                 "PCM_24",
-                f"{f}: {depth}-bit ({stem.subtype}). 16-bit stems keep about 96 dB of range and "
-                "carry their own dither noise into every later gain change.",
+                f"{f}: {describe_subtype(stem.subtype)}. {resolution_note(stem.subtype)}",
                 "Export stems as 24-bit or 32-bit float WAV/FLAC.",
                 f,
             )
@@ -220,7 +222,7 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
         return []
     checks: list[Check] = []
     lv = m.levels
-    if m.frames < stem.frames:
+    if m.frames < stem.frames and not stem.header_frames:
         checks.append(
             Check(
                 "truncated",
@@ -446,7 +448,7 @@ def _stereo_checks(f: str, st: StereoResult | None) -> list[Check]:
 
 def stem_checks(stem: Stem, outcome: StemOutcome | None, session: Session) -> list[Check]:
     """Every check for one stem, most severe first."""
-    checks = _format_checks(stem, session)
+    checks = _format_checks(stem, session) + _origin_checks(stem)
     if outcome is not None and stem.readable and stem.frames:
         checks += _audio_checks(stem, outcome, session)
     return sorted(checks, key=lambda c: SEVERITIES.index(c.severity))
@@ -467,5 +469,38 @@ def session_checks(session: Session) -> list[Check]:
             problem,
             "Fix mixreview.toml as the message says and run again.",
         )
-        for problem in session.manifest.problems
+        for problem in [*session.manifest.problems, *manifest_mismatches(session)]
+    ]
+
+
+def _cut_short_check(stem: Stem) -> Check:
+    promised = stem.header_frames or 0
+    return Check(
+        "truncated",
+        "error",
+        stem.frames,
+        promised,
+        f"{stem.file}: the header promises {promised:,} frames ({promised / stem.sample_rate:.2f} "
+        f"s) but the file holds {stem.frames:,} ({stem.duration_s:.2f} s): it was cut short (an "
+        "interrupted export or copy). The rest reads as silence.",
+        "Export or copy the stem again.",
+        stem.file,
+    )
+
+
+def _origin_checks(stem: Stem) -> list[Check]:
+    """Where the stem's audio really is, when a link in the session leads outside it."""
+    if stem.linked_from is None:
+        return []
+    return [
+        Check(
+            "linked_outside",
+            "info",
+            shown(stem.linked_from),
+            None,
+            f"{stem.file}: a symbolic link to {shown(stem.linked_from)}, outside the session "
+            "folder. mixreview reads it there; a copy of the session folder will not hold it.",
+            "Copy the file into the session folder if the session should travel whole.",
+            stem.file,
+        )
     ]

@@ -2,7 +2,15 @@
 
 
 class MixreviewError(Exception):
-    """Base for errors shown to the user as a message, never as a traceback."""
+    """Base for errors shown to the user as a message, never as a traceback.
+
+    The message says what to do in words any client can show; ``cli_hint`` names the
+    command-line options that do it (``Give it with --out DIR.``), which only the command line
+    adds: the app asks in its own way."""
+
+    def __init__(self, message: str = "", cli_hint: str = "") -> None:
+        super().__init__(message)
+        self.cli_hint = cli_hint
 
 
 class SessionError(MixreviewError):

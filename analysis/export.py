@@ -33,11 +33,12 @@ from typing import Any
 
 from mixreview.analysis.analyze import Analysis, analyze
 from mixreview.analysis.apply import Change, change_of
-from mixreview.analysis.atomic import fsync_dir
+from mixreview.analysis.atomic import fsync_dir, umask
 from mixreview.analysis.checks import RECHECKED
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.notes import NOTES_JSON, NOTES_MD, SCHEMA_FAMILY, build_notes, write_notes
 from mixreview.analysis.notes_document import NotesDocument
+from mixreview.analysis.printable import shown
 from mixreview.analysis.reference import ReferenceReport, measure_reference, specs_from
 from mixreview.analysis.reference_doubts import judge_references
 from mixreview.analysis.render import (
@@ -58,6 +59,7 @@ from mixreview.analysis.suggest.live import LiveModel
 from mixreview.analysis.suggest.model import Suggestion
 
 DEFAULT_OUT_NAME = "mixreview-export"
+OUT_HINT = "Give it with --out DIR."
 STAGING_TAG = ".partial-"
 SPACE_MARGIN_BYTES = 4 * 1024 * 1024
 FORMATS = {"pcm24": "PCM_24", "pcm16": "PCM_16", "float": "FLOAT"}
@@ -219,8 +221,9 @@ def check_out_folder(out: Path, session: Session, force: bool) -> None:
     target = out.resolve()
     if target == session_dir or target in session_dir.parents:
         raise ExportFolderError(
-            f"{out} holds the session itself: choose an export folder of its own with --out "
-            f"(the default is {session.path / DEFAULT_OUT_NAME})."
+            f"{shown(out)} holds the session itself: choose an export folder of its own (the "
+            f"default is {shown(session.path / DEFAULT_OUT_NAME)}).",
+            cli_hint=OUT_HINT,
         )
     if session_dir in target.parents:
         first = target.relative_to(session_dir).parts[0]
@@ -232,11 +235,14 @@ def check_out_folder(out: Path, session: Session, force: bool) -> None:
                 "outside the session."
             )
     if out.exists() and not out.is_dir():
-        raise ExportFolderError(f"{out} is a file: give a folder with --out.")
+        raise ExportFolderError(
+            f"{shown(out)} is a file: choose a folder for the export.", cli_hint=OUT_HINT
+        )
     if force and out.is_dir() and not _is_export(out):
         raise ExportFolderError(
-            f"{out} is not a mixreview export (no mixreview notes.json in it); --force only "
-            "replaces an earlier export. Choose another folder with --out."
+            f"{shown(out)} is not a mixreview export (no mixreview notes.json in it); --force "
+            "only replaces an earlier export. Choose another folder.",
+            cli_hint=OUT_HINT,
         )
 
 
@@ -267,15 +273,6 @@ def _remove_stale_staging(parent: Path, name: str) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
-def _umask() -> int:
-    """The process umask, read without changing it (os.umask would race with other threads)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    return 0o022
-
-
 def make_staging(out: Path, needed_bytes: int) -> Path:
     """Create the hidden staging folder next to ``out`` (checking it is writable and has room)."""
     parent = out.parent
@@ -287,18 +284,21 @@ def make_staging(out: Path, needed_bytes: int) -> Path:
         )
     except OSError as exc:
         raise ExportFolderError(
-            f"cannot write to {parent}: {exc.strerror or exc}. Choose a folder you can write to "
-            "with --out."
+            f"cannot write to {shown(parent)}: {exc.strerror or exc}. Choose a folder you can "
+            "write to.",
+            cli_hint=OUT_HINT,
         ) from None
     with contextlib.suppress(OSError):  # mkdtemp makes it private; an export is not
-        staging.chmod(0o777 & ~_umask())
+        staging.chmod(0o777 & ~umask())
     free = shutil.disk_usage(staging).free
     if needed_bytes > free:
         shutil.rmtree(staging, ignore_errors=True)
         raise DiskFullError(
-            f"the export needs about {needed_bytes / 1e6:.0f} MB and the disk holding {parent} "
-            f"has {free / 1e6:.0f} MB free. Free some space, leave out the processed stems "
-            "(--no-stems) or some versions, or choose another disk with --out."
+            f"the export needs about {needed_bytes / 1e6:.0f} MB and the disk holding "
+            f"{shown(parent)} has {free / 1e6:.0f} MB free. Free some space, leave out the "
+            "processed stems or some versions, or choose a folder on another disk.",
+            cli_hint="--no-stems leaves out the stems, --versions the mixes; --out DIR chooses "
+            "the folder.",
         )
     return staging
 
@@ -445,8 +445,7 @@ def export_session(
             analysis, suggestions, review, result, review_file if review else None,
             reference_reports,
         )  # fmt: skip
-        for path in write_notes(staging, notes):
-            path.chmod(0o666 & ~_umask())  # the JSON writer's temp file is private
+        write_notes(staging, notes)
         _sync_tree(staging)
         final, replaced = publish(staging, out_path, force)
     except BaseException as exc:
@@ -473,7 +472,7 @@ def export_session(
         messages.append(
             "samples were clipped when written ("
             + ", ".join(f"{k}: {v}" for k, v in sorted(clipped.items()))
-            + "); render as float (--format float) or lower the mix."
+            + "); render as 32-bit float (mixreview render --format float) or lower the mix."
         )
     return ExportResult(
         folder=final,

@@ -6,13 +6,20 @@ messages in ``Manifest.problems`` so the report can show them next to the findin
 
 from __future__ import annotations
 
+import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mixreview.analysis.printable import shown
 from mixreview.analysis.roles import ROLES
 
 MANIFEST_NAME = "mixreview.toml"
+MIN_SAMPLE_RATE = 8000
+MAX_SAMPLE_RATE = 384000  # DXD; beyond it a header or a manifest is more likely wrong than right
+MIN_TEMPO_BPM = 20
+MAX_TEMPO_BPM = 400
 
 
 @dataclass(frozen=True)
@@ -48,18 +55,31 @@ class Manifest:
     found: bool = False
 
 
-def _inside(folder: Path, candidate: Path) -> bool:
+def safe_resolve(path: Path) -> Path:
+    """``path`` made absolute with symbolic links followed as far as they go (a loop or a
+    name the system refuses leaves it as it is)."""
     try:
-        candidate.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path.absolute()
+
+
+def _inside(folder: Path, candidate: Path) -> bool:
+    """``candidate`` names a place in ``folder`` (``..`` cannot climb out; a symbolic link in
+    the session is in it, wherever it leads)."""
+    return Path(os.path.normpath(candidate)).is_relative_to(os.path.normpath(folder))
 
 
 def _number(value: object) -> float | None:
+    """A finite number, or None (text, true/false, nan and inf are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    return float(value) if math.isfinite(value) else None
+
+
+def _given(data: dict[str, object], *keys: str) -> tuple[str, object] | None:
+    """The first of ``keys`` that ``data`` holds, with its value."""
+    return next(((key, data[key]) for key in keys if key in data), None)
 
 
 def _read_sections(raw: object, problems: list[str]) -> tuple[ManifestSection, ...]:
@@ -77,7 +97,7 @@ def _read_sections(raw: object, problems: list[str]) -> tuple[ManifestSection, .
             continue
         start_s = _number(entry.get("start_s"))
         end_s = _number(entry.get("end_s")) if "end_s" in entry else None
-        name = str(entry.get("name") or f"Section {index}")
+        name = shown(entry.get("name") or f"Section {index}")
         if start_s is None or start_s < 0:
             problems.append(
                 f"mixreview.toml: section '{name}' needs start_s as a number of seconds >= 0; "
@@ -104,24 +124,24 @@ def _read_stems(folder: Path, raw: object, problems: list[str]) -> dict[str, Ste
     stems: dict[str, StemEntry] = {}
     for file, entry in raw.items():
         if not isinstance(entry, dict):
-            problems.append(f'mixreview.toml: stems."{file}" is not a table; ignored.')
+            problems.append(f'mixreview.toml: stems."{shown(file)}" is not a table; ignored.')
             continue
         if Path(file).is_absolute() or not _inside(folder, folder / file):
             problems.append(
-                f'mixreview.toml: stem "{file}" is outside the session folder; ignored. '
+                f'mixreview.toml: stem "{shown(file)}" is outside the session folder; ignored. '
                 "Copy the file into the session folder and name it relative to it."
             )
             continue
         role = entry.get("role")
         if role is not None and role not in ROLES:
             problems.append(
-                f"mixreview.toml: stem \"{file}\" has unknown role '{role}'; "
+                f"mixreview.toml: stem \"{shown(file)}\" has unknown role '{shown(role)}'; "
                 f"use one of: {', '.join(ROLES)}. The role is guessed from the name instead."
             )
             role = None
         name = entry.get("name")
         key = Path(file).as_posix()
-        stems[key] = StemEntry(file=key, role=role, name=str(name) if name else None)
+        stems[key] = StemEntry(file=key, role=role, name=shown(name) if name else None)
     return stems
 
 
@@ -136,12 +156,33 @@ def _read_references(folder: Path, raw: object, problems: list[str]) -> tuple[Pa
     refs: list[Path] = []
     for item in raw:
         path_text = item.get("file") if isinstance(item, dict) else item
-        if not isinstance(path_text, str):
-            problems.append(f"mixreview.toml: reference {item!r} is not a file path; ignored.")
+        if not isinstance(path_text, str) or not path_text or "\0" in path_text:
+            problems.append(
+                f"mixreview.toml: reference {shown(repr(item))} is not a file path; ignored."
+            )
             continue
-        path = Path(path_text).expanduser()
+        try:
+            path = Path(path_text).expanduser()
+        except RuntimeError:  # ~user of a user this system does not know
+            path = Path(path_text)
         refs.append(path if path.is_absolute() else folder / path)
     return tuple(refs)
+
+
+def _tempo(data: dict[str, object], problems: list[str]) -> float | None:
+    """``tempo_bpm`` (or ``tempo``) when it is a number of beats per minute in range."""
+    given = _given(data, "tempo_bpm", "tempo")
+    if given is None:
+        return None
+    key, value = given
+    tempo = _number(value)
+    if tempo is None or not MIN_TEMPO_BPM <= tempo <= MAX_TEMPO_BPM:
+        problems.append(
+            f"mixreview.toml: {key} {shown(repr(value))} is not a tempo "
+            f"({MIN_TEMPO_BPM}-{MAX_TEMPO_BPM} BPM); ignored."
+        )
+        return None
+    return tempo
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -151,7 +192,7 @@ def read_manifest(folder: Path) -> Manifest:
         return Manifest()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         return Manifest(
             problems=(
                 f"mixreview.toml has a syntax error ({exc}); it was ignored, so titles, sections "
@@ -164,21 +205,26 @@ def read_manifest(folder: Path) -> Manifest:
             problems=(f"mixreview.toml could not be read ({exc}); it was ignored.",), found=True
         )
     problems: list[str] = []
-    tempo = _number(data.get("tempo_bpm", data.get("tempo")))
-    if tempo is not None and not 20 <= tempo <= 400:
-        problems.append(f"mixreview.toml: tempo {tempo:g} BPM is out of range 20-400; ignored.")
-        tempo = None
+    tempo = _tempo(data, problems)
     beats = data.get("beats_per_bar", 4)
     if not isinstance(beats, int) or isinstance(beats, bool) or not 1 <= beats <= 32:
         problems.append("mixreview.toml: beats_per_bar must be a whole number 1-32; using 4.")
         beats = 4
     rate = data.get("sample_rate")
-    if rate is not None and (not isinstance(rate, int) or not 8000 <= rate <= 768000):
-        problems.append(f"mixreview.toml: sample_rate {rate!r} is not a valid rate; ignored.")
+    if rate is not None and (
+        not isinstance(rate, int) or not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE
+    ):
+        problems.append(
+            f"mixreview.toml: sample_rate {shown(repr(rate))} is not a session rate "
+            f"({MIN_SAMPLE_RATE:,}-{MAX_SAMPLE_RATE:,} Hz, a whole number); ignored."
+        )
         rate = None
     title = data.get("title")
+    if title is not None and not isinstance(title, str):
+        problems.append("mixreview.toml: title must be text; ignored.")
+        title = None
     return Manifest(
-        title=str(title) if title else None,
+        title=shown(title) if title else None,
         tempo_bpm=tempo,
         beats_per_bar=beats,
         sample_rate=rate,

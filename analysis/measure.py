@@ -8,6 +8,8 @@ one for the mix.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from mixreview.analysis.session import Session, Stem
 from mixreview.analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
 
 MIX_KEY = "__mix__"
+SALVAGE_BLOCK_FRAMES = 1024
 MIN_LOUDNESS_S = 0.4
 
 
@@ -124,17 +127,29 @@ def measure_stem(stem: Stem) -> StemOutcome:
         return StemOutcome(stem.file, None, f"{stem.channels} channels; only mono and stereo")
     bank = MeterBank(stem.sample_rate, stem.channels)
     try:
-        with sf.SoundFile(str(stem.path), mode="r") as handle:
-            while True:
-                block = handle.read(READ_BLOCK_FRAMES, dtype="float32", always_2d=True)
-                if not len(block):
-                    break
-                bank.update(block)
+        _feed(stem, bank, READ_BLOCK_FRAMES)
     except (RuntimeError, sf.LibsndfileError, OSError) as exc:
+        # a damaged or cut file: read on in small blocks from where the large one failed, keep
+        # what decodes; the truncated check reports the shortfall
+        with contextlib.suppress(RuntimeError, sf.LibsndfileError, OSError):
+            _feed(stem, bank, SALVAGE_BLOCK_FRAMES)
         if bank.frames == 0:
-            return StemOutcome(stem.file, None, f"reading failed: {exc}")
-        # a truncated file: keep what was read; the check reports the shortfall
+            reason = str(exc).replace("Error :", "").strip() or type(exc).__name__
+            why = f"it cannot be decoded ({reason}): the file is damaged or cut short"
+            return StemOutcome(stem.file, None, why)
     return StemOutcome(stem.file, bank.result())
+
+
+def _feed(stem: Stem, bank: MeterBank, block_frames: int) -> None:
+    """Feed ``bank`` from the stem file, from the frame it has reached to the end."""
+    with sf.SoundFile(os.fsencode(stem.path), mode="r") as handle:
+        if bank.frames:
+            handle.seek(bank.frames)
+        while True:
+            block = handle.read(block_frames, dtype="float32", always_2d=True)
+            if not len(block):
+                break
+            bank.update(block)
 
 
 def mix_pass(

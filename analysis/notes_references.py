@@ -11,6 +11,7 @@ import numpy as np
 
 from mixreview.analysis.measure import Measurement
 from mixreview.analysis.notes_remarks import LOW_END_HZ, _round
+from mixreview.analysis.numbers import signed
 from mixreview.analysis.reference import (
     CENTERS_HZ,
     RANGES_HZ,
@@ -126,8 +127,8 @@ def references_entry(
 
 
 def _signed(value: float | None) -> str:
-    """'+1.2', '-3.4', and '+0.0' (never '-0.0')."""
-    return "n/a" if value is None else f"{round(value, 1) + 0.0:+.1f}"
+    """'+1.2', '-3.4', and '+0.0' (never '-0.0'); 'n/a' when missing."""
+    return "n/a" if value is None else signed(value)
 
 
 def _before_now(before: float | None, now: float, unit: str = "dB") -> str:

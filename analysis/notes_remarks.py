@@ -12,6 +12,7 @@ import numpy as np
 
 from mixreview.analysis.measure import Measurement
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.numbers import fixed, signed
 from mixreview.analysis.suggest.describe import hz
 
 TONAL_BANDS: tuple[tuple[str, str, float, float], ...] = (
@@ -93,7 +94,7 @@ def version_metrics(measurement: Measurement, mono_fold_lufs: float | None) -> d
 
 
 def _fmt(value: float | None, spec: str = ".1f", unit: str = "") -> str:
-    return "n/a" if value is None else f"{value:{spec}}{unit}"
+    return fixed(value, spec) + ("" if value is None else unit)
 
 
 def mastering_remarks(metrics: Mapping[str, Any], subtype: str, clipped: int = 0) -> list[str]:
@@ -186,7 +187,7 @@ def mastering_remarks(metrics: Mapping[str, Any], subtype: str, clipped: int = 0
 
 def _signed(value: float) -> str:
     """'+1.2', '-3.4', and '+0.0' (never '-0.0')."""
-    return f"{round(value, 1) + 0.0:+.1f}"
+    return signed(value)
 
 
 def _tonal_shifts(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 
 def signed(value: float, unit: str = "") -> str:
-    """One decimal with its sign, then the unit: '+1.2 dB', '-12.8 LU', '+0.5' (no unit)."""
-    return f"{value:+.1f} {unit}".rstrip()
+    """One decimal with its sign, then the unit: '+1.2 dB', '-12.8 LU', '+0.5' (no unit); a value
+    that rounds to zero is '+0.0', never '-0.0'."""
+    return f"{round(value, 1) + 0.0:+.1f} {unit}".rstrip()
 
 
 def signed_db(value: float) -> str:

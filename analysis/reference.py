@@ -77,7 +77,7 @@ def _probe(path: Path, where: str = " in mixreview.toml or on the command line")
     if path.stat().st_size == 0:
         return f"{path.name} is empty (0 bytes)."
     try:
-        info = sf.info(str(path))
+        info = sf.info(os.fsencode(path))
     except (RuntimeError, sf.LibsndfileError, OSError) as exc:
         reason = str(exc).split(":")[-1].strip().rstrip(".")
         return f"{path.name} is not a readable audio file ({reason}). Use WAV, FLAC or AIFF."

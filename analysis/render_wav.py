@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from mixreview.analysis.errors import MixreviewError
+from mixreview.analysis.printable import shown
 
 SUBTYPES = ("PCM_24", "PCM_16", "FLOAT")
 PARTIAL_SUFFIX = ".partial"
@@ -167,11 +168,15 @@ def disk_error(exc: OSError, folder: Path) -> RenderError:
     where = exc.filename or folder
     if exc.errno in DISK_FULL_ERRNOS:
         return DiskFullError(
-            f"the disk is full (writing {where}). Nothing was kept from this render; free some "
-            "space or choose a folder on another disk with --out, and render again."
+            f"the disk is full (writing {shown(where)}). Nothing was kept from this render; free "
+            "some space or choose a folder on another disk, and render again.",
+            cli_hint="--out DIR chooses the folder.",
         )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return RenderError(
-            f"cannot write {where}: {exc.strerror}. Choose a folder you can write to with --out."
+            f"cannot write {shown(where)}: {exc.strerror}. Choose a folder you can write to.",
+            cli_hint="--out DIR chooses the folder.",
         )
-    return RenderError(f"writing the export failed: {exc}. Nothing was kept from this render.")
+    return RenderError(
+        f"writing the export failed: {shown(exc)}. Nothing was kept from this render."
+    )

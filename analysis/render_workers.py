@@ -86,12 +86,13 @@ class _LocalSource:
 
 
 # -- worker processes --------------------------------------------------------------------------
-def _worker(conn, job: _Job, group: int) -> None:
-    """Render one group in a child process and stream its partial sums to the parent."""
+def _worker(conn, job: _Job, group: int, owner: int | None = None) -> None:
+    """Render one group in a child process and stream its partial sums to the parent (the
+    process ``owner``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     os.environ["OMP_NUM_THREADS"] = "1"
-    die_with_parent()
+    die_with_parent(owner)
     renderer = None
     try:
         renderer = job.renderer(group)
@@ -145,7 +146,9 @@ class _WorkerSource:
         self._finished = False
         parent_end, child_end = context.Pipe(duplex=False)
         self.conn = parent_end
-        self.proc = context.Process(target=_worker, args=(child_end, job, 1), daemon=True)
+        self.proc = context.Process(
+            target=_worker, args=(child_end, job, 1, os.getpid()), daemon=True
+        )
         try:
             self.proc.start()
             child_end.close()

@@ -1,4 +1,8 @@
-"""The analysis as JSON (the headless contract), Markdown, or plain text for a terminal."""
+"""The analysis as JSON (the headless contract), Markdown, or plain text for a terminal.
+
+The text and Markdown reports go to terminals: every line is passed through ``shown``, so a file
+name holding an escape sequence or a newline is printed spelled out, never obeyed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from mixreview.analysis.analyze import Analysis, StemReport
 from mixreview.analysis.numbers import fixed
+from mixreview.analysis.printable import shown
 from mixreview.analysis.reference import RANGES_HZ, ReferenceReport
 from mixreview.analysis.roles import ROLE_LABELS
 from mixreview.analysis.suggest.describe import describe_params
@@ -89,7 +94,7 @@ def _rows(analysis: Analysis) -> list[list[str]]:
             r.stem.subtype.replace("PCM_", "") or "?"
         )
         rows.append(
-            [r.stem.file, ROLE_LABELS.get(r.stem.role, r.stem.role), fmt]
+            [shown(r.stem.file), ROLE_LABELS.get(r.stem.role, r.stem.role), fmt]
             + [fixed(metrics.get(key), f, "-") for _, key, f in _COLUMNS]
         )
     if analysis.mix is not None:
@@ -141,7 +146,7 @@ def to_markdown(analysis: Analysis, suggestions: list[dict[str, Any]] | None = N
                 f"{describe_params(s['kind'], s['params'])} on {', '.join(s['stems'])}{where}. "
                 f"{s['why']}"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(shown(line) for line in lines) + "\n"
 
 
 def to_text(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None) -> str:
@@ -181,7 +186,7 @@ def to_text(analysis: Analysis, suggestions: list[dict[str, Any]] | None = None)
                 f"on {stems}{where} ({s['category']})"
             )
             out.append(f"      {s['why']}")
-    return "\n".join(out) + "\n"
+    return "\n".join(shown(line) for line in out) + "\n"
 
 
 def _reference_lines(analysis: Analysis, markdown: bool) -> list[str]:

@@ -5,165 +5,64 @@ blind-comparison tallies, how long each suggestion's A/B was heard and where the
 the app live in ``review.json`` in the session's state folder. Every change is written
 atomically (temp file, fsync, rename), so a closed terminal or ``kill -9`` loses nothing. Undo
 and redo cover every decision and are kept in the same file, so they survive a restart.
+
+A change either reaches the disk or is undone in memory too: a failed save (a full disk) never
+leaves a decision that the next save would write behind the user's back. A file is checked when
+it is opened (analysis/review_validate.py): damaged entries are kept aside, named and left out.
+Each save encodes only the decisions that changed (analysis/review_file.py), so a decision stays
+quick however large the review grows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import json
-import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from mixreview.analysis import review_history as history
 from mixreview.analysis.apply import Change
+from mixreview.analysis.atomic import write_text_atomic
+from mixreview.analysis.errors import MixreviewError
+from mixreview.analysis.printable import shown
 from mixreview.analysis.review_document import (
+    HEARD_MIN_S,
     BlindTally,
+    Decision,
     DecisionEntry,
-    HeardEntry,
+    Heard,
     ManualEntry,
     ReviewDocument,
     Status,
     UiState,
 )
-from mixreview.analysis.state import write_json_atomic
+from mixreview.analysis.review_file import (
+    REVIEW_NAME,
+    SCHEMA,
+    damaged_message,
+    empty_review,
+    keep_aside,
+    read_review,
+    review_text,
+)
+from mixreview.analysis.review_history import NOT_UNDONE, Delta
+from mixreview.analysis.review_validate import MANUAL_KINDS, validate
 from mixreview.analysis.suggest.model import Suggestion
 
-SCHEMA = "mixreview.review/1"
-REVIEW_NAME = "review.json"
 STATUSES = ("pending", "accepted", "rejected", "adjusted")
-MANUAL_KINDS = ("gain", "eq", "highpass", "compressor", "width", "pan", "polarity", "mono_bass")
 UNDO_DEPTH = 100
-# Parts of the file that are not decisions: never undone, never in the undo history.
-NOT_UNDONE = ("ui", "history", "listened")
-HEARD_MIN_S = 2.0  # an A/B played at least this long counts as heard
 Version = Literal["original", "assistant", "chosen", "manual"]
 
+__all__ = [
+    "HEARD_MIN_S", "MANUAL_KINDS", "NOT_UNDONE", "REVIEW_NAME", "SCHEMA", "Decision", "Heard",
+    "Review", "ReviewError", "review_path",
+]  # fmt: skip
 
-class ReviewError(Exception):
+
+class ReviewError(MixreviewError):
     """A review file that cannot be used for this session (the message says why)."""
-
-
-def _empty(session_path: Path, stems: Sequence[str]) -> ReviewDocument:
-    return {
-        "schema": SCHEMA,
-        "session": {"path": str(session_path.resolve()), "stems": sorted(stems)},
-        "decisions": {},
-        "manual": [],
-        "stem_notes": {},
-        "blind": {},
-        "listened": {},
-        "ui": {},
-        "history": {"undo": [], "redo": []},
-    }
-
-
-Delta = dict[str, Any]
-
-
-def _delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> Delta:
-    """What ``after`` must give back to return to ``before``: changed decisions one by one, other
-    parts whole (None: the part or decision was not there)."""
-    decisions_before = before.get("decisions", {})
-    decisions_after = after.get("decisions", {})
-    decisions = {
-        sid: copy.deepcopy(decisions_before.get(sid))
-        for sid in set(decisions_before) | set(decisions_after)
-        if decisions_before.get(sid) != decisions_after.get(sid)
-    }
-    parts = {
-        key: copy.deepcopy(before.get(key))
-        for key in (set(before) | set(after)) - {"decisions", *NOT_UNDONE}
-        if before.get(key) != after.get(key)
-    }
-    return {"decisions": decisions, "parts": parts}
-
-
-def _apply(data: dict[str, Any], delta: Delta) -> Delta:
-    """Apply ``delta`` to ``data`` in place; returns the delta that takes it back."""
-    back: Delta = {"decisions": {}, "parts": {}}
-    decisions = data.setdefault("decisions", {})
-    for sid, entry in delta.get("decisions", {}).items():
-        back["decisions"][sid] = copy.deepcopy(decisions.get(sid))
-        if entry is None:
-            decisions.pop(sid, None)
-        else:
-            decisions[sid] = copy.deepcopy(entry)
-    for key, value in delta.get("parts", {}).items():
-        if key in NOT_UNDONE or key == "decisions":
-            continue
-        back["parts"][key] = copy.deepcopy(data.get(key))
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = copy.deepcopy(value)
-    return back
-
-
-def _touched(step: Delta) -> list[str]:
-    """The ids an undo step changes: decisions, then the manual changes added or removed."""
-    ids = sorted(step.get("decisions", {}))
-    manual = step.get("parts", {}).get("manual")
-    if isinstance(manual, list):
-        ids += sorted(str(m.get("id")) for m in manual if isinstance(m, dict))
-    return ids
-
-
-def _steps(raw: Any) -> list[Delta]:
-    """The undo or redo steps of a saved history; anything damaged is dropped."""
-    return [d for d in raw if _valid_delta(d)] if isinstance(raw, list) else []
-
-
-def _valid_delta(delta: Any) -> bool:
-    return (
-        isinstance(delta, dict)
-        and isinstance(delta.get("decisions", {}), dict)
-        and isinstance(delta.get("parts", {}), dict)
-        and all(e is None or isinstance(e, dict) for e in delta.get("decisions", {}).values())
-    )
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The user's decision on one suggestion, as read back from the review."""
-
-    status: str
-    amount: float
-    params: dict[str, Any] | None
-    note: str
-    heard: Heard | None = None
-
-
-@dataclass(frozen=True)
-class Heard:
-    """How a suggestion's A/B was listened to before it was decided."""
-
-    played_s: float  # A/B playing, with this suggestion selected, in seconds
-    matched_s: float  # of which loudness-matched
-    blind_trials: int
-
-    @property
-    def heard(self) -> bool:
-        return self.played_s >= HEARD_MIN_S or self.blind_trials > 0
-
-    @classmethod
-    def from_dict(cls, raw: Any) -> Heard:
-        raw = raw if isinstance(raw, dict) else {}
-
-        def number(key: str) -> float:
-            value = raw.get(key, 0)
-            return float(value) if isinstance(value, int | float) else 0.0
-
-        return cls(number("played_s"), number("matched_s"), int(number("blind_trials")))
-
-    def as_entry(self) -> HeardEntry:
-        return {
-            "played_s": round(self.played_s, 1),
-            "matched_s": round(self.matched_s, 1),
-            "blind_trials": self.blind_trials,
-        }
 
 
 class Review:
@@ -173,94 +72,148 @@ class Review:
         self.path = path
         self.data: ReviewDocument = data
         self.messages = list(messages)
-        self._before: dict[str, Any] | None = None
-        history: Any = data.get("history")
-        history = history if isinstance(history, dict) else {}
-        self._undo: list[Delta] = _steps(history.get("undo"))
-        self._redo: list[Delta] = _steps(history.get("redo"))
+        steps: Any = data.get("history")
+        steps = steps if isinstance(steps, dict) else {}
+        self._undo: list[Delta] = list(steps.get("undo") or [])
+        self._redo: list[Delta] = list(steps.get("redo") or [])
         self.last_touched: list[str] = []  # what the last undo or redo changed (ids)
+        self._encoded: dict[str, str] = {}  # each decision's line in the file, by id
 
     # -- loading -------------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path, session_path: Path, stems: Sequence[str]) -> Review:
-        """Load ``path`` or start a new review; a corrupt file is kept aside, never deleted."""
+        """Load ``path`` or start a new review. A file that cannot be read is kept aside and a
+        new review started; damaged entries in a readable one are kept aside (the whole file
+        copied beside it), named in ``messages`` and left out. Nothing is ever deleted."""
         if not path.exists():
-            return cls(path, _empty(session_path, stems))
+            return cls(path, empty_review(session_path, stems))
+        fresh = empty_review(session_path, stems)
+        raw, data, why = read_review(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-                raise ValueError("not a mixreview review file")
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            os.replace(path, aside)
-            return cls(
-                path,
-                _empty(session_path, stems),
-                [
-                    f"The review file could not be read ({exc}); it was kept as {aside.name} and "
-                    "a new review started. Your earlier decisions are in that file."
-                ],
-            )
-        for key, default in _empty(session_path, stems).items():
-            data.setdefault(key, copy.deepcopy(default))
-        return cls(path, cast(ReviewDocument, data))
+            if data is None:
+                aside = keep_aside(path, "corrupt", raw)
+                review = cls(path, fresh, [
+                    f"The review file could not be read ({why}); it was kept as "
+                    f"{shown(aside.name)} and a new review started. Your earlier decisions are "
+                    "in that file."
+                ])  # fmt: skip
+            else:
+                clean, problems = validate(data, cast(dict[str, Any], fresh))
+                if not problems:
+                    review = cls(path, cast(ReviewDocument, clean))
+                    review_text(review.data, review._encoded)  # the first decision writes fast
+                    return review
+                aside = keep_aside(path, "damaged", raw)
+                message = damaged_message(path, problems, aside)
+                review = cls(path, cast(ReviewDocument, clean), [message])
+        except OSError as exc:
+            raise ReviewError(
+                f"{shown(path)} needs to be kept aside ({why or 'damaged entries'}) but could "
+                f"not be: {exc.strerror or exc}. Free some space or fix its folder's "
+                "permissions, then open the session again."
+            ) from None
+        with contextlib.suppress(OSError):  # the copy is safe; the next change saves again
+            review.save()
+        return review
 
     @classmethod
     def load_for_render(cls, path: Path, stems: Sequence[str]) -> Review:
-        """Read a review file without changing it; ReviewError if it belongs elsewhere."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            raise ReviewError(f"cannot read the review file {path}: {exc}") from exc
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise ReviewError(f"{path} is not a mixreview review file.")
-        theirs = set(data.get("session", {}).get("stems", []))
-        ours = set(stems)
-        if theirs and not theirs & ours:
+        """Read a review file without changing it; ReviewError if it is damaged or belongs to
+        another session."""
+        _, data, why = read_review(path)
+        if data is None:
+            raise ReviewError(f"the review file {shown(path)} could not be read ({why}).")
+        clean, problems = validate(data, cast(dict[str, Any], empty_review(path.parent, stems)))
+        if problems:
+            raise ReviewError(damaged_message(path, problems, None))
+        theirs = set(clean["session"]["stems"])
+        if theirs and not theirs & set(stems):
             raise ReviewError(
-                f"{path} was made for another session (none of its stems "
-                f"{', '.join(sorted(theirs)[:3])}... are here). Give the review of this session."
+                f"{shown(path)} was made for another session (none of its stems "
+                f"{shown(', '.join(sorted(theirs)[:3]))}... are here). Give the review of this "
+                "session."
             )
-        return cls(path, cast(ReviewDocument, data))
+        return cls(path, cast(ReviewDocument, clean))
 
     def copy(self) -> Review:
-        """A copy for another thread to read while this one goes on changing (never saved)."""
-        return Review(self.path, copy.deepcopy(self.data))
+        """A copy for another thread to read while this one goes on changing (never saved).
+
+        Decisions are copied one level deep: the review replaces a decision's nested values
+        (its params, suggestion, snapshot), never changes them in place. The undo history is
+        left out."""
+        data: dict[str, Any] = {
+            k: copy.deepcopy(v) for k, v in self.data.items() if k not in ("decisions", "history")
+        }
+        data["decisions"] = {sid: dict(e) for sid, e in self.data["decisions"].items()}
+        data["history"] = {"undo": [], "redo": []}
+        return Review(self.path, cast(ReviewDocument, data))
 
     # -- saving and undo -----------------------------------------------------------------------
     def save(self) -> None:
-        """Write the file; a mutation begun with ``_change`` becomes one undo step."""
-        if self._before is not None:
-            delta = _delta(self._before, self.data)
-            self._before = None
-            if delta["decisions"] or delta["parts"]:
-                self._undo.append(delta)
+        """Write the file as the review is now (atomically); OSError if it cannot be."""
+        self._encoded.clear()
+        self._write()
+
+    def _forget(self, changed: Iterable[str]) -> None:
+        for sid in changed:
+            self._encoded.pop(sid, None)
+
+    def _write(self, changed: Iterable[str] = ()) -> None:
+        """Write the file; decisions other than ``changed`` are written as last encoded."""
+        self._forget(changed)
+        self.data["history"] = {"undo": self._undo, "redo": self._redo}
+        write_text_atomic(self.path, review_text(self.data, self._encoded))
+
+    @contextlib.contextmanager
+    def _changing(
+        self, decisions: Iterable[str] = (), parts: Iterable[str] = (), undoable: bool = True
+    ) -> Iterator[None]:
+        """Change the named decisions and parts in the ``with`` block, then save; the change
+        becomes one undo step (unless ``undoable`` is False). If the block fails or the save
+        does, everything is put back as it was: what is in memory is what is on disk."""
+        data = cast(dict[str, Any], self.data)
+        before = history.capture(data, list(decisions), list(parts))
+        undo, redo = list(self._undo), list(self._redo)
+        try:
+            yield
+            step = history.changed(data, before)
+            if undoable and not history.is_empty(step):
+                self._undo.append(step)
                 del self._undo[:-UNDO_DEPTH]
                 self._redo.clear()
-        self.data["history"] = {"undo": self._undo, "redo": self._redo}
-        write_json_atomic(self.path, self.data)
+            self._write(before["decisions"])
+        except BaseException:
+            history.restore(data, before)
+            self._forget(before["decisions"])
+            self._undo, self._redo = undo, redo
+            self.data["history"] = {"undo": self._undo, "redo": self._redo}
+            raise
 
-    def _change(self) -> None:
-        """Call before a mutation: remember the state for undo."""
-        self._before = {k: copy.deepcopy(v) for k, v in self.data.items() if k not in NOT_UNDONE}
+    def _step(self, take: list[Delta], give: list[Delta]) -> bool:
+        """Undo (or redo): apply the newest step of ``take``, push its reverse on ``give``."""
+        if not take:
+            return False
+        data = cast(dict[str, Any], self.data)
+        step = take.pop()
+        back = history.apply(data, step)
+        give.append(back)
+        try:
+            self._write(step.get("decisions", {}))
+        except BaseException:
+            history.apply(data, back)
+            self._forget(step.get("decisions", {}))
+            give.pop()
+            take.append(step)
+            self.data["history"] = {"undo": self._undo, "redo": self._redo}
+            raise
+        self.last_touched = history.touched(step)
+        return True
 
     def undo(self) -> bool:
-        if not self._undo:
-            return False
-        step = self._undo.pop()
-        self._redo.append(_apply(cast(dict[str, Any], self.data), step))
-        self.last_touched = _touched(step)
-        self.save()
-        return True
+        return self._step(self._undo, self._redo)
 
     def redo(self) -> bool:
-        if not self._redo:
-            return False
-        step = self._redo.pop()
-        self._undo.append(_apply(cast(dict[str, Any], self.data), step))
-        self.last_touched = _touched(step)
-        self.save()
-        return True
+        return self._step(self._redo, self._undo)
 
     @property
     def can_undo(self) -> bool:
@@ -295,11 +248,10 @@ class Review:
     def decide(self, suggestion: Suggestion, status: Status) -> None:
         if status not in ("pending", "accepted", "rejected"):
             raise ValueError(f"unknown decision {status!r}")
-        self._change()
-        entry = self._entry(suggestion)
-        entry["status"] = status
-        entry["heard"] = self.heard_of(suggestion.id).as_entry()
-        self.save()
+        with self._changing(decisions=[suggestion.id]):
+            entry = self._entry(suggestion)
+            entry["status"] = status
+            entry["heard"] = self.heard_of(suggestion.id).as_entry()
 
     def accept(self, suggestion: Suggestion) -> None:
         self.decide(suggestion, "accepted")
@@ -309,28 +261,25 @@ class Review:
 
     def set_amount(self, suggestion: Suggestion, amount: float) -> None:
         """Partial application, 0..1; setting an amount on a pending suggestion accepts it."""
-        self._change()
-        entry = self._entry(suggestion)
-        entry["amount"] = round(min(1.0, max(0.0, float(amount))), 3)
-        if entry["status"] == "pending":
-            entry["status"] = "accepted"
-            entry["heard"] = self.heard_of(suggestion.id).as_entry()
-        self.save()
+        with self._changing(decisions=[suggestion.id]):
+            entry = self._entry(suggestion)
+            entry["amount"] = round(min(1.0, max(0.0, float(amount))), 3)
+            if entry["status"] == "pending":
+                entry["status"] = "accepted"
+                entry["heard"] = self.heard_of(suggestion.id).as_entry()
 
     def set_params(self, suggestion: Suggestion, params: Mapping[str, Any]) -> None:
         """Override the suggestion's parameters (adjusting accepts it)."""
-        self._change()
-        entry = self._entry(suggestion)
-        entry["params"] = None if dict(params) == suggestion.params else dict(params)
-        if entry["status"] == "pending":
-            entry["status"] = "accepted"
-            entry["heard"] = self.heard_of(suggestion.id).as_entry()
-        self.save()
+        with self._changing(decisions=[suggestion.id]):
+            entry = self._entry(suggestion)
+            entry["params"] = None if dict(params) == suggestion.params else dict(params)
+            if entry["status"] == "pending":
+                entry["status"] = "accepted"
+                entry["heard"] = self.heard_of(suggestion.id).as_entry()
 
     def set_note(self, suggestion: Suggestion, text: str) -> None:
-        self._change()
-        self._entry(suggestion)["note"] = text
-        self.save()
+        with self._changing(decisions=[suggestion.id]):
+            self._entry(suggestion)["note"] = text
 
     def decision(self, suggestion_id: str) -> Decision:
         entry = self.data["decisions"].get(suggestion_id)
@@ -354,12 +303,12 @@ class Review:
         """Add A/B listening time for ``key``: saved, but not an undoable decision."""
         if played_s <= 0:
             return
-        listened = self.data.setdefault("listened", {})
-        before = Heard.from_dict(listened.get(key))
-        listened[key] = Heard(
-            before.played_s + played_s, before.matched_s + matched_s, before.blind_trials
-        ).as_entry()
-        self.save()
+        with self._changing(parts=["listened"], undoable=False):
+            listened = self.data.setdefault("listened", {})
+            before = Heard.from_dict(listened.get(key))
+            listened[key] = Heard(
+                before.played_s + played_s, before.matched_s + matched_s, before.blind_trials
+            ).as_entry()
 
     def status(self, suggestion_id: str) -> str:
         """pending, accepted, rejected, or adjusted (accepted with changed params or amount)."""
@@ -374,8 +323,8 @@ class Review:
 
     def choose(self, problem: str, suggestion_id: str) -> None:
         """Which answer to a problem with alternatives the reviewer wants to see and decide."""
-        self.data.setdefault("choices", {})[problem] = suggestion_id
-        self.save()
+        with self._changing(parts=["choices"], undoable=False):
+            self.data.setdefault("choices", {})[problem] = suggestion_id
 
     def choices(self) -> dict[str, str]:
         """Problem -> the chosen answer's id."""
@@ -418,34 +367,31 @@ class Review:
         """A change of the user's own; returns its id (``manual-N``)."""
         if kind not in MANUAL_KINDS:
             raise ValueError(f"manual changes are one of {', '.join(MANUAL_KINDS)}")
-        self._change()
         used = {m["id"] for m in self.data["manual"]}
         number = 1
         while f"manual-{number}" in used:
             number += 1
         manual_id = f"manual-{number}"
-        self.data["manual"].append({
-            "id": manual_id, "kind": kind, "stems": [stem], "params": dict(params),
-            "section_span_s": list(section_span_s) if section_span_s else None,
-            "amount": 1.0, "note": note, "enabled": True,
-        })  # fmt: skip
-        self.save()
+        with self._changing(parts=["manual"]):
+            self.data["manual"].append({
+                "id": manual_id, "kind": kind, "stems": [stem], "params": dict(params),
+                "section_span_s": list(section_span_s) if section_span_s else None,
+                "amount": 1.0, "note": note, "enabled": True,
+            })  # fmt: skip
         return manual_id
 
     def update_manual(self, manual_id: str, **fields: Any) -> None:
-        self._change()
-        for manual in self.data["manual"]:
-            if manual["id"] == manual_id:
-                manual.update(cast(ManualEntry, fields))
-                break
-        else:
-            raise KeyError(manual_id)
-        self.save()
+        with self._changing(parts=["manual"]):
+            for manual in self.data["manual"]:
+                if manual["id"] == manual_id:
+                    manual.update(cast(ManualEntry, fields))
+                    break
+            else:
+                raise KeyError(manual_id)
 
     def remove_manual(self, manual_id: str) -> None:
-        self._change()
-        self.data["manual"] = [m for m in self.data["manual"] if m["id"] != manual_id]
-        self.save()
+        with self._changing(parts=["manual"]):
+            self.data["manual"] = [m for m in self.data["manual"] if m["id"] != manual_id]
 
     @property
     def manual(self) -> list[ManualEntry]:
@@ -473,23 +419,21 @@ class Review:
         return self.data.get("session", {}).get("path")
 
     def set_stem_note(self, stem: str, text: str) -> None:
-        self._change()
-        self.data["stem_notes"][stem] = text
-        self.save()
+        with self._changing(parts=["stem_notes"]):
+            self.data["stem_notes"][stem] = text
 
     def record_blind(self, key: str, preferred: str, a_label: str, b_label: str) -> None:
         """One blind trial of ``key``: which of the two hidden versions the user preferred."""
-        self._change()
-        tally = self.data["blind"].setdefault(key, {"trials": 0, "wins": {}, "labels": []})
-        tally["trials"] += 1
-        tally["wins"][preferred] = tally["wins"].get(preferred, 0) + 1
-        tally["labels"] = sorted({*tally["labels"], a_label, b_label})
-        self.save()
+        with self._changing(parts=["blind"]):
+            tally = self.data["blind"].setdefault(key, {"trials": 0, "wins": {}, "labels": []})
+            tally["trials"] += 1
+            tally["wins"][preferred] = tally["wins"].get(preferred, 0) + 1
+            tally["labels"] = sorted({*tally["labels"], a_label, b_label})
 
     def set_ui(self, **state: Any) -> None:
         """Where the user is (selection, filter): saved, but not an undoable decision."""
-        self.data["ui"].update(cast(UiState, state))
-        self.save()
+        with self._changing(parts=["ui"], undoable=False):
+            self.data["ui"].update(cast(UiState, state))
 
     # -- what to render ------------------------------------------------------------------------
     def changes(

@@ -1,17 +1,20 @@
 """The shape of review.json, typed: what each part holds, so readers never guess at raw dicts.
 
 ``Review`` (analysis/review.py) owns the file; everything else reads it through the review's
-methods, which return these types.
+methods, which return these types (the parts of the file, and ``Decision`` and ``Heard`` as read
+back). What a loaded file must hold to be used is checked in analysis/review_validate.py.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 Status = Literal["pending", "accepted", "rejected"]
 ShownStatus = Literal["pending", "accepted", "rejected", "adjusted"]
 Compare = Literal["suggestion", "original_chosen", "chosen_assistant", "original_assistant"]
 Focus = Literal["suggestions", "stems", "detail"]
+HEARD_MIN_S = 2.0  # an A/B played at least this long counts as heard
 
 
 class HeardEntry(TypedDict):
@@ -96,3 +99,44 @@ class ReviewDocument(TypedDict, total=False):
     choices: dict[str, str]
     ui: UiState
     history: History
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The user's decision on one suggestion, as read back from the review."""
+
+    status: str
+    amount: float
+    params: dict[str, Any] | None
+    note: str
+    heard: Heard | None = None
+
+
+@dataclass(frozen=True)
+class Heard:
+    """How a suggestion's A/B was listened to before it was decided."""
+
+    played_s: float  # A/B playing, with this suggestion selected, in seconds
+    matched_s: float  # of which loudness-matched
+    blind_trials: int
+
+    @property
+    def heard(self) -> bool:
+        return self.played_s >= HEARD_MIN_S or self.blind_trials > 0
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Heard:
+        raw = raw if isinstance(raw, dict) else {}
+
+        def number(key: str) -> float:
+            value = raw.get(key, 0)
+            return float(value) if isinstance(value, int | float) else 0.0
+
+        return cls(number("played_s"), number("matched_s"), int(number("blind_trials")))
+
+    def as_entry(self) -> HeardEntry:
+        return {
+            "played_s": round(self.played_s, 1),
+            "matched_s": round(self.matched_s, 1),
+            "blind_trials": self.blind_trials,
+        }

@@ -39,7 +39,7 @@ def state_dir(session_path: Path) -> Path:
     if not is_bundled(session_path) and _usable(preferred):
         return preferred
     resolved = str(session_path.resolve())
-    tag = hashlib.blake2b(resolved.encode(), digest_size=6).hexdigest()
+    tag = hashlib.blake2b(os.fsencode(resolved), digest_size=6).hexdigest()
     fallback = _user_state_root() / f"{session_path.resolve().name}-{tag}"
     fallback.mkdir(parents=True, exist_ok=True)
     return fallback

@@ -7,6 +7,8 @@ infinite samples read as silence. The file is opened read-only and never held wh
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import soundfile as sf
 
@@ -24,7 +26,7 @@ class StemReader:
             raise ValueError(f"{stem.file} cannot be mixed")
         self.stem = stem
         self.session_rate = session_rate
-        self._file = sf.SoundFile(str(stem.path), mode="r")
+        self._file = sf.SoundFile(os.fsencode(stem.path), mode="r")
         self._resampler = (
             StreamResampler(stem.sample_rate, session_rate, 2)
             if stem.sample_rate != session_rate

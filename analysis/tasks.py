@@ -2,7 +2,9 @@
 
 A ``Task`` names a module-level function and its arguments, so any job (a stem, the mix, a
 reference track) runs the same way without the runner knowing what it is. Workers die with the
-process that started them (Linux ``PR_SET_PDEATHSIG``), so a killed ``mixreview`` leaves none.
+process that started them, so a killed ``mixreview`` leaves none: a forked worker by the kernel's
+parent-death signal (Linux ``PR_SET_PDEATHSIG``); one started by a fork server (the app measures
+from a thread), whose parent is that server, by a thread watching the process it works for.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import ctypes
 import multiprocessing
 import multiprocessing.context
 import os
+import select
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -24,6 +28,9 @@ Progress = Callable[[int, int, str], None]
 
 PROGRESS_BEAT_S = 0.25  # a progress call at least this often, so a caller may cancel
 PR_SET_PDEATHSIG = 1
+OWNER_POLL_S = 0.2  # how often a worker looks for its owner where the system cannot wait on it
+# what the fork server imports before it starts any worker (see pool_context)
+FORKSERVER_PRELOAD = ["__main__", "mixreview.analysis.measure", "mixreview.analysis.reference"]
 
 
 @dataclass(frozen=True)
@@ -38,20 +45,50 @@ class Task(Generic[T]):
         return self.key, self.function(*self.args)
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to end this process when its parent dies (no-op off Linux)."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(owner: int) -> None:
+    """End this process when ``owner`` ends (run in a daemon thread)."""
+    try:
+        handle = os.pidfd_open(owner)
+    except (OSError, AttributeError):  # before Linux 5.3, or another system: look now and then
+        while _alive(owner):
+            time.sleep(OWNER_POLL_S)
+        os._exit(1)
+    select.select([handle], [], [])  # readable once the process has ended
+    os._exit(1)
+
+
+def die_with_parent(owner: int | None = None) -> None:
+    """End this process when the process it works for dies, however that dies.
+
+    The kernel ends it when its parent dies (Linux ``PR_SET_PDEATHSIG``). ``owner`` is the
+    process that asked for this one: the parent, or the process a fork server started it for.
+    A fork server outlives its client while the client's workers hold its pipe, so a worker
+    whose parent is not ``owner`` also watches ``owner`` from a thread. If the owner is already
+    gone, this process ends now."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() == 1:  # the parent died before the call
-            os._exit(1)
+    if os.getppid() == 1 or (owner is not None and not _alive(owner)):
+        os._exit(1)
+    if owner is not None and owner != os.getppid():
+        threading.Thread(target=_watch, args=(owner,), name="owner-watch", daemon=True).start()
 
 
-def worker_init() -> None:
+def worker_init(owner: int | None = None) -> None:
     """Each worker: one BLAS thread (the pool is the parallelism), and death with its parent."""
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     os.environ["OMP_NUM_THREADS"] = "1"
-    die_with_parent()
+    die_with_parent(owner)
 
 
 def pool_context() -> (
@@ -59,12 +96,17 @@ def pool_context() -> (
 ):
     """fork when this process has one thread (fast, no re-import), else forkserver.
 
-    Forking a process that runs other threads (the app's UI) can copy a held lock into the
-    child; forkserver starts workers from a clean single-threaded server instead.
+    Forking a process that runs other threads (the app's UI, a progress bar) can copy a held
+    lock into the child; forkserver starts workers from a clean single-threaded server instead.
+    The server imports the measuring modules once (``FORKSERVER_PRELOAD``), so a new pool's
+    workers start without importing numpy and scipy again (a second or more per worker on a
+    busy machine, paid by every pool: a batch makes one per session).
     """
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)  # no effect once the server runs
+    return context
 
 
 def default_workers() -> int:
@@ -101,7 +143,10 @@ def run_tasks(
                 progress(done, total, key)
         return results
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, total), mp_context=pool_context(), initializer=worker_init
+        max_workers=min(workers, total),
+        mp_context=pool_context(),
+        initializer=worker_init,
+        initargs=(os.getpid(),),
     )
     try:
         pending: set[Future[tuple[str, T]]] = {pool.submit(_run, task) for task in tasks}

@@ -38,3 +38,15 @@ def test_each_comparison_plays_its_versions(tmp_path: Path) -> None:
     assert set(COMPARE_WORDS) == {
         "suggestion", "original_chosen", "chosen_assistant", "original_assistant",
     }  # fmt: skip
+
+
+def test_every_rule_states_a_goal_of_a_known_kind() -> None:
+    from mixreview.analysis.suggest.model import Target
+
+    assert Target("m", 0.0, 1.0, "within:-7..-1").goal_kind == "within"
+    assert Target("m", 0.0, 1.0, "closer:-6.0").goal_kind == "closer"
+    assert Target("m", 0.0, 1.0, "lower").goal_kind == "lower"
+    import pytest
+
+    with pytest.raises(ValueError):
+        _ = Target("m", 0.0, 1.0, "sideways").goal_kind

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import functools
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -35,6 +36,14 @@ def master_session() -> Path:
     return folder
 
 
+def link(source: Path, target: Path) -> None:
+    """A hard link (the stem is in the session, as a copied one would be), or a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def session_copy(tmp_path: Path, name: str = "song") -> Path:
     """A session of its own for one test: links to the stems, a copy of the cache."""
     master = master_session()
@@ -44,7 +53,7 @@ def session_copy(tmp_path: Path, name: str = "song") -> Path:
         if path.name == APP_DIR:
             continue
         if path.suffix.lower() in (".wav", ".flac"):
-            (folder / path.name).symlink_to(path)
+            link(path, folder / path.name)
         else:
             shutil.copy2(path, folder / path.name)
     shutil.copytree(master / APP_DIR / "cache", folder / APP_DIR / "cache")

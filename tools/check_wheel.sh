@@ -16,6 +16,18 @@ export XDG_STATE_HOME="$work/state"
 "$work/venv/bin/mixreview" analyze --quiet "$("$work/venv/bin/python" -c \
   'from mixreview.analysis.samples import bundled_session; print(bundled_session())')" >"$work/report.txt"
 grep -q "Lead_Vocal.flac" "$work/report.txt"
+# batch over the bundled session; without the cluster extra, --cluster says how to install it
+bundled="$("$work/venv/bin/python" -c \
+  'from mixreview.analysis.samples import bundled_session; print(bundled_session())')"
+"$work/venv/bin/mixreview" batch --quiet --format csv "$bundled" >"$work/batch.csv"
+grep -q "demo_song,ok," "$work/batch.csv"
+set +e
+"$work/venv/bin/mixreview" batch --cluster tcp://127.0.0.1:1 "$bundled" 2>"$work/cluster.txt"
+status=$?
+set -e
+if [ "$status" -ne 2 ] || ! grep -q 'pip install "mixreview\[cluster\]"' "$work/cluster.txt"; then
+  echo "check_wheel: batch --cluster without Dask did not say how to install it" >&2; exit 1
+fi
 "$work/venv/bin/python" smoke_app.py
 if "$work/venv/bin/python" -c "import analysis" 2>/dev/null; then
   echo "check_wheel: a top-level 'analysis' module is installed" >&2; exit 1
@@ -28,4 +40,4 @@ test -f "$site/mixreview/tui/app.tcss"
 if find "$site/mixreview/sample_sessions" -name .mixreview | grep -q .; then
   echo "check_wheel: the installed sample session was written to" >&2; exit 1
 fi
-echo "check_wheel: 6 passed, 0 failed"
+echo "check_wheel: 7 passed, 0 failed"

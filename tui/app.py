@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from mixreview.analysis.comparisons import COMPARES
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.export import default_export_folder
+from mixreview.analysis.printable import printable, shown
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui.audition import Audition, NoAudio
 from mixreview.tui.decisions import DecisionsMixin
@@ -163,7 +164,10 @@ class MixReviewApp(
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Messages never cover a dialog: while one is open they wait, and show when it closes."""
+        """Messages never cover a dialog: while one is open they wait, and show when it closes.
+        They are shown as typed: file names in them can hold brackets or control characters,
+        so they are never read as markup and control characters are spelled out."""
+        message, title, markup = printable(message), shown(title), False
         if isinstance(self.screen, ModalScreen):
             self.held_messages.append((message, title, severity, timeout, markup))
             return

@@ -14,6 +14,7 @@ from mixreview.analysis.meters.levels import power_to_db
 from mixreview.analysis.meters.segments import RowSegmenter, segment_frames
 
 SIDE_TO_MID_FLOOR_DB = -120.0  # identical channels read as this rather than rounding noise
+IDENTICAL_DIFFERENCE_MAX = 0.0  # bit-identical: any difference at all is stereo
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class StereoResult:
 
     @property
     def identical_channels(self) -> bool:
-        return self.max_abs_difference == 0.0 and self.ll > 0
+        return self.max_abs_difference <= IDENTICAL_DIFFERENCE_MAX and self.ll > 0
 
 
 def correlation_of(ll: np.ndarray, rr: np.ndarray, lr: np.ndarray) -> np.ndarray:

@@ -45,6 +45,8 @@ BALANCE_MEDIUM_LU = 4.0  # outside the window by more than this before the rule 
 MIN_ACTIVE_FRAMES = 30  # 3 s of playing before a balance is judged
 HEADROOM_TARGET_DBTP = -6.0
 HEADROOM_TOLERANCE_DB = 0.5
+HEADROOM_HIGH_DBTP = 0.0  # over it a fixed-point export clips
+HEADROOM_MEDIUM_DBTP = -3.0
 # Supporting parts more than this over the lead vocal (while each plays) bury it, even when each
 # sits inside its own window: the solve counts it like a distance from a window.
 LEAD_OVER_LU = 2.0
@@ -287,8 +289,10 @@ def _headroom(features: Features, moves: list[BalanceMove]) -> Suggestion | None
     if not np.isfinite(peak) or peak <= HEADROOM_TARGET_DBTP + HEADROOM_TOLERANCE_DB:
         return None
     gain_db = round(HEADROOM_TARGET_DBTP - peak, 1)
-    severity: Severity = "high" if now > 0.0 else "medium" if now > -3.0 else "low"
-    clip_note = " It would clip a fixed-point export." if now > 0.0 else ""
+    severity: Severity = (
+        "high" if now > HEADROOM_HIGH_DBTP else "medium" if now > HEADROOM_MEDIUM_DBTP else "low"
+    )
+    clip_note = " It would clip a fixed-point export." if now > HEADROOM_HIGH_DBTP else ""
     after = (
         f" With the balance changes suggested here it would peak at {peak:+.1f} dBTP, so the "
         "headroom is set for that."
@@ -330,7 +334,9 @@ def headroom_trim(features: Features, round_no: int = 1) -> Suggestion | None:
     if not np.isfinite(peak) or abs(peak - HEADROOM_TARGET_DBTP) <= HEADROOM_TOLERANCE_DB:
         return None
     gain_db = round(HEADROOM_TARGET_DBTP - peak, 1)
-    severity: Severity = "high" if peak > 0.0 else "medium" if peak > -3.0 else "low"
+    severity: Severity = (
+        "high" if peak > HEADROOM_HIGH_DBTP else "medium" if peak > HEADROOM_MEDIUM_DBTP else "low"
+    )
     why = (
         f"With the decisions so far the mix peaks at {peak:+.1f} dBTP: the headroom change was "
         f"set before some of them. {gain_db:+.1f} dB on every stem brings it back to "

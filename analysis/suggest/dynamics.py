@@ -101,8 +101,8 @@ def spread_of(lufs: np.ndarray, valid: np.ndarray) -> float:
     """P95 - P10 of the playing loudness (LU); NaN when too little plays."""
     if valid.sum() < MIN_ACTIVE_FRAMES:
         return float("nan")
-    values = lufs[valid]
-    return float(np.percentile(values, HIGH_PERCENTILE) - np.percentile(values, LOW_PERCENTILE))
+    high, low = np.percentile(lufs[valid], (HIGH_PERCENTILE, LOW_PERCENTILE))
+    return float(high - low)
 
 
 def loudness_spread(stem: StemFeatures) -> float:
@@ -118,16 +118,19 @@ def _peak_db(stem: StemFeatures) -> np.ndarray:
 def _held(target: np.ndarray, release_ms: float) -> np.ndarray:
     """The detector's level at the end of each frame: peaks held, released with ``release_ms``."""
     alpha = math.exp(-FRAME_S * 1000.0 / release_ms)
-    held = np.empty_like(target)
+    keep = 1.0 - alpha
+    held = []
     level = 0.0
-    for i, value in enumerate(target):  # one step per 100 ms frame: cheap
-        level = max(value, alpha * level + (1.0 - alpha) * value)
-        held[i] = level
-    return held
+    for value in target.tolist():  # one step per 100 ms frame: cheap
+        released = alpha * level + keep * value
+        level = released if released > value else value  # max(value, released)
+        held.append(level)
+    return np.array(held, dtype=np.float64)
 
 
 _TAUS_MS = np.geomspace(0.5, 5000.0, 400)
 _CREST_OF_TAU = FRAME_MS / (_TAUS_MS * (1.0 - np.exp(-FRAME_MS / _TAUS_MS)))  # decreasing
+_SUBSTEP_MS = (np.arange(SUBSTEPS) + 0.5) * (FRAME_MS / SUBSTEPS)
 
 
 def _decay_ms(crest: np.ndarray) -> np.ndarray:
@@ -137,6 +140,14 @@ def _decay_ms(crest: np.ndarray) -> np.ndarray:
     return np.interp(-c, -_CREST_OF_TAU, _TAUS_MS)
 
 
+def hit_energy(peak_db: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
+    """Per frame and sub-step, the energy of a hit decaying at the rate the frame's crest
+    implies: the weights of ``frame_gain_reduction``'s hit case, the same for every setting."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crest = np.where(mean_square > 0, 10 ** (peak_db / 10) / mean_square, 2.0)
+    return np.exp(-_SUBSTEP_MS[None, :] / _decay_ms(crest)[:, None])
+
+
 def frame_gain_reduction(
     peak_db: np.ndarray,
     mean_square: np.ndarray,
@@ -144,6 +155,7 @@ def frame_gain_reduction(
     ratio: float,
     attack_ms: float,
     release_ms: float,
+    energy: np.ndarray | None = None,
 ) -> np.ndarray:
     """Energy-weighted gain reduction (dB) per 100 ms frame, from the frame peaks.
 
@@ -152,20 +164,23 @@ def frame_gain_reduction(
     are worked out on 40 sub-steps and averaged: a sustained sound (even energy, the gain moving
     from the level at the frame's start to the level at its end) and a hit (energy decaying from
     the frame's start at the rate its crest implies, the gain rising with the attack), where the
-    attack lets the start of the hit through.
+    attack lets the start of the hit through. ``energy``: ``hit_energy`` of the same frames,
+    when several settings are tried on them.
     """
     target = static_gain_reduction_db(peak_db, threshold_db, ratio, KNEE_DB)
     held = _held(target, release_ms)
     start = np.concatenate([[0.0], held[:-1]])
     sustained = 0.5 * (start + held)
-    t = (np.arange(SUBSTEPS) + 0.5) * (FRAME_MS / SUBSTEPS)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crest = np.where(mean_square > 0, 10 ** (peak_db / 10) / mean_square, 2.0)
-    energy = np.exp(-t[None, :] / _decay_ms(crest)[:, None])
-    rising = held[:, None] + (start - held)[:, None] * np.exp(-t[None, :] / attack_ms)
-    ramp = start[:, None] + (held - start)[:, None] * (t[None, :] / FRAME_MS)
-    gain = np.where((held > start)[:, None], rising, ramp)
-    factor = (energy * 10 ** (-gain / 10)).sum(axis=1) / energy.sum(axis=1)
+    t = _SUBSTEP_MS
+    if energy is None:
+        energy = hit_energy(peak_db, mean_square)
+    # gains laid out sub-steps by frames (long rows: fast), summed frame by frame as before
+    gain = start[None, :] + (held - start)[None, :] * (t / FRAME_MS)[:, None]
+    rises = held > start
+    attack = np.exp(-t / attack_ms)[:, None]
+    gain[:, rises] = held[None, rises] + (start - held)[None, rises] * attack
+    weighted = np.multiply(energy, (10 ** (-gain / 10)).T, order="C")
+    factor = weighted.sum(axis=1) / energy.sum(axis=1)
     hit = -10 * np.log10(np.maximum(factor, 1e-30))
     return 0.5 * (sustained + hit)
 
@@ -176,10 +191,12 @@ def predict(
     ratio: float,
     attack_ms: float,
     release_ms: float,
+    energy: np.ndarray | None = None,
 ) -> tuple[float, float, float] | None:
-    """Makeup (dB), spread after (LU) and integrated loudness before, for one setting."""
+    """Makeup (dB), spread after (LU) and integrated loudness before, for one setting
+    (``energy``: the stem's ``hit_energy``, when several settings are tried)."""
     reduction = frame_gain_reduction(
-        _peak_db(stem), _mean_square(stem), threshold_db, ratio, attack_ms, release_ms
+        _peak_db(stem), _mean_square(stem), threshold_db, ratio, attack_ms, release_ms, energy
     )
     energy_after = stem.energy * 10.0 ** (-reduction / 10.0)
     loudness_before = integrated_from_energy(stem.energy)
@@ -196,11 +213,13 @@ def _plan(
     """The gentlest threshold that brings the spread within ``limit``, else the lowest allowed:
     (threshold_db, makeup_db, predicted spread, integrated loudness before)."""
     attack_ms, release_ms, ratio = settings
-    playing = _peak_db(stem)[stem.active]
+    peak_db = _peak_db(stem)
+    playing = peak_db[stem.active]
+    energy = hit_energy(peak_db, _mean_square(stem))
     plan = None
-    for percentile in THRESHOLD_PERCENTILES:
-        threshold_db = round(float(np.percentile(playing, percentile)), 1)
-        result = predict(stem, threshold_db, ratio, attack_ms, release_ms)
+    for level in np.percentile(playing, THRESHOLD_PERCENTILES):
+        threshold_db = round(float(level), 1)
+        result = predict(stem, threshold_db, ratio, attack_ms, release_ms, energy)
         if result is None or not np.isfinite(result[1]):
             return None
         plan = (threshold_db, result[0], result[1], result[2])

@@ -45,6 +45,24 @@ def band_range(low_hz: float, high_hz: float) -> np.ndarray:
     return np.flatnonzero((low_hz * 0.99 <= CENTERS_HZ) & (high_hz * 1.01 >= CENTERS_HZ))
 
 
+def mask_bounds(mask: np.ndarray) -> slice:
+    """The frames a gated loudness over ``mask`` reads: its first to its last frame, widened by
+    the three frames a 400 ms block reaches beyond them (empty for an empty mask)."""
+    where = np.flatnonzero(mask)
+    if not len(where):
+        return slice(0, 0)
+    return slice(max(0, int(where[0]) - 3), min(len(mask), int(where[-1]) + 4))
+
+
+def masked_loudness(energy: np.ndarray, mask: np.ndarray, window: slice | None = None) -> float:
+    """``integrated_from_energy(np.where(mask, energy, 0.0))``, to the bit, reading only the
+    frames in ``window`` (``mask_bounds(mask)`` when None): a block that lies wholly outside
+    the mask is silent and never passes the absolute gate, and the blocks that pass keep their
+    values and order."""
+    window = mask_bounds(mask) if window is None else window
+    return integrated_from_energy(np.where(mask[window], energy[window], 0.0))
+
+
 def _fit(series: np.ndarray, frames: int) -> np.ndarray:
     """Pad with zeros (a shorter stem is silent after its end) or cut to ``frames`` rows."""
     if len(series) >= frames:
@@ -152,7 +170,7 @@ class StemFeatures:
 
     def loudness_over(self, mask: np.ndarray) -> float:
         """Gated integrated loudness over the frames of ``mask`` (LUFS, -inf if silent)."""
-        return integrated_from_energy(np.where(mask, self.energy, 0.0))
+        return masked_loudness(self.energy, mask)
 
     def loudness(self, start_s: float = 0.0, end_s: float | None = None) -> float:
         """Gated integrated loudness over a range, -inf if silent there."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mixreview.analysis.meters.loudness import integrated_from_energy
-from mixreview.analysis.suggest.features import StemFeatures
+from mixreview.analysis.suggest.features import StemFeatures, mask_bounds, masked_loudness
 from mixreview.analysis.suggest.model import Severity
 
 # Loudness of a stem relative to the mix while it plays, in LU: a broad window per role.
@@ -33,14 +33,11 @@ SOLVE_STEPS = 12  # bisection over ±18 dB: 36 / 2**12 < 0.01 dB, under the 0.1 
 SOLVE_TOLERANCE_LU = 0.02
 
 
-def _masked(energy: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.where(mask, energy, 0.0)
-
-
 def relative_level(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray) -> float:
     """Stem loudness minus mix loudness over the frames in ``mask`` (LU); -inf if silent."""
-    stem_lufs = integrated_from_energy(_masked(stem.energy, mask))
-    mix_lufs = integrated_from_energy(_masked(mix.energy, mask))
+    window = mask_bounds(mask)
+    stem_lufs = masked_loudness(stem.energy, mask, window)
+    mix_lufs = masked_loudness(mix.energy, mask, window)
     if not (np.isfinite(stem_lufs) and np.isfinite(mix_lufs)):
         return float("-inf")
     return stem_lufs - mix_lufs
@@ -49,10 +46,13 @@ def relative_level(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray) -> f
 def predicted_relative(
     stem: StemFeatures, mix: StemFeatures, mask: np.ndarray, gain_db: float
 ) -> float:
-    """Relative level after a gain on the stem, mixing energies as uncorrelated."""
+    """Relative level after a gain on the stem, mixing energies as uncorrelated (over the
+    frames the gated loudness reads: elsewhere every energy is zero, see ``masked_loudness``)."""
     factor = 10.0 ** (gain_db / 10.0)
-    stem_e = _masked(stem.energy, mask)
-    mix_e = np.maximum(_masked(mix.energy, mask) + (factor - 1.0) * stem_e, 0.0)
+    window = mask_bounds(mask)
+    inside = mask[window]
+    stem_e = np.where(inside, stem.energy[window], 0.0)
+    mix_e = np.maximum(np.where(inside, mix.energy[window], 0.0) + (factor - 1.0) * stem_e, 0.0)
     stem_lufs = integrated_from_energy(stem_e * factor)
     mix_lufs = integrated_from_energy(mix_e)
     return stem_lufs - mix_lufs

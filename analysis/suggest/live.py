@@ -73,14 +73,22 @@ class LiveModel:
         self.frames = int(np.ceil(analysis.session.duration_s * 10 - 1e-9))
         self.base_suggestions = tuple(suggest(analysis))
         self._measured: dict[tuple[str, str], Measurement] = {}
+        # the latest prediction per stem: the same changes give back the very same object, so
+        # the rules' identity memos keep what they computed for a stem decided earlier
+        self._predicted: dict[str, tuple[str, Measurement]] = {}
 
     # -- the chosen mix so far -------------------------------------------------------------------
     def _stem_after(self, file: str, changes: Sequence[Change]) -> tuple[Measurement, bool]:
         report = next(r for r in self.base.stems if r.stem.file == file)
         assert report.measurement is not None
-        if predictable(changes):
-            return predict_stem(report.measurement, changes, self.frames), False
         key = (file, signature(changes))
+        if predictable(changes):
+            kept = self._predicted.get(file)
+            if kept is not None and kept[0] == key[1]:
+                return kept[1], False
+            predicted = predict_stem(report.measurement, changes, self.frames)
+            self._predicted[file] = (key[1], predicted)
+            return predicted, False
         if key not in self._measured:
             self._measured[key] = measure_processed_stem(self.base.session, report.stem, changes)
         return self._measured[key], True

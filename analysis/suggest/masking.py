@@ -9,7 +9,6 @@ concentrated there. Rules, thresholds and their sources: docs/rules/masking.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,12 +23,19 @@ from mixreview.analysis.suggest.features import (
     StemFeatures,
     band_index,
     band_range,
-    to_db,
+)
+from mixreview.analysis.suggest.masking_frames import (
+    MASK_MARGIN_DB,
+    BandMasking,
+    PairFrames,
+    band_masking,
+    each_band,
+    masked_share,
+    span_mask,
 )
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.suggest.spectrum import band_power_gain, fmt_hz
 
-MASK_MARGIN_DB = 3.0  # masker within 3 dB of the target (or above): the target is masked there
 FIRE_SHARE = 0.5  # masked in at least half the frames where both play in the band
 HIGH_SHARE = 0.6  # high severity: masked most of the time...
 HIGH_COVERAGE = 0.5  # ...across most of the range that matters to the target
@@ -96,69 +102,6 @@ PRIORITY_RULE = "priority_masking"
 # on a supporting part (the snare's body under guitars and keys) is medium at most
 MEMO = IdentityMemo()
 HIGH_CAPABLE = ("kick_bass_masking", "vocal_masking")
-
-
-@dataclass(frozen=True)
-class BandMasking:
-    """Masking of ``target`` by ``masker`` in a band (or adjacent bands taken as one)."""
-
-    bands: tuple[int, ...]
-    joint_frames: int
-    masked_frames: int
-    median_diff_db: float  # masker minus target, median over the joint frames
-
-    @property
-    def band(self) -> int:
-        return self.bands[0]
-
-    @property
-    def share(self) -> float:
-        return self.masked_frames / self.joint_frames if self.joint_frames else 0.0
-
-
-def band_masking(
-    target: StemFeatures,
-    masker: StemFeatures,
-    bands: Sequence[int],
-    scope: np.ndarray | None = None,
-    masker_gain_db: np.ndarray | float = 0.0,
-) -> BandMasking:
-    """Masking in ``bands`` (their energies summed) over the frames in ``scope`` (all if None).
-
-    A frame counts when both parts are active in one of the bands; it is masked when the
-    masker's level there is within ``MASK_MARGIN_DB`` of the target's or above it.
-    ``masker_gain_db`` (a number, or one per band) changes the masker's level first: the
-    prediction of a cut.
-    """
-    idx = list(bands)
-    gain = np.broadcast_to(10.0 ** (np.asarray(masker_gain_db, np.float64) / 10.0), (len(idx),))
-    target_db = to_db(target.band_power[:, idx].sum(axis=1))
-    masker_db = to_db((masker.band_power[:, idx] * gain[None, :]).sum(axis=1))
-    joint = target.band_active[:, idx].any(axis=1) & masker.band_active[:, idx].any(axis=1)
-    if scope is not None:
-        joint = joint & scope
-    diff = masker_db - target_db
-    masked = joint & (diff > -MASK_MARGIN_DB)
-    median = float(np.median(diff[joint])) if joint.any() else float("-inf")
-    return BandMasking(tuple(idx), int(joint.sum()), int(masked.sum()), median)
-
-
-def masked_share(
-    target: StemFeatures,
-    masker: StemFeatures,
-    bands: Sequence[int],
-    span_s: tuple[float, float] | None,
-    frames: int,
-) -> float:
-    """The target metric: share of jointly active frames masked in ``bands`` (in ``span_s``)."""
-    scope = span_mask(frames, span_s) if span_s is not None else None
-    return band_masking(target, masker, bands, scope).share
-
-
-def span_mask(frames: int, span_s: tuple[float, float]) -> np.ndarray:
-    mask = np.zeros(frames, dtype=bool)
-    mask[round(span_s[0] * 10) : round(span_s[1] * 10)] = True
-    return mask
 
 
 def _label(role: str) -> str:
@@ -229,35 +172,19 @@ class Conflict:
         return (self.scope.start_s, self.scope.end_s) if self.scope else None
 
 
-def _section_masking(
-    features: Features, target: StemFeatures, masker: StemFeatures, bands: tuple[int, ...]
-) -> list[tuple[Section, BandMasking]]:
-    found = []
-    for section in features.sections:
-        scope = span_mask(features.frames, (section.start_s, section.end_s))
-        result = band_masking(target, masker, bands, scope)
-        if result.joint_frames >= MIN_SECTION_FRAMES:
-            found.append((section, result))
+def _section_masking(features: Features, frames: PairFrames) -> list[tuple[Section, BandMasking]]:
+    spans = [(section.start_s, section.end_s) for section in features.sections]
+    results = frames.within_each(spans, MIN_SECTION_FRAMES)
+    found = [(s, r) for s, r in zip(features.sections, results, strict=True) if r is not None]
     return sorted(found, key=lambda item: (-item[1].share, item[0].start_s))
 
 
-def _outside(
-    features: Features,
-    conflict_bands: tuple[int, ...],
-    target: StemFeatures,
-    masker: StemFeatures,
-    section: Section,
-) -> BandMasking:
-    rest = ~span_mask(features.frames, (section.start_s, section.end_s))
-    return band_masking(target, masker, conflict_bands, rest)
+def _outside(features: Features, frames: PairFrames, section: Section) -> BandMasking:
+    return frames.over(~span_mask(features.frames, (section.start_s, section.end_s)))
 
 
 def _scope(
-    features: Features,
-    target: StemFeatures,
-    masker: StemFeatures,
-    bands: tuple[int, ...],
-    sections: list[tuple[Section, BandMasking]],
+    features: Features, frames: PairFrames, sections: list[tuple[Section, BandMasking]]
 ) -> Section | None:
     """The worst section when the masking is concentrated there, else None."""
     if len(features.sections) < 2 or not sections:
@@ -265,7 +192,7 @@ def _scope(
     worst, inside = sections[0]
     if inside.share < FIRE_SHARE:
         return None
-    outside = _outside(features, bands, target, masker, worst)
+    outside = _outside(features, frames, worst)
     if outside.joint_frames < MIN_JOINT_FRAMES:
         return None  # the pair only meets there: a plain cut does the same
     if outside.share > INTERMITTENT_RATIO * inside.share:
@@ -285,7 +212,7 @@ def _measure_pair(
         candidates = _candidate_bands(target, PRIORITY_LOW_HZ, PRIORITY_HIGH_HZ, PRIORITY_WITHIN_DB)
     if not len(candidates):
         return None
-    results = [band_masking(target, masker, (int(b),)) for b in candidates]
+    results = each_band(target, masker, [int(b) for b in candidates])
     if rule is not None and rule.peak_band:
         best = band_masking(target, masker, _peak_bands(target, candidates))
         if best.joint_frames < MIN_JOINT_FRAMES:
@@ -297,8 +224,9 @@ def _measure_pair(
             return None
         best = max(judged_bands, key=lambda r: (r.share, r.median_diff_db, -r.band))
         coverage = float(np.mean([r.share for r in judged_bands]))
-    sections = _section_masking(features, target, masker, best.bands)
-    scope = _scope(features, target, masker, best.bands, sections)
+    frames = PairFrames.of(target, masker, best.bands)
+    sections = _section_masking(features, frames)
+    scope = _scope(features, frames, sections)
     judged = best
     if scope is not None:
         judged = next(result for section, result in sections if section is scope)
@@ -420,7 +348,7 @@ def _why(
     if scope is None:
         why += _worst_text(conflict)
     else:
-        outside = _outside(features, judged.bands, target, masker, scope)
+        outside = _outside(features, PairFrames.of(target, masker, judged.bands), scope)
         why += (
             f" It is concentrated there ({judged.share:.0%} against {outside.share:.0%} in the "
             f"rest of the song), so the cut works only in {scope.name}."

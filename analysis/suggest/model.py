@@ -10,6 +10,8 @@ from typing import Any, Literal, get_args
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 Category = Literal["technical", "creative"]
+# How a target's goal reads: lower, higher, or "closer:<value>" / "within:<low>..<high>".
+GoalKind = Literal["lower", "higher", "closer", "within"]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 Kind = Literal[
     "gain", "section_gain", "headroom", "unmask", "highpass", "mono_bass", "eq", "polarity",
@@ -32,8 +34,17 @@ class Target:
     metric: str
     before: float
     predicted: float
-    goal: str  # "lower", "higher" or "closer:<value>"
+    goal: str  # "lower", "higher", "closer:<value>" or "within:<low>..<high>"
     unit: str = ""
+
+    @property
+    def goal_kind(self) -> GoalKind:
+        """The kind of goal, without its numbers (ValueError for a goal of no known kind)."""
+        kind = self.goal.split(":", 1)[0]
+        for known in get_args(GoalKind):
+            if kind == known:
+                return known
+        raise ValueError(f"unknown goal {self.goal!r}")
 
     def as_dict(self) -> dict[str, Any]:
         return {

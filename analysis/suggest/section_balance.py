@@ -36,6 +36,7 @@ WINDOW_MARGIN_LU = 1.5  # a kind's level this far outside the role's window is o
 MIN_ACTIVE_FRAMES = 30
 STEADY_ROLES = ("kick", "snare", "drums", "bass")
 STEADY = IdentityMemo()
+KINDS = IdentityMemo()  # where a part plays is its own: kept while its measurement is the same
 OWN_STEP_LU = 5.0  # a steady part's own loudness stepping this much between kinds of section
 
 
@@ -136,6 +137,13 @@ def _steady_gaps(
     def level(sections: Sequence[Section]) -> float:
         return stem.loudness_over(stem.active & _mask_of(features, sections))
 
+    alone: dict[Section, float] = {}  # each section's own level, read once
+
+    def level_of(section: Section) -> float:
+        if section not in alone:
+            alone[section] = level([section])
+        return alone[section]
+
     levels = {kind: level(sections) for kind, sections in kinds.items()}
     levels = {k: v for k, v in levels.items() if np.isfinite(v)}
     found: list[Suggestion] = []
@@ -151,9 +159,9 @@ def _steady_gaps(
     for sections in kinds.values():
         for section in sections if len(sections) > 2 else ():
             others = [s for s in sections if s is not section]
-            values = [level([s]) for s in others]
+            values = [level_of(s) for s in others]
             values = [v for v in values if np.isfinite(v)]
-            here = level([section])
+            here = level_of(section)
             if values and np.isfinite(here):
                 made = _own_step(features, stem, [section], here, float(np.median(values)), others)
                 if made is not None:
@@ -234,7 +242,14 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
     mix = features.mix
     if stem.role not in SECTION_ROLES or mix is None or len(features.sections) < 2:
         return []
-    kinds = _kinds(features, stem)
+    kinds = {
+        kind: list(sections)
+        for kind, sections in KINDS.get(
+            ("kinds", stem.file),
+            (stem.measurement, features.sections),
+            lambda: _kinds(features, stem),
+        ).items()
+    }
     if stem.role in STEADY_ROLES:
         # judged on the stem's own level alone: kept while its measurement is the same
         return list(

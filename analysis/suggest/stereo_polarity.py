@@ -4,7 +4,7 @@ cancelling each other in the low end of the mix (``pair_polarity``). See docs/ru
 from __future__ import annotations
 
 import math
-from typing import cast
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -86,6 +86,20 @@ def _target_correlation(s: Suggestion, f: Features) -> float:
 CELLS = IdentityMemo()
 
 
+@dataclass(frozen=True)
+class PairCells:
+    """Where both stems of a pair play in the low range, and the pair's own energies there.
+
+    ``flat`` holds the cells' flat indices in the order boolean indexing reads them, so a sum
+    over ``flat`` is the sum over the cells term for term, without scanning every cell."""
+
+    frames: np.ndarray  # (frames,) bool: a cell in the frame
+    used: np.ndarray  # the bands holding a cell, ascending
+    flat: np.ndarray
+    e_a: float
+    e_b: float
+
+
 def _pair_cells(features: Features, a: StemFeatures, b: StemFeatures) -> np.ndarray | None:
     """(frames, bands) cells in the low range where both stems play in the band."""
     bands = band_range(PAIR_LOW_HZ, PAIR_HIGH_HZ)
@@ -98,15 +112,41 @@ def _pair_cells(features: Features, a: StemFeatures, b: StemFeatures) -> np.ndar
     return cells if cells.any(axis=1).sum() >= PAIR_MIN_FRAMES else None
 
 
+def _sum_at(power: np.ndarray, flat: np.ndarray) -> float:
+    return float(np.take(power, flat).sum())
+
+
+def _pair(features: Features, a: StemFeatures, b: StemFeatures) -> PairCells | None:
+    """``_pair_cells`` worked out on the bands of the range alone (the others hold no cell)."""
+    bands = band_range(PAIR_LOW_HZ, PAIR_HIGH_HZ)
+    both = a.active & b.active
+    if both.sum() < PAIR_MIN_FRAMES:
+        return None
+    cells = a.band_active[:, bands] & b.band_active[:, bands]
+    cells &= both[:, None]
+    frames = cells.any(axis=1)
+    if frames.sum() < PAIR_MIN_FRAMES:
+        return None
+    where = np.flatnonzero(cells)
+    flat = (where // len(bands)) * a.band_active.shape[1] + bands[where % len(bands)]
+    used = bands[cells.any(axis=0)]
+    return PairCells(frames, used, flat, _sum_at(a.band_power, flat), _sum_at(b.band_power, flat))
+
+
+def _shared_energies(features: Features, flat: np.ndarray) -> tuple[float, float]:
+    """Energies over the cells of all stems summed, and of the mix."""
+    e_all = _sum_at(features.all_band_power, flat)
+    e_mix = _sum_at(features.mix.band_power, flat) if features.mix is not None else 0.0
+    return e_all, e_mix
+
+
 def pair_energies(
     features: Features, a: StemFeatures, b: StemFeatures, cells: np.ndarray
 ) -> tuple[float, float, float, float]:
     """Energies over the cells: stem a, stem b, all stems summed, and the mix."""
-    e_a = float(a.band_power[cells].sum())
-    e_b = float(b.band_power[cells].sum())
-    e_all = float(features.all_band_power[cells].sum())
-    e_mix = float(features.mix.band_power[cells].sum()) if features.mix is not None else 0.0
-    return e_a, e_b, e_all, e_mix
+    flat = np.flatnonzero(cells)
+    return (_sum_at(a.band_power, flat), _sum_at(b.band_power, flat),
+            *_shared_energies(features, flat))  # fmt: skip
 
 
 def pair_polarity_rules(features: Features) -> list[Suggestion]:
@@ -117,17 +157,18 @@ def pair_polarity_rules(features: Features) -> list[Suggestion]:
     for i, file_a in enumerate(files):
         for file_b in files[i + 1 :]:
             a, b = features.stems[file_a], features.stems[file_b]
-            cells = CELLS.get(
+            pair = CELLS.get(
                 ("pair_cells", a.file, b.file),
                 (a.measurement, b.measurement),
-                lambda a=a, b=b: _pair_cells(features, a, b),  # type: ignore[misc]
+                lambda a=a, b=b: _pair(features, a, b),  # type: ignore[misc]
             )
-            if cells is None:
+            if pair is None:
                 continue
-            e_a, e_b, e_all, e_mix = pair_energies(features, a, b, cells)
-            if e_all <= 0 or e_a + e_b < PAIR_SHARE_MIN * e_all:
-                continue
+            e_a, e_b = pair.e_a, pair.e_b
             if min(e_a, e_b) < PAIR_WEAKER_MIN * (e_a + e_b):
+                continue  # asked first: it needs no sum over every stem
+            e_all, e_mix = _shared_energies(features, pair.flat)
+            if e_all <= 0 or e_a + e_b < PAIR_SHARE_MIN * e_all:
                 continue
             deficit = ratio_db(e_mix / e_all)
             if deficit > PAIR_DEFICIT_DB:
@@ -135,8 +176,7 @@ def pair_polarity_rules(features: Features) -> list[Suggestion]:
             rho = (e_mix - e_all) / (2.0 * math.sqrt(e_a * e_b))
             predicted = ratio_db((2.0 * e_all - e_mix) / e_all)
             weaker, other = (a, b) if (e_a, file_b) < (e_b, file_a) else (b, a)
-            frames = cast(np.ndarray, cells.any(axis=1))
-            used = np.flatnonzero(cells.any(axis=0))
+            frames, used = pair.frames, pair.used
             low_hz, high_hz = CENTERS_HZ[used[0]], CENTERS_HZ[used[-1]]
             why = (
                 f"{weaker.file} and {other.file} cancel each other in the low end: where both "

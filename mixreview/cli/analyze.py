@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from mixreview.analysis.printable import shown
 from mixreview.cli.exits import EXIT_FINDINGS, EXIT_OK
 from mixreview.cli.progress import ProgressBar
 
@@ -81,6 +82,6 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on:
         hits = triggered(report_mod.report_dict(analysis, suggestions), args.fail_on)
         if hits:
-            print(f"mixreview: failing on {', '.join(hits)}", file=sys.stderr)
+            print(f"mixreview: failing on {shown(', '.join(hits))}", file=sys.stderr)
             return EXIT_FINDINGS
     return EXIT_OK

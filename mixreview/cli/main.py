@@ -1,4 +1,4 @@
-"""The ``mixreview`` command line: options, then the engine (analyze, render) or the app."""
+"""The ``mixreview`` command line: options, then the engine (analyze, render, batch) or the app."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 from mixreview import __version__
 from mixreview.analysis.errors import MixreviewError
 from mixreview.cli import options
-from mixreview.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE
+from mixreview.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE, error_text
 
-COMMANDS = ("analyze", "render", "review", "listen")
+COMMANDS = ("analyze", "render", "review", "listen", "batch")
 
 
 def bundled_session() -> Path:
@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mixreview.cli import listen as listen_cmd
 
     listen_cmd.add_parser(sub)
+    from mixreview.cli import batch as batch_cmd
+
+    batch_cmd.add_parser(sub)
     review = sub.add_parser("review", help="open the review app (the default command)")
     review.add_argument("session", type=Path, nargs="?", default=None, help="folder of stems")
     review.set_defaults(func=cmd_review)
@@ -170,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except MixreviewError as exc:
-        print(f"mixreview: {exc}", file=sys.stderr)
+        print(error_text(exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("mixreview: interrupted", file=sys.stderr)

@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from mixreview.analysis.analyze import task_label
+from mixreview.analysis.printable import shown
 
 PLAIN_INTERVAL_S = 5.0
 
@@ -44,7 +45,7 @@ class ProgressBar:
             TextColumn("{task.description}"),
             BarColumn(bar_width=None),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[item]}", justify="left"),
+            TextColumn("{task.fields[item]}", justify="left", markup=False),
             TimeElapsedColumn(),
             console=console,
             transient=True,
@@ -58,7 +59,7 @@ class ProgressBar:
     def __call__(self, done: int, total: int, item: str) -> None:
         if not self.enabled:
             return
-        name = task_label(item)
+        name = shown(task_label(item))
         if self.interactive:
             progress = self._progress or self._start()
             assert self._task is not None
@@ -75,6 +76,17 @@ class ProgressBar:
             return
         self._last_plain, self._last_plain_s = key, now
         self.stream.write(f"{self.label}: {done}/{total} {name}\n")
+        self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """A line that stays (above the bar in a terminal), e.g. a session that failed."""
+        if not self.enabled:
+            return
+        text = shown(text)
+        if self._progress is not None:
+            self._progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+            return
+        self.stream.write(text + "\n")
         self.stream.flush()
 
     def close(self) -> None:

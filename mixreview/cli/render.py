@@ -8,9 +8,10 @@ import sys
 from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.export import ExportResult, Progress, export_session
 from mixreview.analysis.numbers import fixed
+from mixreview.analysis.printable import shown
 from mixreview.analysis.render import MIX_NAMES, VERSIONS
 from mixreview.analysis.render_plan import VERSION_WORDS
-from mixreview.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from mixreview.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error_text
 from mixreview.cli.progress import ProgressBar
 
 VERSION_LABELS = {
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except MixreviewError as exc:
         bar.close()
-        print(f"mixreview: {exc}", file=sys.stderr)
+        print(error_text(exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         bar.close()
@@ -96,6 +97,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     bar.close()
     for message in result.messages:
-        print(f"mixreview: note: {message}", file=sys.stderr)
-    print("\n".join(summary_lines(result)))
+        print(shown(f"mixreview: note: {message}"), file=sys.stderr)
+    print("\n".join(shown(line) for line in summary_lines(result)))
     return EXIT_OK

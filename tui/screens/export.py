@@ -14,11 +14,13 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from mixreview.analysis.printable import printable, shown
 from mixreview.analysis.render_plan import VERSION_WORDS
 
 Progress = Callable[[int, int, str], None]
@@ -80,7 +82,11 @@ class ExportScreen(ModalScreen[Path | None]):
                     "in the review; render it from a shell:",
                     id="export-explain",
                 )
-                yield Static(render_command(self.session), id="export-command", classes="command")
+                yield Static(
+                    Content(shown(render_command(self.session))),
+                    id="export-command",
+                    classes="command",
+                )
                 with Horizontal(classes="buttons"):
                     yield Button("Close (Esc)", id="close")
                 return
@@ -119,7 +125,7 @@ class ExportScreen(ModalScreen[Path | None]):
         out = Path(self.query_one("#export-out", Input).value.strip() or self.default_out)
         self.running = True
         self.query_one("#export-progress").display = True
-        self.query_one("#export-status", Static).update(f"Writing to {out} ...")
+        self.query_one("#export-status", Static).update(Content(f"Writing to {shown(out)} ..."))
         self.run_export(out)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
@@ -148,7 +154,7 @@ class ExportScreen(ModalScreen[Path | None]):
             result = event.worker.result
             folder = getattr(result, "folder", None)
             self.result = Path(folder) if folder is not None else None
-            status.update("\n".join(summary(result)))
+            status.update(Content("\n".join(shown(line) for line in summary(result))))
             self.query_one("#export-progress", ProgressBar).update(total=1, progress=1)
             self.query_one("#start", Button).disabled = True
             self.query_one("#close", Button).focus()
@@ -156,7 +162,7 @@ class ExportScreen(ModalScreen[Path | None]):
             self.running = False
             error = event.worker.error
             text = str(error) if error else "unknown error"
-            status.update(f"Export failed: {text}")
+            status.update(Content(f"Export failed: {printable(text)}"))
             self.app.notify(f"Export failed: {text}", severity="error", timeout=10)
 
     def action_close(self) -> None:

@@ -11,10 +11,12 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
+from mixreview.analysis.printable import printable, shown
 from mixreview.tui.widgets.loading import LoadingHint
 
 
@@ -43,10 +45,12 @@ class LoadingScreen(Screen[Any]):
 
     def progress(self, done: int, total: int, what: str) -> None:
         self.measured = (done, total)
-        self.query_one("#loading-label", Static).update(f"Measuring {what} ({done}/{total})")
+        self.query_one("#loading-label", Static).update(
+            Content(f"Measuring {shown(what)} ({done}/{total})")
+        )
         self.query_one("#loading-bar", ProgressBar).update(total=total, progress=done)
 
     def failed(self, text: str) -> None:
         self.query_one("#loading-label", Static).update("Cannot open this session.")
         self.query_one("#loading-bar").display = False
-        self.query_one("#loading-error", Static).update(f"{text}\n\nq quits.")
+        self.query_one("#loading-error", Static).update(Content(f"{printable(text)}\n\nq quits."))

@@ -9,9 +9,11 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from mixreview.analysis.printable import shown
 from mixreview.analysis.sections import Section
 from mixreview.tui.widgets.params import MANUAL_FORMS, manual_params
 
@@ -43,7 +45,9 @@ class ManualScreen(ModalScreen[ManualChange | None]):
             (f"{s.name} ({s.start_s:.1f}-{s.end_s:.1f} s)", i) for i, s in enumerate(self.sections)
         ]
         with Vertical(id="manual-box", classes="dialog"):
-            yield Static(f"Your own change on {self.stem_name}", classes="dialog-title")
+            yield Static(
+                Content(f"Your own change on {shown(self.stem_name)}"), classes="dialog-title"
+            )
             with Horizontal(classes="form-row"):
                 yield Label("change", classes="form-label")
                 yield Select(
@@ -107,7 +111,7 @@ class ManualScreen(ModalScreen[ManualChange | None]):
         }
         params, problem = manual_params(self.kind, values)
         if params is None:
-            self.query_one("#manual-error", Static).update(problem)
+            self.query_one("#manual-error", Static).update(Content(shown(problem)))
             return
         scope = self.query_one("#manual-scope", Select).value
         span = None

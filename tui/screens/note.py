@@ -6,9 +6,11 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
+from mixreview.analysis.printable import shown
 from mixreview.tui.screens.confirm import ConfirmScreen
 
 
@@ -24,7 +26,7 @@ class NoteScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box", classes="dialog"):
-            yield Static(f"Note on {self.about}", classes="dialog-title")
+            yield Static(Content(f"Note on {shown(self.about)}"), classes="dialog-title")
             yield TextArea(self.original, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Static("ctrl+s saves · Esc cancels · an empty note removes it", classes="hint")
             with Horizontal(classes="buttons"):

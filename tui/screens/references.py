@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mixreview.analysis.printable import shown
+
 ASPECTS = ("tone", "width", "dynamics")
 
 
@@ -100,9 +102,9 @@ class ReferencesScreen(ModalScreen[None]):
         for row in self.rows:
             weight = f" ×{row.weight:g}" if row.weight != 1.0 else ""
             text = Content.assemble(
-                (row.name, "bold" if row.usable else "dim"),
-                f"{weight} · {row.source} · ",
-                (row.summary, "" if row.usable else "red"),
+                (shown(row.name), "bold" if row.usable else "dim"),
+                f"{weight} · {shown(row.source)} · ",
+                (shown(row.summary), "" if row.usable else "red"),
             )
             options.add_option(Option(text))
         if self.rows:
@@ -120,7 +122,7 @@ class ReferencesScreen(ModalScreen[None]):
         label = self.query_one("#reference-status", Static)
         label.set_class(error, "error")
         label.set_class(not error, "hint")
-        label.update(text)
+        label.update(Content(shown(text)))
 
     def selected_row(self) -> ReferenceRow | None:
         index = self.query_one(OptionList).highlighted

@@ -11,6 +11,7 @@ from typing import Any
 from textual.content import Content
 
 from mixreview.analysis.analyze import Analysis
+from mixreview.analysis.printable import printable, shown
 from mixreview.analysis.review import Review
 from mixreview.analysis.suggest.features import Features
 
@@ -66,7 +67,7 @@ def evidence_line(evidence: Mapping[str, Any], names: Mapping[str, str]) -> Cont
         if key == "impact":
             continue
         label, unit = unit_label(key)
-        text = names.get(value, value) if isinstance(value, str) else _value(value)
+        text = shown(names.get(value, value)) if isinstance(value, str) else _value(value)
         parts.append(
             Content.assemble((label + " ", "$foreground 70%"), (f"{text} {unit}".strip(), "bold"))
         )
@@ -78,5 +79,5 @@ def heading(text: str) -> Content:
 
 
 def paragraph(label: str, text: str | Content) -> Content:
-    body = text if isinstance(text, Content) else Content(text)
+    body = text if isinstance(text, Content) else Content(printable(text))
     return Content.assemble((f"{label}  ", "bold"), body)

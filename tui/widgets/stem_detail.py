@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 
 from textual.content import Content
 
+from mixreview.analysis import printable
 from mixreview.analysis.analyze import Analysis, StemReport
 from mixreview.analysis.checks import Check
+from mixreview.analysis.formats import subtype_words
 from mixreview.analysis.timeline import format_time
 from mixreview.tui.widgets.detail_text import (
     SEVERITY_STYLE,
@@ -30,15 +32,15 @@ def stem_checks(analysis: Analysis, file: str) -> list[Check]:
 
 
 def check_line(check: Check, names: Mapping[str, str]) -> Content:
-    where = names.get(check.file or "", check.file or "")
+    where = printable.shown(names.get(check.file or "", check.file or ""))
     return Content("\n").join(
         [
             Content.assemble(
                 (f"[{check.severity}] ", SEVERITY_STYLE.get(check.severity, "")),
                 (f"{where}: " if where else "", "bold"),
-                check.message,
+                printable.shown(check.message),
             ),
-            Content.assemble(("   fix: ", "$foreground 70%"), check.fix),
+            Content.assemble(("   fix: ", "$foreground 70%"), printable.shown(check.fix)),
         ]
     )
 
@@ -47,17 +49,17 @@ def check_lines(checks: Sequence[tuple[str, Check]], names: Mapping[str, str]) -
     """Every check with its fix, for the checks screen: (file or '', check)."""
     lines: list[Content] = []
     for file, check in checks:
-        where = names.get(file, file) if file else "session"
+        where = printable.shown(names.get(file, file)) if file else "session"
         if file and check.message.startswith(file):
             where = ""  # the message names the file already
         lines.append(
             Content.assemble(
                 (f"[{check.severity}] ", SEVERITY_STYLE.get(check.severity, "")),
                 (f"{where}: " if where else "", "bold"),
-                check.message,
+                printable.shown(check.message),
             )
         )
-        lines.append(Content.assemble(("   fix: ", "$foreground 70%"), check.fix))
+        lines.append(Content.assemble(("   fix: ", "$foreground 70%"), printable.shown(check.fix)))
         lines.append(Content(""))
     return Content("\n").join(lines)
 
@@ -67,7 +69,7 @@ def _format(report: StemReport) -> str:
     if not stem.readable:
         return stem.error or "unreadable"
     channels = {1: "mono", 2: "stereo"}.get(stem.channels, f"{stem.channels} channels")
-    bits = stem.subtype.replace("PCM_", "") + ("-bit" if stem.subtype.startswith("PCM_") else "")
+    bits = subtype_words(stem.subtype)
     return (
         f"{stem.sample_rate / 1000:g} kHz · {bits} · {channels} · {format_time(stem.duration_s)}"
         f" · {stem.format}"
@@ -78,17 +80,18 @@ def stem_detail(file: str, ctx: DetailContext, width: int) -> Content:
     try:
         report = ctx.analysis.stem_report(file)
     except KeyError:
-        return Content(f"{file}: not in this session")
+        return Content(f"{printable.shown(file)}: not in this session")
     names = ctx.names
     stem = report.stem
+    shown_file = printable.shown(file)
     lines = [
-        Content(f"{names.get(file, file)}").stylize("bold"),
-        Content(f"{file} · role {stem.role} ({stem.role_source})").stylize("$foreground 70%"),
-        Content(_format(report)),
+        Content(printable.shown(names.get(file, file))).stylize("bold"),
+        Content(f"{shown_file} · role {stem.role} ({stem.role_source})").stylize("$foreground 70%"),
+        Content(printable.shown(_format(report))),
         Content(""),
     ]
     if report.error:
-        lines.append(Content(f"Not measured: {report.error}").stylize("$error"))
+        lines.append(Content(f"Not measured: {printable.shown(report.error)}").stylize("$error"))
     if report.measurement is not None:
         metrics = report.measurement.metrics()
         lines.append(heading("Measured"))
