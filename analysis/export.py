@@ -57,6 +57,7 @@ from mixreview.analysis.session import APP_DIR, SKIP_DIR_PREFIXES, Session, load
 from mixreview.analysis.state import state_dir
 from mixreview.analysis.suggest.live import LiveModel
 from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.tasks import alive
 
 DEFAULT_OUT_NAME = "mixreview-export"
 OUT_HINT = "Give it with --out DIR."
@@ -250,14 +251,6 @@ def estimate_bytes(session: Session, versions: Sequence[str], stems: bool, subty
     files = len(versions) + (len(session.mix_stems) if stems else 0)
     return files * (session.frames * 2 * bytes_per_sample(subtype) + 64) + SPACE_MARGIN_BYTES
 
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
@@ -269,7 +262,7 @@ def _remove_stale_staging(parent: Path, name: str) -> None:
                 pid = int(entry.name[len(f".{name}{STAGING_TAG}") :].split("-")[0])
             except ValueError:
                 continue
-            if pid != os.getpid() and not _process_alive(pid):
+            if pid != os.getpid() and not alive(pid):
                 shutil.rmtree(entry, ignore_errors=True)
 
 

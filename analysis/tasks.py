@@ -45,7 +45,8 @@ class Task(Generic[T]):
         return self.key, self.function(*self.args)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -60,7 +61,7 @@ def _watch(owner: int) -> None:
     try:
         handle = os.pidfd_open(owner)
     except (OSError, AttributeError):  # before Linux 5.3, or another system: look now and then
-        while _alive(owner):
+        while alive(owner):
             time.sleep(OWNER_POLL_S)
         os._exit(1)
     select.select([handle], [], [])  # readable once the process has ended
@@ -78,7 +79,7 @@ def die_with_parent(owner: int | None = None) -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1 or (owner is not None and not _alive(owner)):
+    if os.getppid() == 1 or (owner is not None and not alive(owner)):
         os._exit(1)
     if owner is not None and owner != os.getppid():
         threading.Thread(target=_watch, args=(owner,), name="owner-watch", daemon=True).start()

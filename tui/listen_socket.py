@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mixreview.analysis.errors import MixreviewError
+from mixreview.analysis.tasks import alive
 
 SAMPLE_FORMAT = "float32le"  # what the app sends; the listen command converts
 
@@ -45,16 +46,6 @@ def socket_dir() -> Path:
     return folder
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def running_apps() -> list[RunningApp]:
     """The apps of this user that can be heard now (stale entries of dead apps are removed)."""
     try:
@@ -69,7 +60,7 @@ def running_apps() -> list[RunningApp]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
         sock = entry.with_suffix(".sock")
-        if not _alive(pid) or not sock.exists():
+        if not alive(pid) or not sock.exists():
             for stale in (entry, sock):
                 stale.unlink(missing_ok=True)
             continue
