@@ -110,6 +110,25 @@ def pool_context() -> (
     return context
 
 
+def start_forkserver() -> None:
+    """Start the fork server now, with its preloaded modules (``FORKSERVER_PRELOAD``).
+
+    A caller whose stderr will be replaced later (a full-screen UI) starts it first: starting it
+    needs the real stderr. Where there is no fork server, or it cannot start, nothing happens here
+    and the pool says what is wrong when it is used.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    try:
+        from multiprocessing import forkserver, resource_tracker
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(FORKSERVER_PRELOAD)
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
+    except (OSError, ValueError, RuntimeError):
+        pass
+
+
 def default_workers() -> int:
     """Worker processes by default: the cores, at most 8."""
     return max(1, min(os.cpu_count() or 1, 8))

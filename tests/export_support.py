@@ -79,3 +79,15 @@ def song_with_analysis(base: Path) -> tuple[Path, Analysis, dict[str, Suggestion
 
 def new_review(folder: Path, path: Path) -> Review:
     return Review.open(path, folder, [s.file for s in load_session(folder).stems])
+
+
+def export_song(song: Any, review: Review, out: Path, **kwargs: Any) -> Any:
+    """Export ``song`` (``song_with_analysis``'s folder, analysis and suggestions) with
+    ``review``, reusing its analysis."""
+    from mixreview.analysis.export import export_session
+
+    folder, analysis, suggestions = song
+    return export_session(
+        folder, review_path=review.path, out=out, analysis=analysis,
+        suggestions=list(suggestions.values()), **kwargs,
+    )  # fmt: skip

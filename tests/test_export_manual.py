@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mixreview.analysis.export import export_session
 from mixreview.analysis.measure import MeterBank
 from mixreview.analysis.render import MIX_NAMES, VERSIONS
 from mixreview.cli import main
 from mixreview.tui.screens.export import summary
 from tests.conftest import SR
+from tests.export_support import export_song as export
 from tests.export_support import new_review, song_with_analysis
 from tests.test_render import needs_ffmpeg, read_stereo
 
@@ -26,14 +26,6 @@ FLOAT32_ROUNDING = 1e-6
 @pytest.fixture(scope="module")
 def song(tmp_path_factory: pytest.TempPathFactory):
     return song_with_analysis(tmp_path_factory.mktemp("manual"))
-
-
-def export(song, review, out: Path, **kwargs: object):
-    folder, analysis, suggestions = song
-    return export_session(
-        folder, review_path=review.path, out=out, analysis=analysis,
-        suggestions=list(suggestions.values()), **kwargs,
-    )  # fmt: skip
 
 
 def ffmpeg_integrated(path: Path) -> float:

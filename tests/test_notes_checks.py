@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mixreview.analysis.export import export_session
 from tests.export_support import PAD_DC, new_review, song_with_analysis
+from tests.export_support import export_song as export
 
 
 @pytest.fixture(scope="module")
 def song(tmp_path_factory: pytest.TempPathFactory):
     return song_with_analysis(tmp_path_factory.mktemp("checks"))
-
-
-def export(song, review, out: Path, **kwargs: object):
-    folder, analysis, suggestions = song
-    return export_session(
-        folder, review_path=review.path, out=out, analysis=analysis,
-        suggestions=list(suggestions.values()), **kwargs,
-    )  # fmt: skip
 
 
 def checks_by_id(result) -> dict[tuple[str, str], dict]:

@@ -169,16 +169,20 @@ class NoAudio:
         self.playing = False
 
     def seek(self, position_s: float) -> None:
+        position_s = float(position_s)
         self._position_s = min(max(0.0, position_s), self.duration_s or position_s)
 
     def switch(self, side: str | None = None) -> None:
-        self.side = side or ("B" if self.side == "A" else "A")
+        side = side or ("B" if self.side == "A" else "A")
+        if side not in ("A", "B"):
+            raise ValueError(f"side must be A or B, got {side!r}")
+        self.side = side
 
     def set_loop(self, span_s: tuple[float, float] | None) -> None:
         self.loop_s = span_s
 
     def set_match_loudness(self, on: bool) -> None:
-        self.match_loudness = on
+        self.match_loudness = bool(on)
 
     def set_mute(self, stem: str, muted: bool) -> None:
         (self.muted.add if muted else self.muted.discard)(stem)

@@ -21,6 +21,7 @@ from mixreview.analysis.suggest.features import Features
 from mixreview.analysis.suggest.live import LiveModel, LiveState
 from mixreview.analysis.suggest.model import Suggestion
 from mixreview.analysis.suggest.reference import ASPECTS, follow_aspects
+from mixreview.analysis.tasks import start_forkserver
 from mixreview.tui.audition import Audition, NoAudio
 from mixreview.tui.parts import AppParts
 from mixreview.tui.widgets.checks import ChecksPanel
@@ -53,21 +54,9 @@ def prepare_processes() -> None:
 
     The analysis measures stems in worker processes. From the app's worker thread they start
     from a fork server (forking a threaded process is unsafe), and starting that server needs
-    the real stderr, which Textual replaces while it runs. Starting it first avoids that, and
-    preloading the meters saves each worker the imports.
+    the real stderr, which Textual replaces while it runs.
     """
-    import multiprocessing
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    try:
-        from multiprocessing import forkserver, resource_tracker
-
-        multiprocessing.set_forkserver_preload(["mixreview.analysis.measure"])
-        resource_tracker.ensure_running()
-        forkserver.ensure_running()
-    except (OSError, ValueError, RuntimeError):
-        pass  # the pool will say what is wrong, as a message, if it cannot start
+    start_forkserver()
 
 
 @dataclass

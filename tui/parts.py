@@ -3,8 +3,8 @@
 ``MixReviewApp`` is assembled from parts (loading, the review view, decisions, listening, the
 live model, references), each a mixin over ``AppParts``. The state lives here as typed attributes;
 what the review screen shows (grouping, filter, A/B comparison) is reactive, and each part's
-watchers redraw what depends on it. The methods below are the hooks between parts; the part that
-owns each one overrides it.
+watchers redraw what depends on it. The calls between parts are declared here for the type
+checker; the part that owns each one defines it.
 """
 
 from __future__ import annotations
@@ -90,69 +90,52 @@ class AppParts(App[int]):
         if subtitle is not None and widget.border_subtitle != subtitle:
             widget.border_subtitle = subtitle
 
-    # -- hooks between the parts (each overridden by the part that owns it) ----------------------
-    def refresh_review(self, select: str | None = None, detail: bool = True) -> None:
-        raise NotImplementedError
+    # The hooks between the parts: each is defined by the part that owns it; declared here for
+    # the type checker only, so a missing one is an AttributeError, not a silent stub.
+    if TYPE_CHECKING:
 
-    def show_detail(self) -> None:
-        raise NotImplementedError
+        def refresh_review(self, select: str | None = None, detail: bool = True) -> None: ...
 
-    def update_stems(self) -> None:
-        raise NotImplementedError
+        def show_detail(self) -> None: ...
 
-    def schedule_ui_save(self) -> None:
-        raise NotImplementedError
+        def update_stems(self) -> None: ...
 
-    def save_ui(self) -> None:
-        raise NotImplementedError
+        def schedule_ui_save(self) -> None: ...
 
-    def current_item(self) -> Item | None:
-        raise NotImplementedError
+        def save_ui(self) -> None: ...
 
-    def current_stem(self) -> str | None:
-        raise NotImplementedError
+        def current_item(self) -> Item | None: ...
 
-    def checks_of_session(self) -> list[tuple[str, Any]]:
-        raise NotImplementedError
+        def current_stem(self) -> str | None: ...
 
-    def apply_versions(self) -> None:
-        raise NotImplementedError
+        def checks_of_session(self) -> list[tuple[str, Any]]: ...
 
-    def schedule_versions(self) -> None:
-        raise NotImplementedError
+        def apply_versions(self) -> None: ...
 
-    def update_transport(self) -> None:
-        raise NotImplementedError
+        def schedule_versions(self) -> None: ...
 
-    def compare_words(self) -> dict[str, str]:
-        raise NotImplementedError
+        def update_transport(self) -> None: ...
 
-    def seek_to(self, position_s: float) -> None:
-        raise NotImplementedError
+        def compare_words(self) -> dict[str, str]: ...
 
-    def rederive(self) -> None:
-        raise NotImplementedError
+        def seek_to(self, position_s: float) -> None: ...
 
-    def reference_compares(self) -> list[tuple[str, str]]:
-        raise NotImplementedError
+        def rederive(self) -> None: ...
 
-    def start_live(self, model: LiveModel, state: LiveState) -> None:
-        raise NotImplementedError
+        def reference_compares(self) -> list[tuple[str, str]]: ...
 
-    def new_model(self, analysis: Analysis, review: Review | None) -> tuple[LiveModel, LiveState]:
-        raise NotImplementedError
+        def start_live(self, model: LiveModel, state: LiveState) -> None: ...
 
-    def tick(self, force: bool = False) -> None:
-        raise NotImplementedError
+        def new_model(
+            self, analysis: Analysis, review: Review | None
+        ) -> tuple[LiveModel, LiveState]: ...
 
-    def reference_for(self, compare_id: str) -> tuple[str, Stem] | None:
-        raise NotImplementedError
+        def tick(self, force: bool = False) -> None: ...
 
-    def account_listening(self) -> None:
-        raise NotImplementedError
+        def reference_for(self, compare_id: str) -> tuple[str, Stem] | None: ...
 
-    def flush_listening(self) -> None:
-        raise NotImplementedError
+        def account_listening(self) -> None: ...
 
-    def refresh_transport(self) -> None:
-        raise NotImplementedError
+        def flush_listening(self) -> None: ...
+
+        def refresh_transport(self) -> None: ...
