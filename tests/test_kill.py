@@ -21,7 +21,7 @@ import soundfile as sf
 
 GONE_WITHIN_S = 2.0
 START_TIMEOUT_S = 20.0
-STEMS, SECONDS, RATE = 4, 40.0, 48000
+RATE = 48000
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
@@ -41,21 +41,30 @@ def group(pgid: int) -> list[int]:
     return members
 
 
-@pytest.fixture(scope="module")
-def big_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("kill") / "song"
+def noise_session(folder: Path, stems: int, seconds: float) -> Path:
+    """``stems`` stereo noise stems of ``seconds`` each in ``folder``."""
     folder.mkdir()
     rng = np.random.default_rng(3)
-    for index, name in enumerate(["Kick", "Bass", "Keys", "Pad"][:STEMS]):
-        noise = rng.standard_normal((int(SECONDS * RATE), 2)).astype(np.float32) * 0.05
-        sf.write(str(folder / f"{name}.wav"), noise * (index + 1), RATE, subtype="PCM_16")
+    for index in range(stems):
+        noise = rng.standard_normal((int(seconds * RATE), 2)).astype(np.float32) * 0.05
+        sf.write(str(folder / f"Stem {index + 1}.wav"), noise * (1 + index % 4), RATE, "PCM_16")
     return folder
 
 
-def kill_at_random(argv: list[str], rng: random.Random, workers_at: int) -> tuple[int, str]:
+@pytest.fixture(scope="module")
+def long_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough work that the two workers run for seconds, not a fraction of one, on a fast
+    machine: the kill must land while they run."""
+    return noise_session(tmp_path_factory.mktemp("kill") / "song", 12, 60.0)
+
+
+def kill_at_random(
+    argv: list[str], rng: random.Random, workers_at: int, settle_s: float = 1.0
+) -> tuple[int, str]:
     """Start ``argv``, kill -9 it at a random moment: (how many processes it had then, what is
     still alive after, in words). ``workers_at``: wait until it runs that many processes (its
-    workers are up), then a random while; 0: a random moment from the start."""
+    workers are up), then a random while of up to ``settle_s``; 0: a random moment from the
+    start."""
     proc = subprocess.Popen(
         argv, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -67,7 +76,7 @@ def kill_at_random(argv: list[str], rng: random.Random, workers_at: int) -> tupl
                 if proc.poll() is not None:
                     break
                 time.sleep(0.02)
-            time.sleep(rng.uniform(0.0, 1.0))
+            time.sleep(rng.uniform(0.0, settle_s))
         else:
             time.sleep(rng.uniform(0.2, 3.0))
         members = len(group(proc.pid))
@@ -87,17 +96,17 @@ def kill_at_random(argv: list[str], rng: random.Random, workers_at: int) -> tupl
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["analyze", "render"])
-def test_kill_9_leaves_no_process(big_session: Path, tmp_path: Path, command: str) -> None:
+def test_kill_9_leaves_no_process(long_session: Path, tmp_path: Path, command: str) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
-    base = [sys.executable, "-m", "mixreview", command, str(big_session), "--quiet"]
+    base = [sys.executable, "-m", "mixreview", command, str(long_session), "--quiet"]
     extra = (
         ["--no-cache", "--workers", "2"] if command == "analyze"
         else ["--out", str(tmp_path / "export"), "--force"]
     )  # fmt: skip
     busiest = 0
     for workers_at in (2, 0, 2):
-        members, left = kill_at_random([*base, *extra], rng, workers_at)
+        members, left = kill_at_random([*base, *extra], rng, workers_at, settle_s=0.3)
         assert not left, f"{command} (seed {seed}): {left}"
         busiest = max(busiest, members)
     assert busiest >= 2, "never killed while its workers ran"
@@ -112,10 +121,11 @@ analyze(sys.argv[1], workers=2, use_cache=False)
 
 
 @pytest.mark.slow
-def test_kill_9_of_a_threaded_parent(big_session: Path) -> None:
+def test_kill_9_of_a_threaded_parent(long_session: Path) -> None:
     """The app measures from a thread: its workers come from a fork server, and die too."""
     rng = random.Random()
     # the script, the fork server, its resource tracker and two workers
-    members, left = kill_at_random([sys.executable, "-c", SCRIPT, str(big_session)], rng, 5)
+    argv = [sys.executable, "-c", SCRIPT, str(long_session)]
+    members, left = kill_at_random(argv, rng, 5, settle_s=0.3)
     assert not left, left
     assert members >= 5, "killed before its workers ran"
