@@ -12,9 +12,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mixreview.analysis import cache
 from mixreview.analysis.checks import Check, session_checks, stem_checks
-from mixreview.analysis.measure import MIX_KEY, Measurement, StemOutcome, measure_mix, measure_stem
+from mixreview.analysis.measure import (
+    MIX_KEY,
+    Measurement,
+    MeterBank,
+    StemOutcome,
+    measure_mix,
+    measure_stem,
+)
+from mixreview.analysis.measure_pass import (
+    Outcomes,
+    PassDir,
+    can_use_pipes,
+    measure_group,
+    mix_of_groups,
+    read_and_sum,
+    split_groups,
+)
 from mixreview.analysis.reference import (
     Comparison,
     ReferenceReport,
@@ -31,12 +49,16 @@ from mixreview.analysis.user_references import load_user_references
 
 Progress = Callable[[int, int, str], None]
 REFERENCE_KEY = "__reference__"
+PASS_KEY = "__stems_and_mix__"
+GROUP_KEY = "__group__"
 
 
 def task_label(key: str) -> str:
     """What a progress key names, for people: a stem's file, the mix or a reference track."""
     if key == MIX_KEY:
         return "the mix"
+    if key == PASS_KEY:
+        return "the stems and the mix"
     if key.startswith(REFERENCE_KEY):
         return "a reference track"
     return key
@@ -161,8 +183,92 @@ def analyze(
     if not isinstance(session, Session):
         session = load_session(session)
     plan = plan_analysis(session, use_cache, references)
-    results = run_tasks(plan.tasks, workers or default_workers(), progress)
+    results = run_plan(plan, workers or default_workers(), progress)
     return finish_analysis(plan, results, trust_references)
+
+
+def run_plan(plan: AnalysisPlan, workers: int, progress: Progress | None = None) -> dict[str, Any]:
+    """Run a plan's measurements here, reading each stem file once when the mix is measured too
+    (``measure_pass``); results by task key, as ``finish_analysis`` takes them."""
+    session = plan.session
+    if not any(task.key == MIX_KEY for task in plan.tasks):
+        return run_tasks(plan.tasks, workers, progress)
+    files = [stem.file for stem in session.mix_stems]
+    mixable = set(files)
+    measured = [task.key for task in plan.tasks if task.key in mixable]
+    others = [task for task in plan.tasks if task.key != MIX_KEY and task.key not in mixable]
+    units, total = len(measured) + 1, len(plan.tasks)
+    if workers >= 2 and len(files) >= 2 and can_use_pipes():
+        results, outcomes = _pass_in_groups(plan, files, measured, others, workers, progress)
+    else:
+        mix = MeterBank(session.sample_rate, 2)
+        done = 0
+
+        def emit(block: np.ndarray) -> None:
+            nonlocal done
+            mix.update(block)
+            done += len(block)
+            if progress:
+                progress(units * done // max(session.frames, 1), total, PASS_KEY)
+
+        outcomes = read_and_sum(session, files, measured, emit)
+        results = {MIX_KEY: mix.result()}
+        results.update(run_tasks(others, workers, _offset(progress, units, total)))
+    again = [
+        Task(file, measure_stem, (session.stem(file),)) for file, o in outcomes.items() if not o
+    ]
+    results.update({file: outcome for file, outcome in outcomes.items() if outcome is not None})
+    if again:  # a file that failed to decode on the way: measured on its own, which salvages
+        results.update(run_tasks(again, workers))
+    return results
+
+
+def _offset(progress: Progress | None, done: int, total: int) -> Progress | None:
+    """``progress`` for tasks that come after ``done`` of ``total`` units."""
+    if progress is None:
+        return None
+    return lambda count, _total, key: progress(done + count, total, key)
+
+
+def _pass_in_groups(
+    plan: AnalysisPlan,
+    files: list[str],
+    measured: list[str],
+    others: list[Task[Any]],
+    workers: int,
+    progress: Progress | None,
+) -> tuple[dict[str, Any], Outcomes]:
+    """The pass in ``workers`` groups and one process for the mix; then the ``others`` tasks."""
+    session = plan.session
+    split = split_groups(session, files, measured, workers)
+    units, total = len(measured) + 1, len(plan.tasks)
+    folder = PassDir.create(len(split))
+    pipes = folder.pipes(len(split))
+    tasks: list[Task[Any]] = [Task(MIX_KEY, mix_of_groups, (session, pipes, folder.position_file))]
+    tasks += [
+        Task(f"{GROUP_KEY}{index}", measure_group, (session, group, wanted, pipe))
+        for index, ((group, wanted), pipe) in enumerate(zip(split, pipes, strict=True))
+    ]
+    passing = len(tasks)
+
+    def shown(done: int, _total: int, key: str) -> None:
+        assert progress is not None
+        if done < passing:
+            share = folder.position() / max(session.frames, 1)
+            progress(min(units - 1, int(units * share)), total, PASS_KEY)
+        else:
+            label = PASS_KEY if key == MIX_KEY or key.startswith(GROUP_KEY) else key
+            progress(units + done - passing, total, label)
+
+    try:
+        # every task of the pass needs a process of its own at once: one per group and the mix
+        results = run_tasks([*tasks, *others], passing, shown if progress else None)
+    finally:
+        folder.remove()
+    outcomes: Outcomes = {}
+    for index in range(len(split)):
+        outcomes.update(results.pop(f"{GROUP_KEY}{index}"))
+    return results, outcomes
 
 
 def finish_analysis(

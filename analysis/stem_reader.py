@@ -8,6 +8,7 @@ infinite samples read as silence. The file is opened read-only and never held wh
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numpy as np
 import soundfile as sf
@@ -19,13 +20,19 @@ READ_BLOCK_FRAMES = 65536
 
 
 class StemReader:
-    """Sequential stereo reader at ``session_rate``; ``read(n)`` always returns n frames."""
+    """Sequential stereo reader at ``session_rate``; ``read(n)`` always returns n frames.
 
-    def __init__(self, stem: Stem, session_rate: int) -> None:
+    ``tap``, when given, sees every block as decoded from the file (its own rate and channels,
+    NaN left in) exactly once and in order, so the stem's own meters can share this read."""
+
+    def __init__(
+        self, stem: Stem, session_rate: int, tap: Callable[[np.ndarray], None] | None = None
+    ) -> None:
         if not stem.mixable:
             raise ValueError(f"{stem.file} cannot be mixed")
         self.stem = stem
         self.session_rate = session_rate
+        self.tap = tap
         self._file = sf.SoundFile(os.fsencode(stem.path), mode="r")
         self._resampler = (
             StreamResampler(stem.sample_rate, session_rate, 2)
@@ -58,6 +65,8 @@ class StemReader:
             data = np.zeros((0, self._file.channels), np.float32)
         if len(data) < frames:
             self._eof = True
+        if self.tap is not None and len(data):
+            self.tap(data)
         if not np.isfinite(data).all():
             data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
         if data.shape[1] == 1:
@@ -85,6 +94,11 @@ class StemReader:
             out = np.concatenate([out, np.zeros((frames - len(out), 2), np.float32)])
         self.position += frames
         return np.ascontiguousarray(out, dtype=np.float32)
+
+    def drain(self) -> None:
+        """Read the rest of the file for ``tap`` only (the part past what the mix asked for)."""
+        while not self._eof:
+            self._read_file(READ_BLOCK_FRAMES)
 
     def seek(self, frame: int) -> None:
         """Jump to ``frame`` (session rate). Resampled stems restart their filter there."""
