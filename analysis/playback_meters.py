@@ -7,9 +7,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import signal
 
 from mixreview.analysis.meters.loudness import k_weighting_sos
+from mixreview.analysis.scipy_calls import sosfilt
 
 METER_WINDOW_S = 3.0
 PEAK_FALL_DB_PER_S = 24.0
@@ -148,7 +148,7 @@ class MeterFeed:
         peaks = np.abs(picked).max(axis=(1, 2)) * scale
         self._peaks[rows_at] = np.maximum(self._peaks[rows_at], peaks)
         rows = picked.transpose(0, 2, 1).astype(np.float64)
-        weighted, kzi[:, units] = signal.sosfilt(self.ksos, rows, axis=-1, zi=kzi[:, units])
+        weighted, kzi[:, units] = sosfilt(self.ksos, rows, axis=-1, zi=kzi[:, units])
         energy = np.einsum("scn,scn->s", weighted, weighted) * scale * scale
         self._energy[rows_at] += energy
         left, right = rows[:, 0], rows[:, 1]
@@ -160,7 +160,7 @@ class MeterFeed:
         """Add the output block ``out`` as the mix row and push the block's sums to the taps."""
         self._peaks[-1] = float(np.abs(out).max()) if len(out) else 0.0
         rows = np.ascontiguousarray(out.T, dtype=np.float64)
-        weighted, self._kzi = signal.sosfilt(self.ksos, rows, axis=-1, zi=self._kzi)
+        weighted, self._kzi = sosfilt(self.ksos, rows, axis=-1, zi=self._kzi)
         self._energy[-1] = float(np.einsum("cn,cn->", weighted, weighted))
         left, right = rows[0], rows[1]
         self._stereo[-1] = (left @ right, left @ left, right @ right)

@@ -19,7 +19,6 @@ import json
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy import signal
 
 from mixreview.analysis.apply import Change, chains_for, changes_by_stem
 from mixreview.analysis.dsp.eq import Band, bands_sos, coerce_bands
@@ -34,6 +33,7 @@ from mixreview.analysis.meters.loudness import (
     lufs_from_energy,
 )
 from mixreview.analysis.meters.truepeak import TruePeakResult
+from mixreview.analysis.scipy_calls import sos_response
 from mixreview.analysis.session import Session, Stem
 from mixreview.analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
 
@@ -87,7 +87,7 @@ def _filter_power(change: Change, sample_rate: int) -> np.ndarray:
     sos = bands_sos(bands, sample_rate, change.amount)
     if sos.shape[0] == 0:
         return np.ones(len(CENTERS))
-    _, response = signal.freqz_sos(sos, worN=CENTERS, fs=sample_rate)
+    response = sos_response(sos, CENTERS, sample_rate)
     return np.maximum(np.abs(response) ** 2, 1e-24)
 
 
@@ -130,7 +130,7 @@ def _fit(series: np.ndarray, frames: int, fill: float = 0.0) -> np.ndarray:
 
 def _k_power() -> np.ndarray:
     """K-weighting power response at the band centres (the loudness meter's filter)."""
-    _, response = signal.freqz_sos(k_weighting_sos(48_000), worN=CENTERS, fs=48_000)
+    response = sos_response(k_weighting_sos(48_000), CENTERS, 48_000)
     return np.abs(response) ** 2
 
 

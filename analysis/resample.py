@@ -10,14 +10,15 @@ from __future__ import annotations
 from math import gcd
 
 import numpy as np
-from scipy import signal
+
+from mixreview.analysis.scipy_calls import firwin, upfirdn
 
 
 def _design(up: int, down: int) -> np.ndarray:
     """The FIR resample_poly uses by default: Kaiser (beta 5), 10 zero crossings per side."""
     max_rate = max(up, down)
     half_len = 10 * max_rate
-    taps = signal.firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+    taps = firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0))
     return taps * up
 
 
@@ -56,7 +57,7 @@ class StreamResampler:
             s -= 1
         offset = (s * self.up - self.delay) // self.down  # output n sits at upfirdn index n-offset
         chunk = data[s - data_start :]
-        z = signal.upfirdn(self._taps, chunk, self.up, self.down, axis=0)
+        z = upfirdn(self._taps, chunk, self.up, self.down, axis=0)
         j0 = self._produced - offset
         return np.ascontiguousarray(z[j0 : j0 + n_new], dtype=np.float32)
 

@@ -169,7 +169,13 @@ class Terminal:
     """The app in a pseudo-terminal; reads everything it writes."""
 
     def __init__(
-        self, session: Path, columns: int, rows: int, meters: bool = True, meter_hz: str = ""
+        self,
+        session: Path,
+        columns: int,
+        rows: int,
+        meters: bool = True,
+        meter_hz: str = "",
+        real_app: bool = False,
     ) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR")}
         env.update(TERM="xterm-256color", COLUMNS=str(columns), LINES=str(rows))
@@ -180,6 +186,8 @@ class Terminal:
         pid, fd = pty.fork()
         if pid == 0:
             os.chdir(REPO)
+            if real_app:  # the command a user types, with the real player
+                os.execvpe(sys.executable, [sys.executable, "-m", "mixreview", str(session)], env)
             os.execvpe(sys.executable, [sys.executable, __file__, "--child", str(session)], env)
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -327,6 +335,28 @@ def bench(
     }
 
 
+def reopen(session: Path, runs: int, columns: int = 80, rows: int = 24) -> dict[str, float]:
+    """Seconds from typing ``mixreview SESSION`` (measured, cached) to the first suggestion's
+    title on screen, ``runs`` times: min, median, max."""
+    title = expected_titles(session)[0][:20]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        terminal = Terminal(session, columns, rows, real_app=True)
+        try:
+            arrived = terminal.wait_for(title, 30.0, bytearray())
+        finally:
+            terminal.close()
+        if arrived is None:
+            raise SystemExit(f"the first suggestion ({title!r}) never showed")
+        times.append(arrived - started)
+    return {
+        "min_s": round(min(times), 3),
+        "median_s": round(statistics.median(times), 3),
+        "max_s": round(max(times), 3),
+    }
+
+
 def make_session(folder: Path) -> Path:
     from mixreview.analysis.analyze import analyze
     from tools.make_flawed_session import make_flawed_session
@@ -367,10 +397,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--meter-hz", default="", help="meter rates to run at (MIXREVIEW_METER_HZ), e.g. 25,10,off"
     )
+    parser.add_argument(
+        "--reopen", type=int, default=0, metavar="N",
+        help="only time N reopens of the measured session (mixreview SESSION, the real app)",
+    )  # fmt: skip
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
         return run_child(args.child)
+    if args.reopen:
+        with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
+            session = args.session or make_session(Path(tmp))
+            times = reopen(session, args.reopen)
+        spread = f"min {times['min_s']} s, median {times['median_s']} s, max {times['max_s']} s"
+        print(f"reopen from cache to the first suggestion on screen, {args.reopen} runs: {spread}")
+        return 0
     sizes = args.size or ["120x40", "80x24"]
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
         source = args.session or make_session(Path(tmp))

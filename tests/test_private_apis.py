@@ -105,5 +105,6 @@ def test_argparse_subparsers_type() -> None:
 
 
 def test_scipy_has_the_sosfilt_kernel() -> None:
+    assert sosfilter._kernel_in_use()
     assert sosfilter._sosfilt_kernel is not None
     assert sosfilter._kernel_is_sound()

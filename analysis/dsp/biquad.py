@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
+
+from mixreview.analysis.scipy_calls import butter
 
 BUTTERWORTH_Q = 1.0 / math.sqrt(2.0)
 
@@ -97,7 +98,7 @@ def high_shelf_sos(
 def _pass_sos(kind: str, freq_hz: float, q: float, order: int, sample_rate: int) -> np.ndarray:
     w0 = _w0(freq_hz, sample_rate)
     if order != 2:
-        return signal.butter(order, freq_hz, btype=kind, fs=sample_rate, output="sos")
+        return butter(order, freq_hz, kind, sample_rate)
     alpha = math.sin(w0) / (2.0 * q)
     cos_w0 = math.cos(w0)
     if kind == "highpass":

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy import signal
+
+from mixreview.analysis.scipy_calls import sos_response
 
 from . import biquad
 from .base import ConvertingParam, Processor, as_real
@@ -213,7 +214,7 @@ def eq_response_db(
     sos = bands_sos(coerce_bands(bands), sample_rate, amount)
     if sos.shape[0] == 0:
         return np.zeros_like(freqs)
-    _, response = signal.freqz_sos(sos, worN=freqs.ravel(), fs=sample_rate)
+    response = sos_response(sos, freqs.ravel(), sample_rate)
     magnitude = np.maximum(np.abs(response), 1e-12)
     return (20.0 * np.log10(magnitude)).reshape(freqs.shape)
 

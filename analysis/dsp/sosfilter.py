@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import signal
+from collections.abc import Callable
+from typing import Any
 
-try:  # scipy's in-place kernel under sosfilt, without the wrapper's checks, copies and moves
-    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
-except ImportError:  # pragma: no cover - depends on the scipy build
-    _sosfilt_kernel = None
+import numpy as np
+
+from mixreview.analysis.scipy_calls import butter, lfilter, sosfilt
+
+_UNKNOWN: Any = object()
+# scipy's in-place kernel under sosfilt, without the wrapper's checks, copies and moves; looked up
+# with the first filter (importing scipy.signal takes half a second: see scipy_calls)
+_sosfilt_kernel: Callable[..., None] | None = _UNKNOWN
+_KERNEL: bool = _UNKNOWN
+"""Filter through scipy's kernel directly when this is true, else through the public functions."""
+
+
+def _kernel_in_use() -> bool:
+    """Whether filters run through scipy's kernel (found and sound), decided once."""
+    global _sosfilt_kernel, _KERNEL
+    if _sosfilt_kernel is _UNKNOWN:
+        try:
+            from scipy.signal._sosfilt import _sosfilt
+        except ImportError:  # pragma: no cover - depends on the scipy build
+            _sosfilt = None
+        _sosfilt_kernel = _sosfilt
+    if _KERNEL is _UNKNOWN:
+        _KERNEL = _kernel_is_sound()
+    return _KERNEL
 
 
 def _kernel_is_sound() -> bool:
@@ -24,9 +44,9 @@ def _kernel_is_sound() -> bool:
         rng = np.random.default_rng(0)
         x = rng.standard_normal((64, 2))
         for sections in (1, 2):
-            sos = signal.butter(2 * sections, 0.05, output="sos")
+            sos = butter(2 * sections, 0.05, "lowpass", 2.0)
             zi = rng.standard_normal((sections, 2, 2))
-            expected, expected_zi = signal.sosfilt(sos, x.T, axis=-1, zi=zi)
+            expected, expected_zi = sosfilt(sos, x.T, axis=-1, zi=zi)
             rows = np.array(x.T, order="C")
             state = np.array(zi.transpose(1, 0, 2), order="C")
             _sosfilt_kernel(sos, rows, state)
@@ -57,10 +77,6 @@ def _filter_packed(
     assert _sosfilt_kernel is not None
     _sosfilt_kernel(sos_complex, packed.view(np.complex128).reshape(1, -1), state)
     return packed, np.stack([state[0].real, state[0].imag], axis=1)
-
-
-_KERNEL = _kernel_is_sound()
-"""Filter through scipy's kernel directly when this is true, else through the public functions."""
 
 
 class SosFilter:
@@ -111,7 +127,7 @@ class SosFilter:
 
     def filter_block(self, x: np.ndarray) -> np.ndarray:
         """Filter a float32 block ``(frames, channels)``; returns float32 of the same shape."""
-        if _KERNEL and self._sos.shape[0] == 1 and x.shape[1] == 2 and x.shape[0] > 0:
+        if _kernel_in_use() and self._sos.shape[0] == 1 and x.shape[1] == 2 and x.shape[0] > 0:
             out, self._zi = _filter_packed(self._sos_complex, x, self._state(2))
             return out.astype(np.float32)
         rows = np.array(x.T, dtype=np.float64, order="C")
@@ -123,7 +139,7 @@ class SosFilter:
         if self._sos.shape[0] == 0 or rows.shape[1] == 0:
             return rows
         zi = self._state(rows.shape[0])
-        if _KERNEL:
+        if _kernel_in_use():
             out = rows if own else np.array(rows, dtype=np.float64, order="C")
             state = np.array(zi.transpose(1, 0, 2), order="C")  # the kernel's layout
             assert _sosfilt_kernel is not None
@@ -132,8 +148,8 @@ class SosFilter:
             return out
         if self._sos.shape[0] == 1:
             section = self._sos[0]
-            out, zi = signal.lfilter(section[:3], section[3:], rows, axis=-1, zi=zi[0])
+            out, zi = lfilter(section[:3], section[3:], rows, axis=-1, zi=zi[0])
             self._zi = zi[np.newaxis]
             return out
-        out, self._zi = signal.sosfilt(self._sos, rows, axis=-1, zi=zi)
+        out, self._zi = sosfilt(self._sos, rows, axis=-1, zi=zi)
         return out

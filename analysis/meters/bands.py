@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft as sp_fft
 
 from mixreview.analysis.meters.segments import segment_frames
+from mixreview.analysis.scipy_calls import rfft
 
 BAND_CENTERS_HZ: tuple[float, ...] = tuple(1000.0 * 2.0 ** (k / 3.0) for k in range(-16, 14))
 NOMINAL_CENTERS_HZ: tuple[str, ...] = (
@@ -125,7 +125,7 @@ class BandsMeter:
             return
         windows = np.lib.stride_tricks.sliding_window_view(self._buffer, self.n_fft, axis=1)
         frames = windows[:, : (n_avail - 1) * self.hop + 1 : self.hop] * self._window
-        spectrum = sp_fft.rfft(frames, axis=-1)
+        spectrum = rfft(frames, axis=-1)
         power = spectrum.real**2
         power += spectrum.imag**2
         bands = power @ self._matrix

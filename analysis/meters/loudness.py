@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import overload
 
 import numpy as np
-import scipy.signal
+
+from mixreview.analysis.scipy_calls import sosfilt
 
 __all__ = [
     "SILENCE_LUFS",
@@ -288,7 +289,7 @@ class LoudnessMeter:
         """K-weight one chunk and add its energy to the 10 ms segments."""
         frames = block.shape[0]
         planar = np.ascontiguousarray(block.T, dtype=np.float64)
-        filtered, self._zi = scipy.signal.sosfilt(self._sos, planar, axis=-1, zi=self._zi)
+        filtered, self._zi = sosfilt(self._sos, planar, axis=-1, zi=self._zi)
         if self._unit_weights:
             energy = np.einsum("cn,cn->n", filtered, filtered)
         else:

@@ -1,0 +1,54 @@
+"""The numpy response of second-order sections is scipy's, and opening a session needs no scipy."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from mixreview.analysis.dsp.biquad import highpass_sos, peaking_sos
+from mixreview.analysis.meters.loudness import k_weighting_sos
+from mixreview.analysis.samples import bundled_session
+from mixreview.analysis.scipy_calls import sos_response
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 96000])
+def test_sos_response_is_freqz_sos(rate: int) -> None:
+    freqs = np.geomspace(10.0, rate / 2 * 0.99, 300)
+    for sos in (
+        k_weighting_sos(rate),
+        highpass_sos(80.0, rate, order=4),
+        peaking_sos(2500.0, -4.5, 1.2, rate),
+        signal.butter(6, 1200.0, btype="lowpass", fs=rate, output="sos"),
+    ):
+        _, expected = signal.freqz_sos(sos, worN=freqs, fs=rate)
+        np.testing.assert_allclose(sos_response(sos, freqs, rate), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_opening_a_measured_session_imports_no_scipy_signal(tmp_path: Path) -> None:
+    """The app's modules, a cached analysis and the suggestions: scipy.signal (half a second to
+    import) and scipy.fft are left for the first measurement, render or playback."""
+    session = tmp_path / "song"
+    shutil.copytree(bundled_session(), session)
+    measure = f"from mixreview.analysis.analyze import analyze; analyze({str(session)!r})"
+    subprocess.run([sys.executable, "-c", measure], check=True, timeout=300)
+    script = (
+        "import sys\n"
+        "import mixreview.tui.app\n"
+        "from mixreview.analysis.analyze import analyze\n"
+        "from mixreview.analysis.suggest import suggest\n"
+        f"analysis = analyze({str(session)!r})\n"
+        "assert all(analysis.cached.values()), analysis.cached\n"
+        "suggest(analysis)\n"
+        "print(sorted(n for n in sys.modules if n in ('scipy.signal', 'scipy.fft')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
