@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import multiprocessing
 import multiprocessing.context
 import os
@@ -29,8 +30,16 @@ Progress = Callable[[int, int, str], None]
 PROGRESS_BEAT_S = 0.25  # a progress call at least this often, so a caller may cancel
 PR_SET_PDEATHSIG = 1
 OWNER_POLL_S = 0.2  # how often a worker looks for its owner where the system cannot wait on it
+# what workers need and a process may not have imported yet (the engine imports scipy on first
+# use: see scipy_calls); imported once before workers are forked, so each does not import it again
+WORKER_PRELOAD = ["scipy.signal", "scipy.fft"]
 # what the fork server imports before it starts any worker (see pool_context)
-FORKSERVER_PRELOAD = ["__main__", "mixreview.analysis.measure", "mixreview.analysis.reference"]
+FORKSERVER_PRELOAD = [
+    "__main__",
+    "mixreview.analysis.measure",
+    "mixreview.analysis.reference",
+    *WORKER_PRELOAD,
+]
 
 
 @dataclass(frozen=True)
@@ -162,9 +171,13 @@ def run_tasks(
             if progress:
                 progress(done, total, key)
         return results
+    context = pool_context()
+    if context.get_start_method() == "fork":
+        for name in WORKER_PRELOAD:
+            importlib.import_module(name)
     pool = ProcessPoolExecutor(
         max_workers=min(workers, total),
-        mp_context=pool_context(),
+        mp_context=context,
         initializer=worker_init,
         initargs=(os.getpid(),),
     )

@@ -121,9 +121,10 @@ class SosFilter:
             self._zi = np.zeros((self._sos.shape[0], channels, 2))
         return self._zi
 
-    def filter_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Filter float64 rows ``(channels, frames)``; returns the same shape."""
-        return self._filter(rows, own=False)
+    def filter_rows(self, rows: np.ndarray, in_place: bool = False) -> np.ndarray:
+        """Filter float64 rows ``(channels, frames)``; returns the same shape. ``in_place``:
+        ``rows`` is a C-contiguous float64 array the filter may overwrite (saves a copy)."""
+        return self._filter(rows, own=in_place)
 
     def filter_block(self, x: np.ndarray) -> np.ndarray:
         """Filter a float32 block ``(frames, channels)``; returns float32 of the same shape."""

@@ -1,9 +1,9 @@
 """Streaming BS.1770-5 loudness meter (EBU Tech 3341/3342): momentary, short-term, integrated, LRA.
 
-The signal is K-weighted block by block (``scipy.signal.sosfilt`` with carried state), squared,
-channel-weighted and summed into sample-accurate 10 ms energy segments. Every quantity is derived
-from those segments at ``result()`` time, so block size never changes the result and the meter holds
-only ~800 bytes per second of audio instead of the signal.
+The signal is K-weighted block by block (``SosFilter``: sosfilt's recursion, carried state),
+squared, channel-weighted and summed into sample-accurate 10 ms energy segments. Every quantity is
+derived from those segments at ``result()`` time, so block size never changes the result and the
+meter holds only ~800 bytes per second of audio instead of the signal.
 
 Conventions:
 - Values that cannot be measured (silence, input shorter than the window) are ``float('-inf')``;
@@ -21,7 +21,7 @@ from typing import overload
 
 import numpy as np
 
-from mixreview.analysis.scipy_calls import sosfilt
+from mixreview.analysis.dsp.sosfilter import SosFilter
 
 __all__ = [
     "SILENCE_LUFS",
@@ -274,7 +274,7 @@ class LoudnessMeter:
         self._weights = _channel_weights(self.channels, self.dual_mono)
         self._unit_weights = bool(np.all(self._weights == 1.0))
         self._sos = k_weighting_sos(self.sample_rate)
-        self._zi = np.zeros((self._sos.shape[0], self.channels, 2), dtype=np.float64)
+        self._filter = SosFilter(self._sos)  # sosfilt's recursion without its per-call checks
         self._grid = _Segmenter(self.sample_rate, _SEGMENTS_PER_S)
         self._partial_sum = 0.0  # energy sum of the 10 ms segment being filled
         self._chunks: list[np.ndarray] = []  # completed 10 ms segment energy sums
@@ -288,8 +288,8 @@ class LoudnessMeter:
     def _process(self, block: np.ndarray) -> None:
         """K-weight one chunk and add its energy to the 10 ms segments."""
         frames = block.shape[0]
-        planar = np.ascontiguousarray(block.T, dtype=np.float64)
-        filtered, self._zi = sosfilt(self._sos, planar, axis=-1, zi=self._zi)
+        planar = np.array(block.T, dtype=np.float64, order="C")
+        filtered = self._filter.filter_rows(planar, in_place=True)
         if self._unit_weights:
             energy = np.einsum("cn,cn->n", filtered, filtered)
         else:
