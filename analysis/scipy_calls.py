@@ -40,13 +40,6 @@ def upfirdn(h: np.ndarray, x: np.ndarray, up: int, down: int, axis: int) -> np.n
     return np.asarray(function(h, x, up, down, axis=axis))
 
 
-def butter(order: int, freq_hz: float, btype: str, fs: float) -> np.ndarray:
-    """``scipy.signal.butter`` as second-order sections."""
-    from scipy.signal import butter as function
-
-    return np.asarray(function(order, freq_hz, btype=btype, fs=fs, output="sos"))
-
-
 def rfft(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """``scipy.fft.rfft`` (it keeps float32 input in single precision)."""
     from scipy.fft import rfft as function

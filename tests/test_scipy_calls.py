@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from mixreview.analysis.dsp.biquad import highpass_sos, peaking_sos
+from mixreview.analysis.dsp.biquad import butterworth_sos, highpass_sos, peaking_sos
 from mixreview.analysis.meters.loudness import k_weighting_sos
 from mixreview.analysis.samples import bundled_session
 from mixreview.analysis.scipy_calls import sos_response
@@ -28,6 +28,23 @@ def test_sos_response_is_freqz_sos(rate: int) -> None:
     ):
         _, expected = signal.freqz_sos(sos, worN=freqs, fs=rate)
         np.testing.assert_allclose(sos_response(sos, freqs, rate), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lowpass", "highpass"])
+@pytest.mark.parametrize("order", range(1, 11))
+def test_butterworth_is_scipys(kind: str, order: int) -> None:
+    for rate in (44100, 48000, 96000):
+        for freq_hz in (20.0, 80.0, 1000.0, 15000.0, 21000.0):
+            expected = signal.butter(order, freq_hz, btype=kind, fs=rate, output="sos")
+            mine = butterworth_sos(order, freq_hz, kind, rate)
+            assert mine.shape == expected.shape
+            if order % 2 == 0:  # the same sections
+                np.testing.assert_allclose(mine, expected, rtol=1e-9, atol=1e-300)
+            freqs = np.geomspace(5.0, rate / 2 * 0.999, 200)
+            _, response = signal.freqz_sos(expected, worN=freqs, fs=rate)
+            np.testing.assert_allclose(
+                sos_response(mine, freqs, rate), response, rtol=1e-8, atol=1e-12
+            )
 
 
 def test_opening_a_measured_session_imports_no_scipy_signal(tmp_path: Path) -> None:

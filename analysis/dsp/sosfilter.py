@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from mixreview.analysis.scipy_calls import butter, lfilter, sosfilt
+from mixreview.analysis.dsp.biquad import butterworth_sos
+from mixreview.analysis.scipy_calls import lfilter, sosfilt
 
 _UNKNOWN: Any = object()
 # scipy's in-place kernel under sosfilt, without the wrapper's checks, copies and moves; looked up
@@ -44,7 +45,7 @@ def _kernel_is_sound() -> bool:
         rng = np.random.default_rng(0)
         x = rng.standard_normal((64, 2))
         for sections in (1, 2):
-            sos = butter(2 * sections, 0.05, "lowpass", 2.0)
+            sos = butterworth_sos(2 * sections, 0.05, "lowpass", 2.0)
             zi = rng.standard_normal((sections, 2, 2))
             expected, expected_zi = sosfilt(sos, x.T, axis=-1, zi=zi)
             rows = np.array(x.T, order="C")
