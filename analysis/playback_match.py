@@ -1,5 +1,9 @@
 """Loudness matching for A/B: the gain that makes B read as loud as A over the passage heard,
-measured offline with the real processors, so neither side wins a comparison by being louder."""
+measured offline with the real processors, so neither side wins a comparison by being louder.
+
+``measure_versions`` renders both sides in full (the reference); ``LoudnessMatcher`` gets the same
+numbers from kept K-weighted mixes of the passage, rendering only the stems that differ from one
+(``playback_match_cache``), so moving between suggestions in a section is matched at once."""
 
 from __future__ import annotations
 
@@ -13,6 +17,12 @@ import numpy as np
 
 from mixreview.analysis.apply import Change
 from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.playback_match_cache import (
+    CACHE_LIMIT_MB,
+    FAST_MAX_S,
+    PassageSums,
+    Work,
+)
 from mixreview.analysis.playback_render import render_versions, versions_key
 from mixreview.analysis.sections import manifest_sections
 from mixreview.analysis.session import Session, Stem
@@ -54,9 +64,8 @@ def measure_versions(
 ) -> Match:
     """Integrated loudness (BS.1770, gated) of both versions over ``span_s``, with the real
     processors, in one offline pass (``pause_s``, ``reference``: see ``render_versions``)."""
+    start, end = passage_frames(session, span_s)
     rate = session.sample_rate
-    start = max(0, round(span_s[0] * rate))
-    end = min(session.frames, round(span_s[1] * rate))
     meters = (LoudnessMeter(rate, 2), LoudnessMeter(rate, 2))
     for block_a, block_b in render_versions(
         session, [a, b], start, max(0, end - start), audible=audible, pause_s=pause_s,
@@ -69,13 +78,33 @@ def measure_versions(
     return Match(match_offset_db(la, lb), la, lb, (start / rate, end / rate))
 
 
-class LoudnessMatcher:
-    """Loudness matches cached per (versions, passage, audible stems); safe to call from threads."""
+def passage_frames(session: Session, span_s: tuple[float, float]) -> tuple[int, int]:
+    """The first and end frames of ``span_s`` inside the session."""
+    rate = session.sample_rate
+    return max(0, round(span_s[0] * rate)), min(session.frames, round(span_s[1] * rate))
 
-    def __init__(self, session: Session, max_entries: int = 256, pause_s: float = 0.0) -> None:
+
+class LoudnessMatcher:
+    """Loudness matches cached per (versions, passage, audible stems); safe to call from threads.
+
+    A new match starts from the kept K-weighted mixes of the passage (at most ``cache_mb``, see
+    ``PassageSums``) and renders only the stems whose chain differs; passages longer than
+    FAST_MAX_S are rendered in full by ``measure_versions``. ``last_work``: what the last match
+    rendered from kept mixes (nothing: it was cached, or measured by the full render).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        max_entries: int = 256,
+        pause_s: float = 0.0,
+        cache_mb: float = CACHE_LIMIT_MB,
+    ) -> None:
         self.session = session
         self.max_entries = max_entries
         self.pause_s = pause_s
+        self.sums = PassageSums(session, cache_mb)
+        self.last_work: Work | None = None
         self._cache: dict[tuple[Any, ...], Match] = {}
         self._lock = threading.Lock()
 
@@ -108,9 +137,21 @@ class LoudnessMatcher:
         key = self.key(a, b, span_s, audible, reference)
         found = self.cached(key)
         if found is not None:
+            self.last_work = Work()
             return found
-        result = measure_versions(self.session, a, b, span_s, audible, self.pause_s, reference)
+        start, end = passage_frames(self.session, span_s)
+        frames = max(0, end - start)
+        if frames > FAST_MAX_S * self.session.sample_rate:
+            result = measure_versions(self.session, a, b, span_s, audible, self.pause_s, reference)
+            work = Work()
+        else:
+            (la, lb), work = self.sums.measure(
+                [a, b], start, frames, audible, reference, self.pause_s
+            )
+            rate = self.session.sample_rate
+            result = Match(match_offset_db(la, lb), la, lb, (start / rate, end / rate))
         with self._lock:
+            self.last_work = work
             if len(self._cache) >= self.max_entries:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = result

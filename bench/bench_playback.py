@@ -12,11 +12,17 @@ on every stem, and measures ``Mixer.next_block(1024)`` call by call in three com
 Each run plays ``--seconds`` of audio paced like a sound card (one block every 21.3 ms, so caches
 and the other core behave as in use) and reports the distribution of the callback's work
 (median, p95, p99, max) as a share of the block duration; the target is under 30%. Also reported:
-the preparation of a seek (done in the caller's thread, not the callback) and a loudness match.
+the preparation of a seek (done in the caller's thread, not the callback), and loudness matching
+over a 30 s passage where every stem differs (A every change at 0.5, B at 1.0): the first match
+(nothing kept), a second one in the same passage with one suggestion different (the common case:
+the user moves to the next suggestion), medians of ``--match-runs`` runs in wall and CPU time
+(target: under 300 ms), against the full render it replaces (once), with the largest difference
+in offset, the same matches paced as the player's matcher thread runs them, and what the kept
+mixes hold.
 
 Usage: python bench/bench_playback.py [--stems 32] [--seconds 20] [--chunk FRAMES] [--dir DIR]
-[--keep] [--fast] (--chunk: the mixer's processing chunk, default the player's; --fast: back to
-back instead of paced).
+[--keep] [--fast] [--match-only] [--match-runs 3] (--chunk: the mixer's processing chunk, default
+the player's; --fast: back to back instead of paced; --match-only: loudness matching only).
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -39,13 +48,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_analyze import generate as generate_minutes
 from mixreview.analysis.apply import Change
-from mixreview.analysis.playback import DEFAULT_CHUNK_FRAMES, LoudnessMatcher, Mixer, build_units
+from mixreview.analysis.playback import (
+    DEFAULT_CHUNK_FRAMES,
+    LoudnessMatcher,
+    Mixer,
+    build_units,
+    measure_versions,
+)
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui.listen_server import ListenServer
+from mixreview.tui.player_stream import MATCH_PAUSE_S
+
+T = TypeVar("T")
 
 SR = 48000
 BLOCK = 1024
 NAMES = ("Kick", "Snare", "Hats", "Bass", "Keys", "Pad", "Lead_Synth", "Lead_Vocal")
+MATCH_SPAN_S = (2.0, 32.0)
 
 
 def generate(folder: Path, stems: int, seconds: float) -> None:
@@ -123,6 +142,55 @@ def report(label: str, shares: np.ndarray) -> str:
     )
 
 
+def timed(work: Callable[[], T]) -> tuple[T, float, float]:
+    """``work()``, its wall time and the CPU time of the calling thread, in seconds."""
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.thread_time()
+    result = work()
+    return result, time.perf_counter() - t0, time.thread_time() - c0
+
+
+def bench_matching(session: Session, full: list[Change], half: list[Change], runs: int) -> None:
+    """Loudness matching over MATCH_SPAN_S (or what the session has of it), every stem
+    different between the sides: first match, then one suggestion different, ``runs`` times
+    from nothing kept; and the full render once (the reference, and the way it was done)."""
+    span = (MATCH_SPAN_S[0], min(MATCH_SPAN_S[1], session.duration_s))
+    length_s = span[1] - span[0]
+    stems = len(session.mix_stems)
+    exact, exact_wall, exact_cpu = timed(lambda: measure_versions(session, half, full, span))
+    variants = [[c for c in full if c.source_id != f"eq-{r % stems}"] for r in range(runs)]
+    exact_repeat = measure_versions(session, half, variants[0], span)
+    rows: dict[str, list[tuple[float, float]]] = {"first": [], "repeat": []}
+    worst_db = 0.0
+    kept_mb = 0.0
+    limit_mb = LoudnessMatcher(session).sums.limit_bytes / 1e6
+    for run in range(runs):
+        matcher = LoudnessMatcher(session)
+        first, wall, cpu = timed(partial(matcher.match, half, full, span))
+        rows["first"].append((wall, cpu))
+        repeat, wall, cpu = timed(partial(matcher.match, half, variants[run], span))
+        rows["repeat"].append((wall, cpu))
+        worst_db = max(worst_db, abs(first.offset_db - exact.offset_db))
+        if run == 0:
+            worst_db = max(worst_db, abs(repeat.offset_db - exact_repeat.offset_db))
+        kept_mb = max(kept_mb, matcher.sums.nbytes / 1e6)
+    print(f"loudness match, {length_s:.0f} s passage, {stems} stems, every stem differs "
+          f"(median of {runs}; target under 0.30 s):")  # fmt: skip
+    print(f"  full render (before): {exact_wall:.2f} s wall, {exact_cpu:.2f} s CPU "
+          f"(offset {exact.offset_db:+.3f} dB)")  # fmt: skip
+    for label, name in (("first match", "first"), ("one suggestion different", "repeat")):
+        wall, cpu = np.median(np.array(rows[name]), axis=0)
+        print(f"  {label}: {wall:.3f} s wall, {cpu:.3f} s CPU")
+    matcher = LoudnessMatcher(session, pause_s=MATCH_PAUSE_S)
+    _, first_s, _ = timed(partial(matcher.match, half, full, span))
+    _, repeat_s, _ = timed(partial(matcher.match, half, variants[0], span))
+    pause_ms = MATCH_PAUSE_S * 1000
+    print(f"  paced as in the player ({pause_ms:g} ms pause per block of each stem, one run): "
+          f"first {first_s:.2f} s, one suggestion different {repeat_s:.3f} s wall")  # fmt: skip
+    print(f"  largest offset difference from the full render: {worst_db:.2e} dB")
+    print(f"  kept mixes after both: {kept_mb:.1f} MB (limit {limit_mb:.0f} MB)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stems", type=int, default=32)
@@ -131,6 +199,8 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--fast", action="store_true", help="back to back, not paced")
+    parser.add_argument("--match-only", action="store_true", help="loudness matching only")
+    parser.add_argument("--match-runs", type=int, default=3)
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="mixreview-bench-play-"))
     try:
@@ -149,10 +219,12 @@ def main() -> int:
         ]
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average {load:.2f} on {os.cpu_count()} cores")
-        print(f"callback work at {BLOCK} frames ({BLOCK / SR * 1000:.1f} ms), processing in "
-              f"chunks of {args.chunk} frames, "
-              f"{'back to back' if args.fast else 'paced in real time'}:")  # fmt: skip
-        for name, a, b in [*cases, ("one-suggestion + 1 listener", *cases[0][1:])]:
+        runs = [] if args.match_only else [*cases, ("one-suggestion + 1 listener", *cases[0][1:])]
+        if runs:
+            print(f"callback work at {BLOCK} frames ({BLOCK / SR * 1000:.1f} ms), processing in "
+                  f"chunks of {args.chunk} frames, "
+                  f"{'back to back' if args.fast else 'paced in real time'}:")  # fmt: skip
+        for name, a, b in runs:
             mixer = Mixer(session, block_frames=BLOCK, chunk_frames=args.chunk)
             mixer.set_versions(a, b)
             mixer.switch("B")
@@ -175,12 +247,7 @@ def main() -> int:
                 client.close()
                 listen.close()
             mixer.close()
-        matcher = LoudnessMatcher(session)
-        t0 = time.perf_counter()
-        match = matcher.match(cases[2][1], cases[2][2], (2.0, 17.0))
-        took = time.perf_counter() - t0
-        print(f"loudness match, 15 s passage, every stem differs: {took:.2f} s "
-              f"(offset {match.offset_db:+.2f} dB)")  # fmt: skip
+        bench_matching(session, full, half, args.match_runs)
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(folder, ignore_errors=True)
