@@ -35,11 +35,11 @@ async def test_open_in_the_app(spec: Case, tmp_path: Path) -> None:
     app = new_app(session, tmp_path)
     async with app.run_test(size=(110, 36)) as pilot:
         await wait_ready(app, pilot)
-        assert app.load_error is None and app.ready
+        assert app.loading.error is None and app.main.ready
         text = screen_text(app)
         messages = notifications(app)
         if spec.check:
-            assert spec.check in {check.id for _, check in app.checks_of_session()}
+            assert spec.check in {check.id for _, check in app.main.checks_of_session()}
             await pilot.press("exclamation_mark")  # the checks screen, with every message
             await pilot.pause()
             text += screen_text(app)

@@ -46,14 +46,14 @@ async def test_opens_with_every_panel(tmp_path: Path) -> None:
     app = new_app(session, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
-        assert app.load_error is None
+        assert app.loading.error is None
         text = screen_text(app)
         assert "Demo Song (flawed)" in text
         stems = app.query_one(StemsPanel)
-        assert [r.file for r in stems.rows] == [s.file for s in app.analysis.session.stems]
+        assert [r.file for r in stems.rows] == [s.file for s in app.main.analysis.session.stems]
         queue = app.query_one(SuggestionList)
-        assert queue.queue.total == len(app.suggestions) > 3
-        assert queue.selected is not None and queue.selected.id == app.suggestions[0].id
+        assert queue.queue.total == len(app.main.suggestions) > 3
+        assert queue.selected is not None and queue.selected.id == app.main.suggestions[0].id
         assert "Why" in app.query_one(DetailPanel).plain
         assert "no audio: audio player not available" in text
         # checks show as badges on the stems they concern
@@ -80,12 +80,12 @@ async def test_a_session_that_cannot_open_is_a_message(tmp_path: Path, problem: 
     app = new_app(folder, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(app, pilot)
-        assert app.load_error is not None
+        assert app.loading.error is not None
         text = screen_text(app)
         assert "Cannot open this session." in text
         assert "Traceback" not in text
         expected = "does not exist" if problem == "missing" else "no audio files"
-        assert expected in app.load_error
+        assert expected in app.loading.error
         assert any(expected in n for n in notifications(app))
         await pilot.press("q")
     assert app.return_code == 0
@@ -139,7 +139,7 @@ async def test_decisions_and_selection_survive_a_restart(tmp_path: Path) -> None
     app = new_app(session, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
-        first, second, third = (s.id for s in app.suggestions[:3])
+        first, second, third = (s.id for s in app.main.suggestions[:3])
         await pilot.press("a")  # accepts the first, moves to the second
         assert review_file(session)["decisions"][first]["status"] == "accepted"
         await pilot.press("r")
@@ -157,8 +157,8 @@ async def test_decisions_and_selection_survive_a_restart(tmp_path: Path) -> None
         await wait_ready(again, pilot)
         queue = again.query_one(SuggestionList)
         assert queue.selected.id == third
-        assert again.group_mode == "kind"
-        statuses = {i.id: i.status for i in again.items}
+        assert again.main.group_mode == "kind"
+        statuses = {i.id: i.status for i in again.main.items}
         assert statuses[first] == "accepted" and statuses[second] == "rejected"
         queue.select(first)
         await pilot.pause()
@@ -175,7 +175,7 @@ async def test_selection_is_saved_without_quitting(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(app, pilot)
         await pilot.press("j", "j")
-        wanted = app.suggestions[2].id
+        wanted = app.main.suggestions[2].id
         await until(pilot, lambda: review_file(session)["ui"].get("selected") == wanted)
 
 
@@ -198,14 +198,14 @@ async def test_decisions_from_elsewhere_show_on_open(tmp_path: Path) -> None:
     app = new_app(session, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(app, pilot)
-        target = app.suggestions[-1]
-        stems = [s.file for s in app.analysis.session.stems]
+        target = app.main.suggestions[-1]
+        stems = [s.file for s in app.main.analysis.session.stems]
     review = Review.open(session / ".mixreview" / "review.json", session, stems)
     review.set_amount(target, 0.5)
     again = new_app(session, tmp_path)
     async with again.run_test(size=(100, 30)) as pilot:
         await wait_ready(again, pilot)
-        item = next(i for i in again.items if i.id == target.id)
+        item = next(i for i in again.main.items if i.id == target.id)
         assert item.status == "adjusted" and item.amount == 0.5
         again.query_one(SuggestionList).select(target.id)
         await pilot.pause()
@@ -228,7 +228,7 @@ async def test_meters_read_the_measured_levels_at_the_playhead(tmp_path: Path) -
         moved = stems.readings
         vocal = "Lead_Vocal.flac"
         assert moved[vocal].lufs > at_start[vocal].lufs  # the vocal comes in after the intro
-        expected = app.series[vocal].reading(10.0)
+        expected = app.main.series[vocal].reading(10.0)
         assert moved[vocal] == expected
         await until(pilot, lambda: stems.repaints > before)
         repainted = stems.repaints - before
@@ -295,7 +295,7 @@ async def test_keys_while_loading_say_they_wait_for_the_analysis(tmp_path: Path)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            assert not app.ready
+            assert not app.main.ready
             hint = app.loading.query_one(LoadingHint)
             for key, words in (("a", "a (accept)"), ("j", "j (down)"), ("space", "space (play)"),
                                ("right", "→ (+5 s)")):  # fmt: skip
@@ -327,7 +327,7 @@ async def test_quit_keys_work_while_loading(tmp_path: Path, key: str) -> None:
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            assert not app.ready
+            assert not app.main.ready
             await pilot.press(key)
             release.set()
             await pilot.pause()
@@ -366,7 +366,7 @@ async def test_meter_rate_from_the_environment_and_the_key(
     app = new_app(session, tmp_path, audition=fake, meters=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
-        clock = app.meter_clock
+        clock = app.main.meter_clock
         pane = app.query_one("#stems-pane")
         assert clock.hz == 10 and clock.running and clock.interval_s == pytest.approx(0.1)
         assert pane.border_subtitle == "meters 10 Hz (M)"
@@ -392,9 +392,9 @@ async def test_meter_rate_from_the_environment_and_the_key(
         fake.level_db = -20.0
         await until(pilot, lambda: stems.readings["Kick.flac"].peak_db == -20.0)
         # the palette's command for a rate
-        await app.run_action("meter_rate(10)")
+        await app.main.run_action("meter_rate(10)")
         assert clock.hz == 10 and clock.running
-        titles = [t for t, _h, _a in app.palette_commands()]
+        titles = [t for t, _h, _a in app.main.palette_commands()]
         assert {"Meters: 25 Hz", "Meters: 10 Hz", "Meters: off"} <= set(titles)
 
 
@@ -406,7 +406,7 @@ async def test_a_bad_meter_rate_is_reported(
     app = new_app(session, tmp_path, meters=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
-        assert app.meter_clock.hz == 25
+        assert app.main.meter_clock.hz == 25
         assert any("MIXREVIEW_METER_HZ='fast' is not a rate" in n for n in notifications(app))
         assert app.query_one("#stems-pane").border_subtitle == ""  # the usual rate: not shown
 

@@ -45,7 +45,7 @@ def selected(app) -> Item:  # type: ignore[no-untyped-def]
 
 
 def select_kind(app, kind: str) -> Item:  # type: ignore[no-untyped-def]
-    target = next(i for i in app.items if i.kind == kind)
+    target = next(i for i in app.main.items if i.kind == kind)
     app.query_one(SuggestionList).select(target.id)
     return target
 
@@ -53,8 +53,8 @@ def select_kind(app, kind: str) -> Item:  # type: ignore[no-untyped-def]
 async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
     """Do now what the app does a moment after the selection settles (A/B, saving the place)."""
     await pilot.pause()
-    app.apply_versions()
-    app.save_ui()
+    app.main.apply_versions()
+    app.main.save_ui()
     await pilot.pause()
 
 
@@ -200,8 +200,8 @@ async def test_remove_a_manual_change_asks_first(session: Path, tmp_path: Path):
     app = new_app(session, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        app.review.add_manual("gain", "Kick.flac", {"gain_db": 1.0})
-        app.refresh_review(select="manual-1")
+        app.main.review.add_manual("gain", "Kick.flac", {"gain_db": 1.0})
+        app.main.refresh_review(select="manual-1")
         await pilot.press("delete")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
@@ -242,7 +242,7 @@ async def test_filter_and_grouping(session: Path, tmp_path: Path):
         for _ in range(4):
             await pilot.press("o")
             headers.append([r.header for r in queue.queue.rows if r.item is None])
-        assert app.group_mode == "importance"
+        assert app.main.group_mode == "importance"
         assert headers[0][:1] == ["Lead_Vocal"] or "Bass" in headers[0]  # by stem
         assert "gain" in headers[1]  # by kind
         assert headers[2][0] == "Whole song"  # by section
@@ -272,7 +272,7 @@ async def test_navigation_keys(session: Path, tmp_path: Path):
         # the stems list moves the same way, and the detail follows it
         stems = app.query_one(StemsPanel)
         await pilot.press("1", "g", "j", "j")
-        assert stems.selected.file == app.analysis.session.stems[2].file
+        assert stems.selected.file == app.main.analysis.session.stems[2].file
         assert stems.selected.file in app.query_one(DetailPanel).plain
         await pilot.press("G")
         assert stems.cursor == len(stems.rows) - 1
@@ -338,8 +338,8 @@ async def test_help_checks_palette_and_export_screens(session: Path, tmp_path: P
         commands = app.screen.query_one(CommandList)
         await until(pilot, lambda: commands.option_count > 0)
         await pilot.press("enter")
-        await until(pilot, lambda: app.group_mode == "section")
-        titles = [t for t, _h, _a in app.palette_commands()]
+        await until(pilot, lambda: app.main.group_mode == "section")
+        titles = [t for t, _h, _a in app.main.palette_commands()]
         assert "Accept the selected suggestion" in titles
         assert "A/B: original vs chosen mix" in titles
         # e: where the export goes (or the command that renders it)
@@ -396,7 +396,7 @@ async def test_ab_builds_without_and_with(session: Path, tmp_path: Path):
         assert (fake.label_a, fake.label_b) == ("original", "chosen") and fake.a == []
         await pilot.press("v")
         assert (fake.label_a, fake.label_b) == ("chosen", "assistant")
-        assert len(fake.b) == len(app.suggestions)
+        assert len(fake.b) == len(app.main.suggestions)
         await pilot.press("v", "v")
         assert (fake.label_a, fake.label_b) == ("without", "with")
         await pilot.press("L")

@@ -35,7 +35,7 @@ def saved(session: Path) -> dict:
 
 
 def select_kind(app, kind: str) -> Item:  # type: ignore[no-untyped-def]
-    target = next(i for i in app.items if i.kind == kind)
+    target = next(i for i in app.main.items if i.kind == kind)
     app.query_one(SuggestionList).select(target.id)
     return target
 
@@ -59,9 +59,9 @@ async def test_l_turns_a_section_loop_off_while_playing(session: Path, tmp_path:
         await pilot.press("l")
         assert fake.loop_s is not None
         # the palette turns it off too
-        commands = {title: action for title, _help, action in app.palette_commands()}
+        commands = {title: action for title, _help, action in app.main.palette_commands()}
         assert commands["Loop off"] == "loop_off"
-        await app.run_action("loop_off")
+        await app.main.run_action("loop_off")
         assert fake.loop_s is None
 
 
@@ -93,7 +93,7 @@ async def test_what_is_heard_and_its_match_stay_visible_at_80_columns(
         assert line.startswith("hearing B (with) · match +0.4 dB · loop 0:")
         assert len(line) <= 80
         fake.safety_db = -2.1
-        app.update_transport()
+        app.main.update_transport()
         await pilot.pause()
         line = app.query_one(Transport).render().plain.splitlines()[1]
         assert "match +0.4 dB · safety -2.1 dB" in line
@@ -171,7 +171,7 @@ async def test_decisions_record_whether_their_ab_was_heard(
         await pilot.press("a")  # decided without a note of its A/B
         heard = app.query_one(SuggestionList).selected
         assert heard is not None and heard.id != unheard.id
-        app.apply_versions()
+        app.main.apply_versions()
         await pilot.press("space")
         clock.now += 6.0  # six seconds of its A/B
         await pilot.press("b")
@@ -189,7 +189,7 @@ async def test_decisions_record_whether_their_ab_was_heard(
     again = new_app(session, tmp_path, audition=FakeAudition())
     async with again.run_test(size=SIZE) as pilot:
         await wait_ready(again, pilot)
-        marks = {i.id: i.unheard for i in again.items}
+        marks = {i.id: i.unheard for i in again.main.items}
         assert marks[unheard.id] and not marks[heard.id]
     # ... and reach the notes
     from mixreview.analysis.export import export_session
@@ -233,23 +233,23 @@ async def test_the_meters_read_the_side_heard(session: Path, tmp_path: Path) -> 
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
         item = next(
-            i for i in app.items
+            i for i in app.main.items
             if i.kind == "polarity" and i.params.get("channels") in ("left", "right")
         )  # fmt: skip
         vocal = item.stems[0]
         app.query_one(SuggestionList).select(item.id)
-        app.apply_versions()
+        app.main.apply_versions()
         await pilot.pause()
-        series = app.series[vocal]
+        series = app.main.series[vocal]
         sung_s = next(t / 10 for t in range(300) if series.reading(t / 10).corr is not None)
-        app.seek_to(sung_s + 2.0)
+        app.main.seek_to(sung_s + 2.0)
         before = app.query_one(StemsPanel).readings[vocal].corr
         assert before is not None and before < -0.5
         await pilot.press("b")  # B: with the flip
         after = app.query_one(StemsPanel).readings[vocal].corr
         assert after == pytest.approx(-before)
         await pilot.press("s")  # soloed: still what is heard
-        app.tick(force=True)
+        app.main.tick(force=True)
         assert app.query_one(StemsPanel).readings[vocal].corr == pytest.approx(-before)
 
 

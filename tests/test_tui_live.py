@@ -22,14 +22,14 @@ async def test_accepting_a_cut_re_derives_the_queue(tmp_path: Path) -> None:
     app = new_app(session, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        before = {s.id: s.as_dict() for s in app.all_suggestions}
+        before = {s.id: s.as_dict() for s in app.main.all_suggestions}
         gain = max(
-            (i for i in app.items if i.kind == "gain"), key=lambda i: abs(i.params["gain_db"])
+            (i for i in app.main.items if i.kind == "gain"), key=lambda i: abs(i.params["gain_db"])
         )
         app.query_one(SuggestionList).select(gain.id)
         await pilot.press("a")
-        await until(pilot, lambda: not app.recomputing, timeout_s=20.0)
-        after = {s.id: s.as_dict() for s in app.all_suggestions}
+        await until(pilot, lambda: not app.main.recomputing, timeout_s=20.0)
+        after = {s.id: s.as_dict() for s in app.main.all_suggestions}
         assert after[gain.id] == before[gain.id]  # the decided one is kept as decided
         moved = [k for k in before if k != gain.id and after.get(k) != before[k]]
         assert moved  # others were derived again: new numbers, or solved and gone
@@ -58,17 +58,17 @@ async def test_x_shows_the_other_answer_and_a_decision_keeps_it(tmp_path: Path) 
     app = new_app(_swinging_session(tmp_path), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        swing = next(i for i in app.items if i.suggestion and i.suggestion.alternatives)
+        swing = next(i for i in app.main.items if i.suggestion and i.suggestion.alternatives)
         assert swing.suggestion is not None
         other = swing.suggestion.alternatives[0]
         app.query_one(SuggestionList).select(swing.id)
         await pilot.press("x")
-        await until(pilot, lambda: not app.recomputing, timeout_s=20.0)
+        await until(pilot, lambda: not app.main.recomputing, timeout_s=20.0)
         shown = app.query_one(SuggestionList).selected
         assert shown is not None and shown.id == other.id
         await pilot.press("a")
-        await until(pilot, lambda: not app.recomputing, timeout_s=20.0)
-        assert app.review is not None and app.review.status(other.id) == "accepted"
+        await until(pilot, lambda: not app.main.recomputing, timeout_s=20.0)
+        assert app.main.review is not None and app.main.review.status(other.id) == "accepted"
         problem = swing.suggestion.problem
-        same = [i for i in app.items if i.suggestion and i.suggestion.problem == problem]
+        same = [i for i in app.main.items if i.suggestion and i.suggestion.problem == problem]
         assert [i.id for i in same] == [other.id]  # one item for the problem

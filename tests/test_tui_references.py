@@ -73,7 +73,7 @@ async def test_add_a_reference_and_play_the_mix_against_it(
     app = new_app(session, tmp_path, audition=fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
-        before = {s.id for s in app.suggestions}
+        before = {s.id for s in app.main.suggestions}
         screen = await open_references(app, pilot)
         assert "No reference yet" in screen_text(app)
         await type_path(pilot, screen, str(tmp_path / "missing.flac"))
@@ -83,13 +83,13 @@ async def test_add_a_reference_and_play_the_mix_against_it(
         await type_path(pilot, screen, str(not_audio))
         assert "not a readable audio file" in status(screen)
         await type_path(pilot, screen, f"{master_file}:2")
-        await until(pilot, lambda: app.compare.startswith("reference:"), timeout_s=30)
+        await until(pilot, lambda: app.main.compare.startswith("reference:"), timeout_s=30)
         # stored with the session's state, measured, compared, direction suggestions made
         stored = load_user_references(session)
         assert [(s.path, s.weight) for s in stored] == [(master_file.resolve(), 2.0)]
-        assert app.analysis is not None and app.analysis.comparison is not None
-        directions = {s.id for s in app.suggestions if s.rule.startswith("reference_")}
-        assert directions and before < {s.id for s in app.suggestions}
+        assert app.main.analysis is not None and app.main.analysis.comparison is not None
+        directions = {s.id for s in app.main.suggestions if s.rule.startswith("reference_")}
+        assert directions and before < {s.id for s in app.main.suggestions}
         assert "Added Master.flac" in status(screen)  # said in the open screen
         # A/B: the chosen mix on A, the reference track on B
         assert fake.reference is not None and fake.reference.path == master_file.resolve()
@@ -101,14 +101,14 @@ async def test_add_a_reference_and_play_the_mix_against_it(
         # v cycles on past the reference and back to the suggestion
         await pilot.press("v")
         await pilot.pause(0.2)
-        assert app.compare == "suggestion" and fake.reference is None
+        assert app.main.compare == "suggestion" and fake.reference is None
     # a new app on the same session has the reference and the comparison it was on
     again_fake = FakeAudition()
     again = new_app(session, tmp_path, audition=again_fake)
     async with again.run_test(size=(120, 40)) as pilot:
         await wait_ready(again, pilot)
-        assert [r.spec.name for r in again.analysis.references] == ["Master.flac"]
-        assert {s.id for s in again.suggestions} >= directions
+        assert [r.spec.name for r in again.main.analysis.references] == ["Master.flac"]
+        assert {s.id for s in again.main.suggestions} >= directions
 
 
 async def test_aspects_to_follow_and_forgetting_a_reference(
@@ -120,16 +120,18 @@ async def test_aspects_to_follow_and_forgetting_a_reference(
         await wait_ready(app, pilot)
         screen = await open_references(app, pilot)
         await type_path(pilot, screen, str(master_file))
-        await until(pilot, lambda: app.compare.startswith("reference:"), timeout_s=30)
-        tone = [s for s in app.suggestions if s.evidence.get("aspect") == "tone"]
+        await until(pilot, lambda: app.main.compare.startswith("reference:"), timeout_s=30)
+        tone = [s for s in app.main.suggestions if s.evidence.get("aspect") == "tone"]
         assert tone, "the brighter master gives a tone direction"
         assert "Master.flac" in screen_text(app) and "LUFS" in screen_text(app)
         screen.query_one("#aspect-tone", Checkbox).value = False
         await pilot.pause(0.5)
-        assert not [s for s in app.suggestions if s.evidence.get("aspect") == "tone"]
+        assert not [s for s in app.main.suggestions if s.evidence.get("aspect") == "tone"]
         queue = app.main.query_one(SuggestionList)
         assert all(queue.queue.index_of(s.id) is None for s in tone)  # out of the queue
-        assert any(s.evidence.get("aspect") == "tone" for s in app.all_suggestions)  # still known
+        assert any(
+            s.evidence.get("aspect") == "tone" for s in app.main.all_suggestions
+        )  # still known
         ui_file = review_path(state_dir(session))
         await until(pilot, lambda: "aspects" in json.loads(ui_file.read_text())["ui"])
         assert json.loads(ui_file.read_text())["ui"]["aspects"] == ["dynamics", "width"]
@@ -141,8 +143,8 @@ async def test_aspects_to_follow_and_forgetting_a_reference(
         await pilot.pause()
         assert load_user_references(session) == []
         assert master_file.exists()
-        assert not [s for s in app.all_suggestions if s.rule.startswith("reference_")]
-        assert app.compare == "suggestion"
+        assert not [s for s in app.main.all_suggestions if s.rule.startswith("reference_")]
+        assert app.main.compare == "suggestion"
 
 
 async def test_without_sound_the_reference_ab_is_written_as_clips(
@@ -157,13 +159,13 @@ async def test_without_sound_the_reference_ab_is_written_as_clips(
         for _ in range(4):  # suggestion, original/chosen, chosen/assistant, original/assistant
             await pilot.press("v")
         await pilot.pause(0.2)
-        assert app.compare == f"reference:{master_file.resolve()}"
+        assert app.main.compare == f"reference:{master_file.resolve()}"
         assert "chosen mix vs Master.flac" in screen_text(app)
-        app.seek_to(12.0)  # in the verse: the clips are of the verse, whatever is selected
+        app.main.seek_to(12.0)  # in the verse: the clips are of the verse, whatever is selected
         await pilot.press("w")
         clips = state_dir(session) / "clips"
         await until(pilot, lambda: len(list(clips.glob("*.flac"))) == 2, timeout_s=30)
-    verse = next(s for s in app.analysis.sections if s.start_s <= 12.0 < s.end_s)
+    verse = next(s for s in app.main.analysis.sections if s.start_s <= 12.0 < s.end_s)
     a = next(clips.glob("*_A_chosen.flac"))
     assert a.name.startswith(f"ab_{verse.start_s:06.1f}-{verse.end_s:06.1f}s")
     b = next(clips.glob("*_B_master-flac.flac"))

@@ -12,7 +12,7 @@ from tests.test_tui_support import new_app, session_copy, wait_ready
 
 
 def _select(app, kind: str) -> None:  # type: ignore[no-untyped-def]
-    target = next(i for i in app.items if i.kind == kind)
+    target = next(i for i in app.main.items if i.kind == kind)
     app.query_one(SuggestionList).select(target.id)
 
 

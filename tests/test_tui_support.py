@@ -198,7 +198,7 @@ async def wait_ready(app: MixReviewApp, pilot, timeout_s: float = READY_TIMEOUT_
     """Until the analysis is on screen (or failed)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    while not app.ready and app.load_error is None:
+    while not app.main.ready and app.loading.error is None:
         if loop.time() > deadline:
             raise TimeoutError("the app did not finish loading")
         await pilot.pause(0.02)

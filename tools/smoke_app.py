@@ -17,12 +17,12 @@ async def main() -> int:
     async with app.run_test(size=(100, 30)) as pilot:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + TIMEOUT_S
-        while app.analysis is None and loop.time() < deadline:
+        while app.main.analysis is None and loop.time() < deadline:
             await pilot.pause(0.2)
-        if app.analysis is None:
+        if app.main.analysis is None:
             print("smoke_app: the bundled session did not load", file=sys.stderr)
             return 1
-        count = len(app.suggestions)
+        count = len(app.main.suggestions)
         print(f"smoke_app: the app opened the bundled session with {count} suggestions")
         await pilot.press("q")
     return 0 if count > 0 else 1

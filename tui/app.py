@@ -1,11 +1,11 @@
-"""The review app: stems with meters, the suggestions queue, the detail page and the transport.
+"""The review app: a shell around two screens, the loading screen and the review screen.
 
 ``run_app(path)`` is what ``mixreview [SESSION]`` calls; ``make_app(...)`` builds the app for the
-CLI, the tests and the benchmark. The app is assembled from parts, each in its own module:
-loading (``tui.loader``), drawing the review (``tui.review_view``), decisions
-(``tui.decisions``), listening (``tui.listening``), the live model (``tui.live``) and references
-(``tui.references``). Worker errors are handled here, in one place, and shown as messages, never
-as tracebacks.
+CLI, the tests and the benchmark. The loading screen (``tui.screens.loading``) measures the
+session and returns what it loaded; the app keeps the player and hands the review screen
+(``tui.screens.review``) its data, and the review screen owns the review from then on. The app
+itself holds only what every screen shares: the player, the keys of every screen (quit, help, the
+palette), the user's keymap, and the messages held while a dialog is open.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
-from textual.worker import Worker, WorkerState
+from textual.widgets import Footer
 
-from mixreview.analysis.comparisons import COMPARES
 from mixreview.analysis.errors import MixreviewError
-from mixreview.analysis.export import default_export_folder
 from mixreview.analysis.printable import printable, shown
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui.audition import Audition, NoAudio
-from mixreview.tui.decisions import DecisionsMixin
 from mixreview.tui.keymap import (
     KEYS,
     bindings,
@@ -38,20 +38,12 @@ from mixreview.tui.keymap import (
     effective,
     load_keymap,
 )
-from mixreview.tui.listening import ListeningMixin
-from mixreview.tui.live import LiveMixin
-from mixreview.tui.loader import LoaderMixin, default_audition, prepare_processes
-from mixreview.tui.references import ReferencesMixin
-from mixreview.tui.review_view import ReviewViewMixin
-from mixreview.tui.screens.confirm import ConfirmScreen
-from mixreview.tui.screens.export import ExportScreen, find_export_session
+from mixreview.tui.loader import Loaded, Progress, default_audition, load, prepare_processes
 from mixreview.tui.screens.help import HelpScreen
 from mixreview.tui.screens.loading import LoadingScreen
 from mixreview.tui.screens.palette import ReviewCommands
 from mixreview.tui.screens.review import ReviewScreen
-from mixreview.tui.widgets.labels import GROUP_MODES
-from mixreview.tui.widgets.meter_rate import ENV_METER_HZ, MeterClock
-from mixreview.tui.widgets.meter_rate import palette_commands as meter_commands
+from mixreview.tui.widgets.loading import APP_KEYS
 
 # Colours from the xterm 256-colour cube: identical in truecolor and 256-colour terminals.
 THEME = Theme(
@@ -72,14 +64,17 @@ THEME = Theme(
 AuditionFactory = Callable[[Session], Audition]
 
 
-class MixReviewApp(
-    LiveMixin, ReferencesMixin, LoaderMixin, ReviewViewMixin, DecisionsMixin, ListeningMixin
-):
+def app_bindings() -> list[BindingType]:
+    """The keys of every screen: quit, help and the palette (the review screen binds the rest)."""
+    return [b for b in bindings("app") if isinstance(b, Binding) and b.id in APP_KEYS]
+
+
+class MixReviewApp(App[int]):
     """Review every suggestion of a session from the keyboard."""
 
     CSS_PATH = "app.tcss"
     TITLE = "mixreview"
-    BINDINGS: ClassVar = bindings("app")
+    BINDINGS: ClassVar = app_bindings()
     COMMANDS: ClassVar = {ReviewCommands}
     # textual declares it `ClassVar[...] | None`, which mypy reads as an instance variable
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (130, "-wide")]  # type: ignore[misc]
@@ -95,45 +90,19 @@ class MixReviewApp(
     ) -> None:
         super().__init__()
         prepare_processes()
-        self.loading = LoadingScreen()
-        self.main = ReviewScreen()
         self.session_path = Path(session_path)
         self.audition_factory = audition_factory
+        self.workers_count = workers
         self.keymap_file = keymap_path or config_path()
         self.user_keymap, self.keymap_problems = load_keymap(self.keymap_file)
         self.keymap_problems += clashes(self.user_keymap)
-        self.workers_count = workers
-        self.meters_enabled = meters
         self.register_theme(THEME)
         self.theme = THEME.name
-        # state once loaded
-        self.analysis = None
-        self.suggestions = []
-        self.by_id = {}
-        self.band_features = None
-        self.review = None
-        self.audition = NoAudio("the session is still loading", 0.0)
-        self.items = []
-        self.names = {}
-        self.series = {}
-        self.muted = set()
-        self.soloed = set()
-        self.ready = False
-        self.load_error = None
-        self._holds = {}
-        self._listened = {}
-        self.asked_unheard = False
-        self.held_messages: list[tuple[str, str, SeverityLevel, float | None, bool]] = []
-        self._ui_timer = None
-        self._versions_timer = None
-        self.meter_clock = MeterClock.from_environment()
-        self.last_versions = None
-        self.selected_id = None
-        self.selected_stem = None
-        self.focus_name = "suggestions"
+        self.audition: Audition = NoAudio("the session is still loading", 0.0)
         self.quitting = False
-        self._init_references()
-        self._init_live()
+        self.held_messages: list[tuple[str, str, SeverityLevel, float | None, bool]] = []
+        self.loading = LoadingScreen(self.load_session, self.user_keymap)
+        self.main = ReviewScreen(meters=meters)
 
     # -- start ---------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -144,15 +113,23 @@ class MixReviewApp(
             self.set_keymap(self.user_keymap)
         for problem in self.keymap_problems:
             self.notify(problem, title="keys.toml", severity="warning", timeout=10)
-        if self.meter_clock.problem:
-            problem = self.meter_clock.problem
-            self.notify(problem, title=ENV_METER_HZ, severity="warning", timeout=10)
-        self.push_screen(self.loading)
-        self.load()
+        self.push_screen(self.loading, self.start_review)
 
-    @on(LoadingScreen.Uncovered)
-    def loading_uncovered(self) -> None:
-        self.show_review()
+    def load_session(self, progress: Progress) -> Loaded:
+        """What the loading screen runs in its worker (the factory is read then: tests swap it)."""
+        return load(
+            self.session_path,
+            workers=self.workers_count,
+            audition_factory=self.audition_factory,
+            progress=progress,
+        )
+
+    def start_review(self, loaded: Loaded | None) -> None:
+        """The loading screen's result: the app keeps the player, the review screen the rest."""
+        if loaded is None or self.quitting:
+            return
+        self.audition = loaded.audition
+        self.main.open_review(loaded.data)
 
     # -- messages ----------------------------------------------------------------------------------
     def notify(
@@ -179,92 +156,29 @@ class MixReviewApp(
         for message, title, severity, timeout, markup in held:
             self.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place worker failures are turned into messages."""
-        if event.state != WorkerState.ERROR or self.quitting:
-            return
-        error = event.worker.error
-        if isinstance(error, MixreviewError):
-            text = str(error)
-        else:
-            text = f"{type(error).__name__}: {error}"
-        if event.worker.group == "live":
-            self.recomputing = False  # the queue stays as it was; the message says why
-        if event.worker.group == "analysis":
-            self.load_error = text
-            if self.loading.is_attached:
-                self.loading.failed(text)
-        title = {
-            "analysis": "cannot open the session",
-            "clips": "A/B clips",
-            "live": "the suggestions could not be derived again",
-        }.get(event.worker.group or "", "mixreview")
-        self.notify(text, title=title, severity="error", timeout=15)
-
-    # -- panels and app ----------------------------------------------------------------------------
-    async def action_focus(self, name: str) -> None:
-        if self.live:
-            self.main.query_one(f"#{name}").focus()
-
-    def action_zoom(self) -> None:
-        screen = self.screen
-        if screen.maximized is not None:
-            screen.minimize()
-        elif self.focused is not None:
-            screen.maximize(self.focused)
+    # -- every screen ----------------------------------------------------------------------------
+    def on_resize(self, event: Resize) -> None:
+        """The footers show the palette's key from 100 columns (the event's width: the app's
+        size can still be the old one while the event is handled)."""
+        wide = event.size.width >= 100
+        for screen in (self.main, self.loading):
+            for footer in screen.query(Footer):
+                if footer.show_command_palette != wide:
+                    footer.show_command_palette = wide
+                    footer.refresh(recompose=True)  # the footer reads it only when composed
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.user_keymap, str(self.keymap_file), self.keymap_problems))
 
-    def unheard_accepted(self) -> tuple[int, int]:
-        """(accepted suggestions decided without hearing their A/B, accepted suggestions)."""
-        if self.review is None:
-            return 0, 0
-        accepted = [
-            self.review.decision(s.id) for s in self.suggestions
-            if self.review.status(s.id) in ("accepted", "adjusted")
-        ]  # fmt: skip
-        unheard = sum(1 for d in accepted if d.heard is not None and not d.heard.heard)
-        return unheard, len(accepted)
-
-    def action_export(self) -> None:
-        """The export screen; when more than half of the accepted changes were never heard, it
-        asks once first (accepting unheard changes is how mixes get over-processed)."""
-        if self.analysis is None or self.review is None:
-            return
-        unheard, accepted = self.unheard_accepted()
-        if not self.asked_unheard and accepted and unheard * 2 > accepted:
-            question = (
-                f"{unheard} of the {accepted} accepted changes were decided without hearing "
-                "their A/B. Export anyway?"
-            )
-
-            def answered(yes: bool | None) -> None:
-                self.asked_unheard = bool(yes)
-                if yes:
-                    self.open_export()
-
-            self.push_screen(ConfirmScreen(question, "Export", "Listen first"), answered)
-            return
-        self.open_export()
-
-    def open_export(self) -> None:
-        if self.analysis is None or self.review is None:
-            return
-        session = self.analysis.session
-        function = find_export_session()
-        exporter = None
-        if function is not None:
-            review_file = self.review.path
-            analysis, suggestions = self.analysis, self.suggestions
-
-            def exporter(out: Path, progress: Callable[[int, int, str], None]) -> Any:
-                return function(
-                    session.path, review_path=review_file, out=out, progress=progress,
-                    analysis=analysis, suggestions=suggestions,
-                )  # fmt: skip
-
-        self.push_screen(ExportScreen(session.path, default_export_folder(session.path), exporter))
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        """(title, help, action) of the app's own keys, for the palette over a screen without
+        commands of its own."""
+        keys = effective(self.user_keymap)
+        return [
+            (key.help, f"key: {display(keys[key.id])}", key.action)
+            for key in KEYS
+            if key.id in APP_KEYS and key.id != "palette"
+        ]
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Every way out (q, ctrl+c, errors) also stops a measuring still under way."""
@@ -272,36 +186,14 @@ class MixReviewApp(
         super().exit(*args, **kwargs)
 
     def action_quit_app(self) -> None:
-        self.save_ui()
+        self.main.save_ui()
         self.exit(0)
 
     def on_unmount(self) -> None:
-        self.save_ui()
         with contextlib.suppress(OSError):  # nothing to save it to: the listening is not kept
-            self.flush_listening()
+            self.main.finish()
         with contextlib.suppress(Exception):  # a broken stream must not stop the exit
             self.audition.close()
-
-    def palette_commands(self) -> list[tuple[str, str, str]]:
-        """(title, help, action) for the command palette."""
-        keys = effective(self.user_keymap)
-        commands = [
-            (key.help, f"key: {display(keys[key.id])}", key.action)
-            for key in KEYS
-            if key.scope == "app" and key.id != "palette"
-        ]
-        commands += [
-            (f"Group by {mode}", "the suggestions panel", f"set_group('{mode}')")
-            for mode in GROUP_MODES
-        ]
-        commands += [
-            (f"A/B: {words}", "what b switches between", f"compare_with('{compare}')")
-            for compare, words in [*COMPARES, *self.reference_compares()]
-        ]
-        commands.append(("Clear the filter", "show every suggestion", "clear_filter"))
-        commands.append(("Loop off", "play on past the loop's end", "loop_off"))
-        commands += meter_commands()
-        return commands
 
 
 def make_app(

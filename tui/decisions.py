@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from mixreview.analysis.errors import MixreviewError
-from mixreview.tui.parts import AppParts
+from mixreview.tui.parts import ReviewParts
 from mixreview.tui.screens.confirm import ConfirmScreen
 from mixreview.tui.screens.manual import ManualChange, ManualScreen
 from mixreview.tui.screens.note import NoteScreen
@@ -30,7 +30,7 @@ def guarded(method: Callable[..., T]) -> Callable[..., T | None]:
     message in the UI. Anything else is a bug and is left to surface."""
 
     @functools.wraps(method)
-    def wrapper(self: AppParts, *args: Any, **kwargs: Any) -> T | None:
+    def wrapper(self: ReviewParts, *args: Any, **kwargs: Any) -> T | None:
         try:
             return method(self, *args, **kwargs)
         except OSError as exc:
@@ -42,8 +42,8 @@ def guarded(method: Callable[..., T]) -> Callable[..., T | None]:
     return wrapper
 
 
-class DecisionsMixin(AppParts):
-    """The decision keys (mixed into ``MixReviewApp``)."""
+class DecisionsMixin(ReviewParts):
+    """The decision keys (mixed into ``ReviewScreen``)."""
 
     def _need_item(self) -> Item | None:
         """The selected item; the listening counted so far is saved first, so a decision
@@ -56,7 +56,7 @@ class DecisionsMixin(AppParts):
         return item
 
     def _changed(self, advance: bool = False, select: str | None = None) -> None:
-        suggestions = self.main.query_one(SuggestionList)
+        suggestions = self.query_one(SuggestionList)
         self.rederive()
         self.refresh_review(select=select, detail=False)
         if advance and suggestions.next_row(1) not in (None, suggestions.cursor):
@@ -153,7 +153,9 @@ class DecisionsMixin(AppParts):
                 if new is not None and new != text:
                     self._save_note(lambda: review.set_stem_note(file, new))
 
-            self.push_screen(NoteScreen(f"the stem {self.names.get(file, file)}", text), save_stem)
+            self.app.push_screen(
+                NoteScreen(f"the stem {self.names.get(file, file)}", text), save_stem
+            )
             return
         item = self._need_item()
         if item is None:
@@ -172,7 +174,7 @@ class DecisionsMixin(AppParts):
         about = (
             f"{kind_label(item.kind)} on {', '.join(self.names.get(f, f) for f in item.stems[:2])}"
         )
-        self.push_screen(NoteScreen(about, item.note), save_item)
+        self.app.push_screen(NoteScreen(about, item.note), save_item)
 
     @guarded
     def _save_note(self, write: Callable[[], None]) -> None:
@@ -188,7 +190,7 @@ class DecisionsMixin(AppParts):
             if change is not None:
                 self._add_manual(file, change)
 
-        self.push_screen(ManualScreen(self.names.get(file, file), self.analysis.sections), add)
+        self.app.push_screen(ManualScreen(self.names.get(file, file), self.analysis.sections), add)
 
     @guarded
     def _add_manual(self, file: str, change: ManualChange) -> None:
@@ -213,7 +215,7 @@ class DecisionsMixin(AppParts):
             if yes:
                 self._remove_manual(item.id)
 
-        self.push_screen(ConfirmScreen(question, "Remove", "Keep"), answered)
+        self.app.push_screen(ConfirmScreen(question, "Remove", "Keep"), answered)
 
     @guarded
     def _remove_manual(self, manual_id: str) -> None:

@@ -12,7 +12,6 @@ import contextlib
 import getpass
 import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,9 @@ from mixreview.analysis.apply import Change, change_of
 from mixreview.analysis.comparisons import COMPARE_WORDS, REFERENCE_COMPARE, versions_for
 from mixreview.analysis.state import state_dir
 from mixreview.analysis.timeline import format_time
+from mixreview.tui.audition import Audition
 from mixreview.tui.decisions import guarded
-from mixreview.tui.parts import AppParts
+from mixreview.tui.parts import ReviewParts
 from mixreview.tui.widgets.detail import worst_span
 from mixreview.tui.widgets.meters import Reading
 from mixreview.tui.widgets.queue import Item
@@ -64,14 +64,21 @@ def tally(picks: Any) -> dict[str, int]:
     return counts
 
 
-class ListeningMixin(AppParts):
-    """The listening keys, the A/B versions, the meters and the transport (mixed into the app)."""
+class ListeningMixin(ReviewParts):
+    """The listening keys, the A/B versions, the meters and the transport (mixed into the
+    screen)."""
 
-    _said_no_audio: bool = False
-    _position_drawn: float | None = None
+    _said_no_audio: bool
+    _position_drawn: float | None
     # what is being listened to now: (suggestion id, since, loudness-matched)
-    _listening: tuple[str, float, bool] | None = None
+    _listening: tuple[str, float, bool] | None
     _listened: dict[str, tuple[float, float]]  # id -> (played s, matched s), not yet saved
+
+    def _init_listening(self) -> None:
+        self._said_no_audio = False
+        self._position_drawn = None
+        self._listening = None
+        self._listened = {}
 
     # -- how long each suggestion's A/B was heard ------------------------------------------------
     def account_listening(self) -> None:
@@ -137,7 +144,7 @@ class ListeningMixin(AppParts):
         text = f"No sound: {self.audition.reason}."
         if self.clips_possible():
             text += " Press w to write the A/B passage as two clips to play elsewhere."
-        self.clear_notifications()
+        self.app.clear_notifications()
         self.notify(text, title="audio", severity="warning", timeout=6)
         return True
 
@@ -251,24 +258,30 @@ class ListeningMixin(AppParts):
                     f"{pick.label!r}. Next trial.", timeout=5)  # fmt: skip
         self.update_transport()
 
-    def _toggle(self, which: set[str], setter: Callable[[str, bool], None]) -> None:
-        """Mute or solo the stem under the stems cursor (it follows the selected suggestion)."""
-        file = self.current_stem()
-        if file is None:
-            return
-        on = file not in which
-        (which.add if on else which.discard)(file)
-        setter(file, on)
-        self.update_stems()
-        self.update_transport()
-
+    # -- mute and solo: the stem under the stems cursor (it follows the selected suggestion) ----
     @guarded
     def action_mute(self) -> None:
-        self._toggle(self.muted, self.audition.set_mute)
+        file = self.current_stem()
+        if file is not None:
+            self.muted = self.muted ^ {file}
 
     @guarded
     def action_solo(self) -> None:
-        self._toggle(self.soloed, self.audition.set_solo)
+        file = self.current_stem()
+        if file is not None:
+            self.soloed = self.soloed ^ {file}
+
+    def watch_muted(self, before: frozenset[str], after: frozenset[str]) -> None:
+        for file in sorted(before ^ after):
+            self.audition.set_mute(file, file in after)
+        self.update_stems()
+        self.update_transport()
+
+    def watch_soloed(self, before: frozenset[str], after: frozenset[str]) -> None:
+        for file in sorted(before ^ after):
+            self.audition.set_solo(file, file in after)
+        self.update_stems()
+        self.update_transport()
 
     @guarded
     def action_seek(self, delta_s: float) -> None:
@@ -305,13 +318,13 @@ class ListeningMixin(AppParts):
         out = state_dir(self.analysis.session.path) / "clips"
         self.notify(f"Writing the A/B clips of {format_time(span[0])}-{format_time(span[1])} ...",
                     timeout=3)  # fmt: skip
-        self.write_clips(out, (float(span[0]), float(span[1])))
+        self.write_clips(self.audition, out, (float(span[0]), float(span[1])))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="clips")
-    def write_clips(self, out: Path, span: tuple[float, float]) -> None:
+    def write_clips(self, audition: Audition, out: Path, span: tuple[float, float]) -> None:
         """Rendering the passage takes a moment: off the UI thread."""
-        a, b = self.audition.write_clips(out, span)
-        clips = self.audition.last_clips
+        a, b = audition.write_clips(out, span)
+        clips = audition.last_clips
         command = clips.command if clips is not None else ""
         if not command:
             where = f"{getpass.getuser()}@{socket.gethostname()}"
@@ -438,8 +451,8 @@ class ListeningMixin(AppParts):
             self.account_listening()  # the song ended
         self._position_drawn = position
         if force or self.meter_clock.meters_on:
-            self.main.query_one(StemsPanel).set_readings(self.readings(position))
-        self.main.query_one(Transport).update_state(position_s=position, playing=audition.playing)
+            self.query_one(StemsPanel).set_readings(self.readings(position))
+        self.query_one(Transport).update_state(position_s=position, playing=audition.playing)
 
     def refresh_transport(self) -> None:
         """A few times a second: the match state and the safety stage change on their own (the
@@ -454,7 +467,7 @@ class ListeningMixin(AppParts):
         clock = self.meter_clock
         clock.set_hz(clock.next_hz() if hz is None else hz)
         if self.live:
-            self.set_border(self.main.query_one("#stems-pane"), subtitle=clock.subtitle)
+            self.set_border(self.query_one("#stems-pane"), subtitle=clock.subtitle)
 
     def update_transport(self) -> None:
         if not self.live or self.analysis is None:
@@ -465,7 +478,7 @@ class ListeningMixin(AppParts):
         if self.blind_running():
             trial = (a.blind.trial if a.blind is not None else 0) + 1
             compare = f"BLIND trial {trial} (p picks, B stops) · {compare}"
-        self.main.query_one(Transport).update_state(
+        self.query_one(Transport).update_state(
             position_s=a.position_s,
             duration_s=self.analysis.session.duration_s,
             playing=a.playing,

@@ -1,4 +1,4 @@
-"""The app's side of the live model: after every decision the queue is derived again.
+"""The review screen's side of the live model: after every decision the queue is derived again.
 
 The review is copied on the UI thread and the engine's ``LiveModel`` derives the suggestions from
 it in a thread worker, so keys keep answering; the queue's border says "recomputing" meanwhile.
@@ -7,24 +7,13 @@ A pending suggestion that a decision solved leaves the queue with a message nami
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import work
-from textual.app import App
 from textual.message import Message
 
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.review import Review
-from mixreview.analysis.suggest.live import LiveModel, LiveState, Solved
-from mixreview.analysis.suggest.model import Suggestion
-
-if TYPE_CHECKING:
-    from mixreview.tui.screens.review import ReviewScreen
-    from mixreview.tui.widgets.queue import Item
-
-    _AppBase = App[int]
-else:
-    _AppBase = object
+from mixreview.analysis.suggest.live import LiveModel, LiveState
+from mixreview.tui.parts import ReviewParts
 
 
 class LiveDerived(Message):
@@ -40,35 +29,17 @@ def snapshot(review: Review) -> Review:
     return review.copy()
 
 
-class LiveMixin(_AppBase):
-    """Keeps ``all_suggestions`` in step with the review (mixed into ``MixReviewApp``)."""
+def new_model(analysis: Analysis, review: Review | None) -> tuple[LiveModel, LiveState]:
+    """A model for an analysis (on opening, or with references added or removed), and its
+    queue."""
+    model = LiveModel(analysis)
+    return model, model.derive(snapshot(review) if review is not None else None)
 
-    live_model: LiveModel | None
-    solved: dict[str, Solved]
-    recomputing: bool
-    _live_version: int
 
-    if TYPE_CHECKING:  # provided by MixReviewApp
-        analysis: Analysis | None
-        review: Review | None
-        all_suggestions: list[Suggestion]
-        main: ReviewScreen
+class LiveMixin(ReviewParts):
+    """Keeps ``all_suggestions`` in step with the review (mixed into ``ReviewScreen``)."""
 
-        def use_analysis(self, analysis: Analysis, suggestions: list[Suggestion]) -> None: ...
-
-        def schedule_versions(self) -> None: ...
-
-        def refresh_review(self, select: str | None = None, detail: bool = True) -> None: ...
-
-        def _need_item(self) -> Item | None: ...
-
-        def _changed(self, advance: bool = False, select: str | None = None) -> None: ...
-
-    def _init_live(self) -> None:
-        self.live_model = None
-        self.solved = {}
-        self.recomputing = False
-        self._live_version = 0
+    _live_version: int = 0
 
     def start_live(self, model: LiveModel, state: LiveState) -> None:
         """The model made when the session loaded, and its first queue."""
@@ -81,7 +52,7 @@ class LiveMixin(_AppBase):
         if self.live_model is None or self.review is None:
             return
         self._live_version += 1
-        self.recomputing = True  # the queue's border says so from the next refresh on
+        self.recomputing = True  # the queue's border says so (its watcher)
         self._derive_worker(self.live_model, snapshot(self.review), self._live_version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="live")
@@ -131,8 +102,3 @@ class LiveMixin(_AppBase):
             "to this problem (x again for the next).",
             timeout=4,
         )
-
-    def new_model(self, analysis: Analysis, review: Review | None) -> tuple[LiveModel, LiveState]:
-        """A model for a new analysis (references added or removed), and its queue."""
-        model = LiveModel(analysis)
-        return model, model.derive(snapshot(review) if review is not None else None)

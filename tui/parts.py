@@ -1,19 +1,19 @@
-"""What the parts of the review app share: its state, and the calls one part makes to another.
+"""What the parts of the review screen share: its state, and the calls one part makes to another.
 
-``MixReviewApp`` is assembled from parts (loading, the review view, decisions, listening, the
-live model, references), each a mixin over ``AppParts``. The state lives here as typed attributes;
-what the review screen shows (grouping, filter, A/B comparison) is reactive, and each part's
-watchers redraw what depends on it. The calls between parts are declared here for the type
-checker; the part that owns each one defines it.
+``ReviewScreen`` is assembled from parts (the review view, decisions, listening, the live model,
+references), each a mixin over ``ReviewParts``. What the screen shows is reactive: the selected
+suggestion, the filter, the grouping, what A/B compares, the muted and soloed stems and whether
+the queue is being derived again; each part's watchers redraw what depends on it. The handles the
+loading screen hands over (the analysis, the review, the live model) are typed attributes. The
+calls between parts are declared here for the type checker; the part that owns each one defines
+it. The app around the screen keeps the player (``AppShell``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from textual.app import App
+from textual.dom import DOMNode
 from textual.reactive import var
 from textual.timer import Timer
 from textual.widget import Widget
@@ -21,66 +21,97 @@ from textual.widget import Widget
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.apply import Change
 from mixreview.analysis.review import Review
-from mixreview.analysis.session import Session, Stem
+from mixreview.analysis.session import Stem
 from mixreview.analysis.suggest.features import Features
-from mixreview.analysis.suggest.live import LiveModel, LiveState
+from mixreview.analysis.suggest.live import LiveModel, LiveState, Solved
 from mixreview.analysis.suggest.model import Suggestion
 from mixreview.tui.audition import Audition
+from mixreview.tui.widgets.frames import PromptScreen
 from mixreview.tui.widgets.labels import GROUP_MODES
 from mixreview.tui.widgets.meter_rate import MeterClock
 from mixreview.tui.widgets.meters import StemSeries
 from mixreview.tui.widgets.queue import Item
 
-if TYPE_CHECKING:
-    from mixreview.tui.screens.loading import LoadingScreen
-    from mixreview.tui.screens.review import ReviewScreen
+
+class AppShell(Protocol):
+    """What the screens use of the app around them: the player, the user's keys, and whether
+    the app is closing."""
+
+    audition: Audition
+    user_keymap: dict[str, str]
+    quitting: bool
 
 
-class AppParts(App[int]):
-    """The review app's shared state and the hooks between its parts."""
+def shell_of(node: DOMNode) -> AppShell:
+    """The app a screen runs in, as the screens see it."""
+    return cast(AppShell, node.app)
 
-    # What the review screen shows; watchers redraw and save it (``tui.review_view``,
-    # ``tui.listening``).
+
+class ReviewParts(PromptScreen):
+    """The review screen's state and the hooks between its parts."""
+
+    # What the screen shows; watchers redraw it and save it (``tui.review_view``,
+    # ``tui.listening``, ``tui.live``). ``selected`` is the selected item's id (None: the queue
+    # shows nothing); setting it again re-runs its watcher (the stems cursor follows again).
+    selected: var[str | None] = var(None, init=False, always_update=True)
     group_mode: var[str] = var(GROUP_MODES[0], init=False)
     filter_text: var[str] = var("", init=False)
     compare: var[str] = var("suggestion", init=False)
+    muted: var[frozenset[str]] = var(frozenset(), init=False)
+    soloed: var[frozenset[str]] = var(frozenset(), init=False)
+    recomputing: var[bool] = var(False, init=False)
 
-    session_path: Path
-    audition_factory: Callable[[Session], Audition]
-    workers_count: int | None
-    loading: LoadingScreen
-    main: ReviewScreen
-    analysis: Analysis | None
+    # What the loading screen handed over, and what follows from it.
+    analysis: Analysis | None = None
+    review: Review | None = None
+    live_model: LiveModel | None = None
+    band_features: Features | None = None
+    ready: bool = False
     suggestions: list[Suggestion]
     all_suggestions: list[Suggestion]
     by_id: dict[str, Suggestion]
-    band_features: Features | None
-    review: Review | None
-    audition: Audition
+    solved: dict[str, Solved]
     items: list[Item]
     names: dict[str, str]
     series: dict[str, StemSeries]
-    muted: set[str]
-    soloed: set[str]
-    ready: bool
-    load_error: str | None
-    quitting: bool
-    recomputing: bool
+    reference_aspects: set[str]
     meter_clock: MeterClock
     meters_enabled: bool
-    last_versions: tuple[list[Change], list[Change], str, str] | None
-    selected_id: str | None
-    selected_stem: str | None
-    focus_name: str
-    reference_aspects: set[str]
-    _ui_timer: Timer | None
-    _versions_timer: Timer | None
+    last_versions: tuple[list[Change], list[Change], str, str] | None = None
+    asked_unheard: bool = False  # the export asked once about changes never heard
+    # Where the user is, as the panels last reported it (what ``save_ui`` writes): the last
+    # item selected (kept while a filter shows none), the stem, the focused panel.
+    selected_id: str | None = None
+    selected_stem: str | None = None
+    focus_name: str = "suggestions"
+    _ui_timer: Timer | None = None
+    _versions_timer: Timer | None = None
     _holds: dict[str, tuple[float, float]]
+
+    def __init__(self, *, meters: bool = True) -> None:
+        super().__init__()
+        self.meters_enabled = meters
+        self.meter_clock = MeterClock.from_environment()
+        self.suggestions, self.all_suggestions, self.items = [], [], []
+        self.by_id, self.solved, self.names, self.series = {}, {}, {}, {}
+        self._holds = {}
+        self._init_listening()
+        self._init_references()
+
+    @property
+    def shell(self) -> AppShell:
+        """The app around the screen."""
+        return shell_of(self)
+
+    @property
+    def audition(self) -> Audition:
+        """The app's player (a stand-in saying why while there is none)."""
+        return self.shell.audition
 
     @property
     def live(self) -> bool:
-        """Loaded and the review screen still there (timers may fire while the app closes)."""
-        return self.ready and self.main.is_attached
+        """Loaded and still attached (timers may fire while the app closes)."""
+        return self.ready and self.is_attached
 
     @staticmethod
     def set_border(widget: Widget, title: str | None = None, subtitle: str | None = None) -> None:
@@ -93,6 +124,10 @@ class AppParts(App[int]):
     # The hooks between the parts: each is defined by the part that owns it; declared here for
     # the type checker only, so a missing one is an AttributeError, not a silent stub.
     if TYPE_CHECKING:
+
+        def _init_listening(self) -> None: ...
+
+        def _init_references(self) -> None: ...
 
         def refresh_review(self, select: str | None = None, detail: bool = True) -> None: ...
 
@@ -116,7 +151,11 @@ class AppParts(App[int]):
 
         def update_transport(self) -> None: ...
 
+        def update_queue_border(self) -> None: ...
+
         def compare_words(self) -> dict[str, str]: ...
+
+        def set_compare(self, compare: str) -> None: ...
 
         def seek_to(self, position_s: float) -> None: ...
 
@@ -126,9 +165,7 @@ class AppParts(App[int]):
 
         def start_live(self, model: LiveModel, state: LiveState) -> None: ...
 
-        def new_model(
-            self, analysis: Analysis, review: Review | None
-        ) -> tuple[LiveModel, LiveState]: ...
+        def use_analysis(self, analysis: Analysis, suggestions: list[Suggestion]) -> None: ...
 
         def tick(self, force: bool = False) -> None: ...
 
@@ -139,3 +176,7 @@ class AppParts(App[int]):
         def flush_listening(self) -> None: ...
 
         def refresh_transport(self) -> None: ...
+
+        def _need_item(self) -> Item | None: ...
+
+        def _changed(self, advance: bool = False, select: str | None = None) -> None: ...

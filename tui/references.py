@@ -1,6 +1,6 @@
 """Reference tracks in the review app: adding one, the aspects to follow, A/B against the mix.
 
-``ReferencesMixin`` is part of ``MixReviewApp``. A reference added here is stored with the
+``ReferencesMixin`` is part of ``ReviewScreen``. A reference added here is stored with the
 session's state (``analysis.user_references``), measured in a worker, and the comparison and the
 direction suggestions are made again; every earlier decision stays, since suggestion ids do not
 change. Each usable reference is one more thing ``v`` can compare: the chosen mix against it,
@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
 from textual.message import Message
 from textual.notifications import SeverityLevel
 
@@ -30,9 +28,7 @@ from mixreview.analysis.reference import (
 )
 from mixreview.analysis.reference_doubts import confirm_reference as remember_confirmation
 from mixreview.analysis.reference_doubts import judge_references
-from mixreview.analysis.review import Review
 from mixreview.analysis.session import Stem
-from mixreview.analysis.suggest.live import LiveModel, LiveState
 from mixreview.analysis.suggest.model import Suggestion
 from mixreview.analysis.suggest.reference import ASPECTS, follow_aspects
 from mixreview.analysis.timeline import format_time
@@ -42,15 +38,10 @@ from mixreview.analysis.user_references import (
     remove_user_reference,
     resolve_reference_path,
 )
+from mixreview.tui.live import new_model
+from mixreview.tui.parts import ReviewParts
 from mixreview.tui.screens.references import ReferenceActions, ReferenceRow, ReferencesScreen
 from mixreview.tui.widgets.detail import DetailPanel
-
-if TYPE_CHECKING:
-    from mixreview.tui.screens.review import ReviewScreen
-
-    _AppBase = App[int]
-else:
-    _AppBase = object
 
 
 class ReferenceMeasured(Message):
@@ -78,39 +69,11 @@ def reference_summary(report: ReferenceReport) -> str:
     return text
 
 
-class ReferencesMixin(_AppBase):
-    """The app's side of reference tracks (mixed into ``MixReviewApp``)."""
+class ReferencesMixin(ReviewParts):
+    """The review screen's side of reference tracks (mixed into ``ReviewScreen``)."""
 
-    all_suggestions: list[Suggestion]
-    reference_aspects: set[str]
     _reference_busy: str | None
     _reference_stems: dict[str, Stem | str]
-
-    if TYPE_CHECKING:  # provided by MixReviewApp
-        analysis: Analysis | None
-        suggestions: list[Suggestion]
-        by_id: dict[str, Suggestion]
-        compare: str
-        ready: bool
-        main: ReviewScreen
-
-        @property
-        def live(self) -> bool: ...
-
-        def set_compare(self, compare: str) -> None: ...
-
-        def refresh_review(self, select: str | None = None, detail: bool = True) -> None: ...
-
-        def apply_versions(self) -> None: ...
-
-        def schedule_ui_save(self) -> None: ...
-
-        live_model: LiveModel | None
-        review: Review | None
-
-        def new_model(
-            self, analysis: Analysis, review: Review | None
-        ) -> tuple[LiveModel, LiveState]: ...
 
     def _init_references(self) -> None:
         self.all_suggestions = []
@@ -162,7 +125,7 @@ class ReferencesMixin(_AppBase):
             busy=lambda: self._reference_busy,
             confirm=self.confirm_reference,
         )
-        self.push_screen(ReferencesScreen(actions))
+        self.app.push_screen(ReferencesScreen(actions))
 
     def confirm_reference(self, row: ReferenceRow) -> str | None:
         """Follow a reference despite its doubts: remembered for the session."""
@@ -173,7 +136,7 @@ class ReferencesMixin(_AppBase):
             return f"{row.name} gives directions already."
         remember_confirmation(self.analysis.session.path, row.path)
         analysis = with_references(self.analysis, self.analysis.references)
-        self.live_model, state = self.new_model(analysis, self.review)
+        self.live_model, state = new_model(analysis, self.review)
         self.use_analysis(analysis, list(state.suggestions))
         return None
 
@@ -228,7 +191,7 @@ class ReferencesMixin(_AppBase):
             if report.usable:
                 add_user_reference(analysis.session.path, spec.path, spec.weight)
                 analysis = with_references(analysis, (*analysis.references, report))
-                self.live_model, state = self.new_model(analysis, self.review)
+                self.live_model, state = new_model(analysis, self.review)
                 suggestions = list(state.suggestions)
             else:
                 suggestions = list(self.all_suggestions)
@@ -255,8 +218,9 @@ class ReferencesMixin(_AppBase):
 
     def tell_reference(self, text: str, error: bool = False) -> None:
         """In the references screen when it is open, else as a message."""
-        if isinstance(self.screen, ReferencesScreen):
-            self.screen.status(text, error=error)
+        screen = self.app.screen
+        if isinstance(screen, ReferencesScreen):
+            screen.status(text, error=error)
         else:
             severity: SeverityLevel = "error" if error else "information"
             self.notify(text, title="reference", severity=severity, timeout=10)
@@ -271,15 +235,16 @@ class ReferencesMixin(_AppBase):
         remove_user_reference(session.path, row.path)
         kept = tuple(r for r in self.analysis.references if r.spec.path != row.path)
         analysis = with_references(self.analysis, kept)
-        self.live_model, state = self.new_model(analysis, self.review)
+        self.live_model, state = new_model(analysis, self.review)
         self.use_analysis(analysis, list(state.suggestions))
         if self.compare == row.compare_id:
             self.set_compare("suggestion")
         return None
 
     def _reload_references_screen(self) -> None:
-        if isinstance(self.screen, ReferencesScreen):
-            self.screen.reload()
+        screen = self.app.screen
+        if isinstance(screen, ReferencesScreen):
+            screen.reload()
 
     # -- aspects -------------------------------------------------------------------------------
     def set_reference_aspects(self, aspects: set[str]) -> None:
@@ -296,7 +261,7 @@ class ReferencesMixin(_AppBase):
         self.all_suggestions = list(suggestions)
         self.suggestions = follow_aspects(self.all_suggestions, self.reference_aspects)
         self.by_id = {s.id: s for s in self.suggestions}
-        detail = self.main.query_one(DetailPanel)
+        detail = self.query_one(DetailPanel)
         if detail.context is not None:
             detail.context = dataclasses.replace(detail.context, analysis=analysis)
         if self.live:

@@ -1,8 +1,8 @@
 """Drawing the review: the queue, the stems' rows, the title and the detail, and where the user is.
 
-The grouping, the filter and the selection are the review screen's state; changing one redraws
-the queue (watchers) and is saved to the review shortly after it settles, so the app reopens
-where the user left it.
+The selection, the grouping and the filter are the review screen's reactive state: changing one
+redraws what depends on it (watchers) and is saved to the review shortly after it settles, so the
+app reopens where the user left it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 from textual import on
 from textual.events import DescendantFocus, Resize
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from mixreview.analysis.timeline import format_time
-from mixreview.tui.parts import AppParts
+from mixreview.tui.parts import ReviewParts
 from mixreview.tui.screens.checks import ChecksScreen
 from mixreview.tui.widgets import queue as queue_mod
 from mixreview.tui.widgets.cursor_list import CursorList
@@ -27,17 +27,43 @@ from mixreview.tui.widgets.suggestions import FilterInput, SuggestionList
 UI_SAVE_DELAY_S = 0.3
 
 
-class ReviewViewMixin(AppParts):
-    """The queue, stems, title and detail panels, and the saved place (mixed into the app)."""
+class ReviewViewMixin(ReviewParts):
+    """The queue, stems, title and detail panels, and the saved place (mixed into the screen)."""
 
     # -- state watchers ----------------------------------------------------------------------------
+    def watch_selected(self, selected: str | None) -> None:
+        """The queue's cursor, the stems cursor (for a one-stem item), the detail and A/B follow
+        the selected item."""
+        if not self.live:
+            return
+        suggestions = self.query_one(SuggestionList)
+        item = suggestions.selected
+        if (item.id if item else None) != selected:
+            suggestions.select(selected, announce=False)
+            item = suggestions.selected
+            self.set_reactive(ReviewParts.selected, item.id if item else None)  # as shown
+        if item is not None and len(item.stems) == 1:
+            self.query_one(StemsPanel).select_file(item.stems[0])
+        self.show_detail()
+        self.schedule_versions()
+        self.schedule_ui_save()
+
     def watch_group_mode(self) -> None:
         self.refresh_review()
         self.schedule_ui_save()
 
-    def watch_filter_text(self) -> None:
+    def watch_filter_text(self, text: str) -> None:
+        filter_input = self.query_one(FilterInput)
+        if filter_input.value != text:
+            filter_input.value = text
+        if text:
+            filter_input.add_class("-shown")
         self.refresh_review()
         self.schedule_ui_save()
+
+    def watch_recomputing(self) -> None:
+        if self.live:
+            self.update_queue_border()
 
     # -- drawing -----------------------------------------------------------------------------------
     def refresh_review(self, select: str | None = None, detail: bool = True) -> None:
@@ -50,24 +76,28 @@ class ReviewViewMixin(AppParts):
             self.items, self.group_mode, self.filter_text, self.names,
             self.analysis.sections, all_stems,
         )  # fmt: skip
-        suggestions = self.main.query_one(SuggestionList)
+        suggestions = self.query_one(SuggestionList)
         keep = select or (suggestions.selected.id if suggestions.selected else None)
         suggestions.set_queue(queue, self.names, all_stems)
         suggestions.select(keep, announce=False)
+        shown = suggestions.selected
+        self.set_reactive(ReviewParts.selected, shown.id if shown else None)
+        self.update_queue_border()
+        self.update_stems()
+        self.update_title()
+        if detail:
+            self.show_detail()
+
+    def update_queue_border(self) -> None:
+        """The queue's counts, grouping, filter and whether it is being derived again."""
+        queue = self.query_one(SuggestionList).queue
         subtitle = f"by {self.group_mode} (o)"
         if self.recomputing:
             subtitle = "recomputing… · " + subtitle
         if self.filter_text:
             subtitle = f"filter “{self.filter_text}” · " + subtitle
-        self.set_border(
-            self.main.query_one("#queue-pane"),
-            f"2 Suggestions {queue.shown}/{queue.total}",
-            subtitle,
-        )
-        self.update_stems()
-        self.update_title()
-        if detail:
-            self.show_detail()
+        title = f"2 Suggestions {queue.shown}/{queue.total}"
+        self.set_border(self.query_one("#queue-pane"), title, subtitle)
 
     def open_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -97,8 +127,8 @@ class ReviewViewMixin(AppParts):
                     soloed=stem.file in self.soloed,
                 )
             )
-        self.main.query_one(StemsPanel).set_rows(rows)
-        detail = self.main.query_one(DetailPanel)
+        self.query_one(StemsPanel).set_rows(rows)
+        detail = self.query_one(DetailPanel)
         if detail.context is not None:
             detail.context.open_counts = counts
 
@@ -118,37 +148,34 @@ class ReviewViewMixin(AppParts):
             f"{len(session.stems)} stems · {format_time(session.duration_s)}"
             + (f" · {tempo:g} bpm" if tempo else ""),
         ]
-        width = (width or self.size.width) - 2
+        width = (width or self.app.size.width) - 2
         while len(parts) > 1 and len(" │ ".join(parts)) > width:
             parts.pop()
         self.set_text("#title", " │ ".join(parts))
 
     def set_text(self, selector: str, text: str) -> None:
         """Update a one-line Static only when its text changes, without a layout pass."""
-        widget = self.main.query_one(selector, Static)
+        widget = self.query_one(selector, Static)
         if getattr(widget, "_shown_text", None) != text:
             widget._shown_text = text  # type: ignore[attr-defined]
             widget.update(text, layout=False)
 
     def on_resize(self, event: Resize) -> None:
-        """Fit the title and the footer to the new width (the event's: ``self.size`` can still
-        be the old one while the event is handled)."""
-        width = event.size.width
+        """Fit the title and the transport to the new width (the event's: the screen's size can
+        still be the old one while the event is handled)."""
+        self.fit(event.size.width)
+
+    def fit(self, width: int) -> None:
         if self.live:
             self.update_title(width)
             self.update_transport()
-        for screen in (self.main, self.loading):
-            for footer in screen.query(Footer):
-                if footer.show_command_palette != (width >= 100):
-                    footer.show_command_palette = width >= 100
-                    footer.refresh(recompose=True)  # the footer reads it only when composed
 
     def show_detail(self) -> None:
         """The detail follows the focus: the stem from the stems panel, else the suggestion."""
         if not self.live:
             return
-        detail = self.main.query_one(DetailPanel)
-        stems = self.main.query_one(StemsPanel)
+        detail = self.query_one(DetailPanel)
+        stems = self.query_one(StemsPanel)
         if self.focused is stems and stems.selected is not None:
             detail.show("stem", stems.selected.file)
             self.set_border(detail, "3 Stem")
@@ -164,22 +191,20 @@ class ReviewViewMixin(AppParts):
 
     # -- selection ---------------------------------------------------------------------------------
     def current_item(self) -> Item | None:
-        return self.main.query_one(SuggestionList).selected if self.live else None
+        return self.query_one(SuggestionList).selected if self.live else None
 
     def current_stem(self) -> str | None:
         if not self.live:
             return None
-        row = self.main.query_one(StemsPanel).selected
+        row = self.query_one(StemsPanel).selected
         return row.file if row else None
 
     @on(SuggestionList.Selected)
-    def suggestion_selected(self, message: SuggestionList.Selected) -> None:
-        item = message.item
-        if item is not None and len(item.stems) == 1:
-            self.main.query_one(StemsPanel).select_file(item.stems[0])
-        self.show_detail()
-        self.schedule_versions()
-        self.schedule_ui_save()
+    def suggestion_selected(self) -> None:
+        """The cursor moved: the selection is where it is now (the message can be older than a
+        selection made in code since)."""
+        item = self.query_one(SuggestionList).selected
+        self.selected = item.id if item is not None else None
 
     @on(CursorList.CursorMoved)
     def stem_cursor_moved(self, message: CursorList.CursorMoved) -> None:
@@ -219,9 +244,9 @@ class ReviewViewMixin(AppParts):
         """Remember the selection and focus (what ``ui_state`` saves)."""
         if not self.live:
             return
-        item = self.main.query_one(SuggestionList).selected
+        item = self.query_one(SuggestionList).selected
         self.selected_id = item.id if item else self.selected_id
-        row = self.main.query_one(StemsPanel).selected
+        row = self.query_one(StemsPanel).selected
         self.selected_stem = row.file if row else None
         focused = self.focused
         if isinstance(focused, StemsPanel):
@@ -250,23 +275,24 @@ class ReviewViewMixin(AppParts):
     def action_filter(self) -> None:
         if not self.live:
             return
-        filter_input = self.main.query_one(FilterInput)
+        filter_input = self.query_one(FilterInput)
         filter_input.add_class("-shown")
         filter_input.focus()
 
     @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
+    def filter_changed(self) -> None:
+        """Typing filters at once, by what the field holds now (the message can be older)."""
+        self.filter_text = self.query_one(FilterInput).value
 
     @on(FilterInput.Done)
     def filter_done(self, event: FilterInput.Done) -> None:
-        filter_input = self.main.query_one(FilterInput)
+        filter_input = self.query_one(FilterInput)
         if event.cleared or not filter_input.value:
             filter_input.remove_class("-shown")
-        self.main.query_one(SuggestionList).focus()
+        self.query_one(SuggestionList).focus()
 
     def action_clear_filter(self) -> None:
-        filter_input = self.main.query_one(FilterInput)
+        filter_input = self.query_one(FilterInput)
         filter_input.value = ""
         filter_input.remove_class("-shown")
         self.filter_text = ""
@@ -290,4 +316,4 @@ class ReviewViewMixin(AppParts):
 
     def action_checks(self) -> None:
         if self.analysis is not None:
-            self.push_screen(ChecksScreen(self.checks_of_session(), self.names))
+            self.app.push_screen(ChecksScreen(self.checks_of_session(), self.names))

@@ -1,1 +1,1 @@
-"""The review app's screens: help, notes, manual changes, confirmation, checks, export."""
+"""The review app's screens: loading, review, help, notes, manual changes, checks, export."""

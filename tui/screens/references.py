@@ -34,7 +34,7 @@ class ReferenceRow:
 
 @dataclass
 class ReferenceActions:
-    """What the screen asks of the app."""
+    """What the screen asks of the review screen under it."""
 
     rows: Callable[[], Sequence[ReferenceRow]]
     add: Callable[[str], str | None]  # the text typed; returns an error to show, or None

@@ -4,8 +4,8 @@ Subclasses say how many rows there are, which can take the cursor, and how a row
 that changes whenever the drawing would, plus its segments). A row is drawn again only when its
 key changes, and only the part of it that changed is sent to the terminal.
 
-A move of the cursor is announced straight to the app (not bubbled up through the panels), so the
-app's answer to it, such as the detail of the new row, is drawn in the same screen update as the
+A move of the cursor is announced straight to the screen (not bubbled up through the panels), so
+the screen's answer to it, such as the detail of the new row, is drawn in the same update as the
 cursor itself.
 """
 
@@ -210,8 +210,8 @@ class CursorList(ScrollView, can_focus=True, inherit_bindings=False):
             self.announce()
 
     def announce(self) -> None:
-        """Tell the app the cursor moved (straight to it: see the module's docstring)."""
-        self.app.post_message(self.CursorMoved(self, self.cursor))
+        """Tell the screen the cursor moved (straight to it: see the module's docstring)."""
+        self.screen.post_message(self.CursorMoved(self, self.cursor))
 
     def scroll_to_cursor(self) -> None:
         height = max(1, self.scrollable_content_region.height)

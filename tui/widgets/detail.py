@@ -154,7 +154,7 @@ class ScrollPage(Widget, can_focus=True):
 
 
 class DetailPanel(ScrollPage):
-    """The app tells it what to show; it redraws on resize."""
+    """The review screen tells it what to show; it redraws on resize."""
 
     PAGES_KEPT = 32
 

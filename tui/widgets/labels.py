@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 
+from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.numbers import percent
 
 KIND_LABELS = {
@@ -60,6 +61,13 @@ STATUS_STYLE = {
 SEVERITY_SHORT = {"high": "H", "medium": "M", "low": "L", "manual": "+"}
 SEVERITY_WORD = {"high": "high", "medium": "med", "low": "low", "manual": "mine"}
 GROUP_MODES = ("importance", "stem", "kind", "section")
+
+
+def failure_text(error: BaseException | None) -> str:
+    """A worker's failure as one message: the engine's own words, else the exception's type."""
+    if isinstance(error, MixreviewError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def kind_label(kind: str) -> str:

@@ -9,22 +9,23 @@ what is on the screen then, not something the user has not seen.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from textual import events
 from textual.widgets import Static
 
 from mixreview.tui.keymap import KEYS_BY_ID, display, effective
 
-WORKS_WHILE_LOADING = frozenset({"quit", "help", "palette"})
+# The keys the app itself binds, on every screen; all the others belong to the review screen.
+APP_KEYS = frozenset({"quit", "help", "palette"})
 
 
-def loading_answer(key: str, keymap: dict[str, str], failed: bool = False) -> str | None:
+def loading_answer(key: str, keymap: Mapping[str, str], failed: bool = False) -> str | None:
     """What a key pressed while loading says; None when it works now or is bound to nothing."""
     for key_id, keys in effective(keymap).items():
         if key not in keys.split(","):
             continue
-        if key_id in WORKS_WHILE_LOADING:
+        if key_id in APP_KEYS:
             return None
         quit_key = display(effective(keymap)["quit"].split(",")[0])
         what = f"{display(key)} ({KEYS_BY_ID[key_id].description})"
@@ -50,8 +51,10 @@ class LoadingHint(Static, can_focus=True):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, keymap: Mapping[str, str], *, id: str | None = None) -> None:
         super().__init__("", id=id)
+        self.keymap = keymap  # the user's keys, to name the key in the answer
+        self.failed = False  # the session cannot be opened: nothing will come
         self.answered = ""  # the last answer (for tests)
 
     def on_mount(self) -> None:
@@ -62,11 +65,7 @@ class LoadingHint(Static, can_focus=True):
 
     def answer(self, event: events.Key) -> bool:
         """Answer a key that cannot work yet (and keep it from its action); True if it did."""
-        app: Any = self.app
-        if getattr(app, "ready", True):
-            return False
-        failed = getattr(app, "load_error", None) is not None
-        answer = loading_answer(event.key, getattr(app, "user_keymap", {}), failed)
+        answer = loading_answer(event.key, self.keymap, self.failed)
         if answer is None:
             return False  # quit, help, the palette, or a key that does nothing anyway
         event.stop()

@@ -72,8 +72,8 @@ class SuggestionList(CursorList):
             self.announce()
 
     def announce(self) -> None:
-        """The selected item, straight to the app (drawn in the same update as the cursor)."""
-        self.app.post_message(self.Selected(self.selected))
+        """The selected item, straight to the screen (drawn in the same update as the cursor)."""
+        self.screen.post_message(self.Selected(self.selected))
 
     # -- CursorList ----------------------------------------------------------------------------
     @property
