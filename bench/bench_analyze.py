@@ -2,8 +2,10 @@
 
 Generates (never commits) N stereo stems of M minutes at 48 kHz, 24-bit WAV, then runs in one go:
   1. mixreview analyze --no-cache (wall time, peak memory of the whole process tree),
-  2. ffmpeg -af ebur128=peak=true over the same files, one after another and two at a time.
-Usage: python bench/bench_analyze.py [--stems 32] [--minutes 4] [--dir DIR] [--keep]
+  2. ffmpeg -af ebur128=peak=true over the same files, two at a time,
+in turn, --runs times (3), and prints the medians, their ratio and the CPU time of each.
+Memory is the peak of the summed PSS (and RSS) of the process tree.
+Usage: python bench/bench_analyze.py [--stems 32] [--minutes 4] [--runs 3] [--dir DIR] [--keep]
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,11 +55,15 @@ def generate(folder: Path, stems: int, minutes: float) -> None:
 
 
 class TreeMemory:
-    """Polls the summed RSS of a process and its descendants (Linux /proc)."""
+    """Polls the memory of a process and its descendants (Linux /proc): the sum of their
+    proportional set sizes (PSS: a page shared by n processes counts 1/n in each), so the
+    libraries forked workers share with their parent count once, as the system holds them;
+    the summed RSS, which counts them in every process, is kept too (``peak_rss_kb``)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_kb = 0
+        self.peak_rss_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -72,15 +80,18 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = 0
+            pss = rss = 0
             for pid in self._tree():
                 try:
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
-                            total += int(line.split()[1])
+                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                        if line.startswith("Pss:"):
+                            pss += int(line.split()[1])
+                        elif line.startswith("Rss:"):
+                            rss += int(line.split()[1])
                 except OSError:
                     pass
-            self.peak_kb = max(self.peak_kb, total)
+            self.peak_kb = max(self.peak_kb, pss)
+            self.peak_rss_kb = max(self.peak_rss_kb, rss)
             time.sleep(0.05)
 
     def stop(self) -> int:
@@ -89,16 +100,23 @@ class TreeMemory:
         return self.peak_kb
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int, str]:
+def children_cpu_s() -> float:
+    """User + system CPU of every waited-for descendant so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(cmd: list[str]) -> tuple[float, TreeMemory, str]:
+    """(wall s, the process tree's memory, standard output) of one command."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     memory = TreeMemory(proc.pid)
     out, err = proc.communicate()
     wall = time.perf_counter() - start
-    peak = memory.stop()
+    memory.stop()
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed: {err[-2000:]}")
-    return wall, peak, out
+    return wall, memory, out
 
 
 def ffmpeg_one(path: Path) -> None:
@@ -126,6 +144,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, the median reported")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="mixreview-bench-"))
     try:
@@ -147,29 +166,40 @@ def main() -> int:
             "--no-cache",
             "--quiet",
         ]
-        wall, peak_kb, out = run_measured(cmd)
-        report = json.loads(out)
         files = sorted(folder.glob("*.wav"))
-        t0 = time.perf_counter()
-        for path in files:
-            ffmpeg_one(path)
-        ffmpeg_serial = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            list(pool.map(ffmpeg_one, files))
-        ffmpeg_parallel = time.perf_counter() - t0
+        runs: dict[str, list[float]] = {key: [] for key in ("wall", "cpu", "pss", "rss")}
+        ffmpeg: dict[str, list[float]] = {"wall": [], "cpu": []}
+        for _ in range(args.runs):  # side by side, in turn, so both see the same machine
+            cpu0 = children_cpu_s()
+            wall, memory, out = run_measured(cmd)
+            runs["cpu"].append(children_cpu_s() - cpu0)
+            runs["wall"].append(wall)
+            runs["pss"].append(memory.peak_kb / 1024)
+            runs["rss"].append(memory.peak_rss_kb / 1024)
+            cpu0 = children_cpu_s()
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(ffmpeg_one, files))
+            ffmpeg["wall"].append(time.perf_counter() - t0)
+            ffmpeg["cpu"].append(children_cpu_s() - cpu0)
+        report = json.loads(out)
+        wall, ffmpeg_wall = statistics.median(runs["wall"]), statistics.median(ffmpeg["wall"])
         result = {
             "stems": args.stems,
             "minutes": args.minutes,
             "audio_s": audio_s,
             "cores": os.cpu_count(),
+            "runs": args.runs,
+            "load_average_1min": round(os.getloadavg()[0], 2),
             "mixreview_wall_s": round(wall, 2),
+            "mixreview_cpu_s": round(statistics.median(runs["cpu"]), 2),
             "mixreview_x_realtime": round(audio_s / wall, 1),
-            "mixreview_peak_rss_mb": round(peak_kb / 1024, 1),
-            "ffmpeg_serial_wall_s": round(ffmpeg_serial, 2),
-            "ffmpeg_parallel_wall_s": round(ffmpeg_parallel, 2),
-            "ratio_vs_ffmpeg_serial": round(wall / ffmpeg_serial, 3),
-            "ratio_vs_ffmpeg_parallel": round(wall / ffmpeg_parallel, 3),
+            "mixreview_peak_pss_mb": round(max(runs["pss"]), 1),
+            "mixreview_peak_rss_sum_mb": round(max(runs["rss"]), 1),
+            "ffmpeg_two_at_a_time_wall_s": round(ffmpeg_wall, 2),
+            "ffmpeg_two_at_a_time_cpu_s": round(statistics.median(ffmpeg["cpu"]), 2),
+            "ratio_vs_ffmpeg": round(wall / ffmpeg_wall, 3),
+            "every_wall_s": {"mixreview": runs["wall"], "ffmpeg": ffmpeg["wall"]},
             "mix_integrated_lufs": report["mix"]["metrics"]["integrated_lufs"],
         }
         print(json.dumps(result, indent=2))
