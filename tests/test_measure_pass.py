@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +171,15 @@ def test_groups_share_the_work(mixed_session: Path) -> None:
     sizes = [sum(session.stem(f).frames * session.stem(f).channels for f in g) for g, _ in groups]
     assert max(sizes) <= 2 * min(sizes)
     assert SR == 48000
+
+
+def test_from_a_thread_through_the_fork_server(mixed_session: Path) -> None:
+    """The app measures from a thread: the groups and the mix's process then come from the fork
+    server, and still meet through their pipes."""
+    results: list[dict[str, object]] = []
+    plan = plan_analysis(load_session(mixed_session), use_cache=False)
+    worker = threading.Thread(target=lambda: results.append(run_plan(plan, 2)))
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive() and results
+    assert_same(results[0][MIX_KEY], separate(mixed_session)[MIX_KEY])
