@@ -60,6 +60,22 @@ SCOPES: dict[str, Scope] = {
         ("tests/test_thresholds_rules.py",),
     ),
     "roles": Scope("analysis/roles.py", ("tests/test_thresholds_rules.py",)),
+    "masking": Scope("analysis/suggest/masking.py", ("tests/test_thresholds_masking.py",)),
+    "masking_frames": Scope(
+        "analysis/suggest/masking_frames.py", ("tests/test_thresholds_masking.py",)
+    ),
+    "stereo_width": Scope("analysis/suggest/stereo_width.py", ("tests/test_thresholds_stereo.py",)),
+    "stereo_pan": Scope("analysis/suggest/stereo_pan.py", ("tests/test_thresholds_stereo.py",)),
+    "stereo_polarity": Scope(
+        "analysis/suggest/stereo_polarity.py", ("tests/test_thresholds_stereo.py",)
+    ),
+    "dynamics": Scope("analysis/suggest/dynamics.py", ("tests/test_thresholds_dynamics.py",)),
+    "section_balance": Scope(
+        "analysis/suggest/section_balance.py", ("tests/test_thresholds_sections.py",)
+    ),
+    "reference_rules": Scope(
+        "analysis/suggest/reference.py", ("tests/test_thresholds_reference.py",)
+    ),
 }
 PACKAGE_DIRS = {"analysis": "analysis", "tui": "tui", "sample_sessions": "sample_sessions"}
 MUTMUT_CONFIG = """
