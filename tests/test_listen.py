@@ -27,6 +27,8 @@ from mixreview.tui.listen_socket import RunningApp, running_apps, socket_dir
 from mixreview.tui.player import make_audition
 from mixreview.tui.player_listen import ListenOnlyPlayer
 
+pytest_plugins = ("tests.ssh_support",)  # the sshd fixture
+
 SR = 48000
 SSH = {"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.9 22"}
 
@@ -155,49 +157,6 @@ def test_listen_says_when_no_app_runs(session: Session, tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "no mixreview app has" in done.stderr
-
-
-@pytest.fixture
-def sshd(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """An sshd on a free port that lets this user in with a throwaway key (skipped without)."""
-    import shutil
-
-    daemon = shutil.which("sshd") or "/usr/sbin/sshd"
-    if (
-        not Path(daemon).exists()
-        or shutil.which("ssh") is None
-        or shutil.which("ssh-keygen") is None
-    ):
-        pytest.skip("sshd or ssh is not installed (.ci/run installs openssh-server)")
-    keys = tmp_path / "ssh"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "user"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
-                       check=True)  # fmt: skip
-    (keys / "authorized").write_text((keys / "user.pub").read_text())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = keys / "sshd_config"
-    config.write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\n"
-        f"AuthorizedKeysFile {keys / 'authorized'}\nStrictModes no\nUsePAM no\n"
-        "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-        f"PidFile {keys / 'sshd.pid'}\nAcceptEnv XDG_RUNTIME_DIR\n"
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)
-    server = subprocess.Popen([daemon, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
-    time.sleep(0.5)
-    if server.poll() is not None:
-        pytest.skip(f"sshd would not start: {server.stderr.read().decode()[-300:]}")  # type: ignore[union-attr]
-    ssh = [
-        "ssh", "-p", str(port), "-i", str(keys / "user"), "-o", "StrictHostKeyChecking=no",
-        "-o", f"UserKnownHostsFile={keys / 'known'}", "-o", "BatchMode=yes",
-        "-o", "LogLevel=ERROR", "127.0.0.1",
-    ]  # fmt: skip
-    yield ssh
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def test_listening_over_a_real_ssh_hop(session: Session, tmp_path: Path, sshd) -> None:  # type: ignore[no-untyped-def]

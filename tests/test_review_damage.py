@@ -155,13 +155,13 @@ async def test_could_not_save_in_the_app_leaves_the_row_as_on_disk(
     app = new_app(session, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
-        first = app.suggestions[0].id
+        first = app.main.suggestions[0].id
         with monkeypatch.context() as patch:
             full_disk(patch)
             await pilot.press("a")
             await pilot.pause()
         assert any(m.startswith("Could not save") for m in notifications(app))
-        assert {i.id: i.status for i in app.items}[first] == "pending"
+        assert {i.id: i.status for i in app.main.items}[first] == "pending"
         await pilot.press("j", "r")  # a save that works
         await pilot.pause()
         saved = json.loads((session / ".mixreview" / "review.json").read_text())

@@ -81,12 +81,15 @@ class ReviewViewMixin(ReviewParts):
         suggestions.set_queue(queue, self.names, all_stems)
         suggestions.select(keep, announce=False)
         shown = suggestions.selected
+        moved = (shown.id if shown else None) != self.selected
         self.set_reactive(ReviewParts.selected, shown.id if shown else None)
         self.update_queue_border()
         self.update_stems()
         self.update_title()
         if detail:
             self.show_detail()
+        if moved:  # the selected item was filtered out: A/B follows the one shown now
+            self.schedule_versions()
 
     def update_queue_border(self) -> None:
         """The queue's counts, grouping, filter and whether it is being derived again."""
