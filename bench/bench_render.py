@@ -4,8 +4,10 @@ Generates (never commits) N stereo stems of M minutes at 48 kHz, 24-bit WAV, mea
 (``mixreview analyze``, so the render finds the analysis cached), writes a review that accepts
 every suggestion and adds manual changes (EQ on half the stems, a compressor and a high-pass on a
 quarter each), then renders everything with ``mixreview render`` and with 1 and 2 worker
-processes: wall time, x real time (stem audio / wall time) and peak memory of the process tree.
-Targets (issue 6): at least 100x real time for the set and under 512 MB.
+processes: wall time, x real time (stem audio / wall time) and peak memory of the process tree
+(bench_analyze.TreeMemory: the summed PSS, which counts what forked workers share with their
+parent once, and the summed RSS, which counts it in every process).
+Targets (issue 6): at least 100x real time for the set and under 512 MB (both measures).
 Usage: python bench/bench_render.py [--stems 32] [--minutes 4] [--dir DIR] [--keep]
 """
 
@@ -64,7 +66,7 @@ def write_review(folder: Path) -> dict[str, int]:
 
 
 def measured(cmd: list[str], repeat: int) -> dict[str, float | str]:
-    """The fastest of ``repeat`` runs: wall time, CPU time of the process tree, peak RSS.
+    """The fastest of ``repeat`` runs: wall time, CPU time of the process tree, peak memory.
 
     Other programs on the machine slow a run down; the CPU time (user + system of the command
     and its workers) is what the work itself costs, and the load average says how busy the
@@ -73,11 +75,12 @@ def measured(cmd: list[str], repeat: int) -> dict[str, float | str]:
     best: dict[str, float | str] | None = None
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        wall, peak_kb, stdout = run_measured(cmd)
+        wall, memory, stdout = run_measured(cmd)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         run = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-               "peak_rss_mb": round(peak_kb / 1024, 1), "load_1min": os.getloadavg()[0],
+               "peak_pss_mb": round(memory.peak_kb / 1024, 1),
+               "peak_rss_mb": round(memory.peak_rss_kb / 1024, 1), "load_1min": os.getloadavg()[0],
                "stdout": stdout}  # fmt: skip
         if best is None or wall < best["wall_s"]:
             best = run
@@ -147,6 +150,7 @@ def main() -> int:
         best = result["render_command"]
         result["targets_met"] = {
             f"x_realtime>={TARGET_X:g}": best["x_realtime"] >= TARGET_X,
+            f"peak_pss_mb<{TARGET_MB:g}": best["peak_pss_mb"] < TARGET_MB,
             f"peak_rss_mb<{TARGET_MB:g}": best["peak_rss_mb"] < TARGET_MB,
         }
         print(json.dumps(result, indent=2))

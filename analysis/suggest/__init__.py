@@ -8,12 +8,12 @@ and their sources: docs/rules.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from types import ModuleType
 
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.suggest import balance, dynamics, lowend, masking, reference, stereo
-from mixreview.analysis.suggest.features import Features
+from mixreview.analysis.suggest.features import Features, Offset
 from mixreview.analysis.suggest.model import Suggestion
 from mixreview.analysis.suggest.problems import consolidate
 
@@ -36,10 +36,13 @@ def target_value(suggestion: Suggestion, features: Features) -> float:
     return _targets()[suggestion.rule](suggestion, features)
 
 
-def suggest(analysis: Analysis, decided: Collection[str] = ()) -> list[Suggestion]:
+def suggest(
+    analysis: Analysis, decided: Collection[str] = (), offsets: Mapping[str, Offset] | None = None
+) -> list[Suggestion]:
     """Every suggestion for the session, most important first; ids are unique. ``decided``:
-    the ids the reviewer has decided (what waited for them is shown again)."""
-    features = Features.build(analysis)
+    the ids the reviewer has decided (what waited for them is shown again); ``offsets``: the
+    stems a whole-stem gain moved, as the live model made them."""
+    features = Features.build(analysis, offsets)
     found: dict[str, Suggestion] = {}
     for family in families():
         for suggestion in family.suggest(features):

@@ -17,13 +17,15 @@ Rules, thresholds and sources: docs/rules/dynamics.md.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from mixreview.analysis.dsp.compressor import static_gain_reduction_db
 from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
 from mixreview.analysis.roles import ROLE_LABELS
-from mixreview.analysis.suggest.features import Features, IdentityMemo, StemFeatures, _fit
+from mixreview.analysis.suggest.features import Features, StemFeatures, _fit
+from mixreview.analysis.suggest.memo import IdentityMemo
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
@@ -319,13 +321,15 @@ def _compressor(features: Features, stem: StemFeatures) -> Suggestion | None:
 
 
 def suggest(features: Features) -> list[Suggestion]:
+    """A compressor sits ahead of the fader in the channel strip: it is planned on the stem as
+    it reaches it, so a gain decided on the stem (or the headroom) leaves its threshold alone."""
     found: list[Suggestion] = []
     for file in sorted(features.stems):
-        stem = features.stems[file]
-        suggestion = MEMO.get(
+        stem = features.stems[file].before_fader
+        suggestion: Suggestion | None = MEMO.get(
             ("compressor", file),
             (stem.measurement, features.sections, features.analysis.stem_report(file).checks),
-            lambda st=stem: _compressor(features, st),  # type: ignore[misc]
+            partial(_compressor, features, stem),
         )
         if suggestion is not None:
             found.append(suggestion)

@@ -7,12 +7,9 @@ spectrum look like while it plays.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,12 +18,14 @@ from mixreview.analysis.measure import Measurement
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
 from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
 from mixreview.analysis.sections import Section, activity
+from mixreview.analysis.suggest.memo import IdentityMemo
 
-T = TypeVar("T")
 CENTERS_HZ = np.array(BAND_CENTERS_HZ)
 ACTIVE_FLOOR_LUFS = -60.0
 ACTIVE_BELOW_MAX_LU = 35.0
 BAND_ACTIVE_BELOW_MAX_DB = 30.0
+BAND_FLOOR_DB = -100.0
+MASKS = IdentityMemo()  # where a stem moved by a gain plays: read ahead of its fader
 
 
 def to_db(power: np.ndarray | float, floor_db: float = -150.0) -> np.ndarray:
@@ -63,6 +62,12 @@ def masked_loudness(energy: np.ndarray, mask: np.ndarray, window: slice | None =
     return integrated_from_energy(np.where(mask[window], energy[window], 0.0))
 
 
+def widened(rows: np.ndarray) -> np.ndarray:
+    """Band powers selected from ``mid`` or ``side``, in float64 for summing: the measured
+    float32 series are kept as they are (a session's features hold one of each per stem)."""
+    return np.asarray(rows, np.float64)
+
+
 def _fit(series: np.ndarray, frames: int) -> np.ndarray:
     """Pad with zeros (a shorter stem is silent after its end) or cut to ``frames`` rows."""
     if len(series) >= frames:
@@ -71,29 +76,14 @@ def _fit(series: np.ndarray, frames: int) -> np.ndarray:
     return np.pad(series, pad)
 
 
-class IdentityMemo:
-    """Results of per-stem and per-pair rules, kept for as long as the measurements they were
-    computed from are the very same objects: after a decision only the stems it touched get new
-    measurements, so the live model recomputes only what involves them."""
+@dataclass(frozen=True)
+class Offset:
+    """A stem as a whole-stem gain made it: ``before`` is its measurement ahead of the fader
+    (every other change applied), ``gain_db`` the fader. Rules that read a stem's levels only
+    against its own (or against stems moved as much) keep what they found for ``before``."""
 
-    def __init__(self, size: int = 8192) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, tuple[tuple[Any, ...], Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, objects: Sequence[Any], compute: Callable[[], T]) -> T:
-        full = (key, tuple(id(o) for o in objects))
-        with self._lock:
-            hit = self._items.get(full)
-            if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
-                self._items.move_to_end(full)
-                return hit[1]
-        value = compute()
-        with self._lock:
-            self._items[full] = (tuple(objects), value)  # holding them keeps their ids unique
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+    before: Measurement
+    gain_db: float
 
 
 @dataclass(frozen=True)
@@ -104,6 +94,39 @@ class StemFeatures:
     role: str
     measurement: Measurement
     frames: int
+    offset: Offset | None = None
+
+    @property
+    def ahead(self) -> Measurement:
+        """The measurement ahead of the stem's fader (its own when no gain moved it)."""
+        return self.offset.before if self.offset is not None else self.measurement
+
+    @property
+    def fader_db(self) -> float:
+        return self.offset.gain_db if self.offset is not None else 0.0
+
+    @cached_property
+    def before_fader(self) -> StemFeatures:
+        """The stem ahead of its fader: what a processor placed before the gain (a compressor)
+        sees."""
+        if self.offset is None:
+            return self
+        return StemFeatures(self.file, self.role, self.offset.before, self.frames)
+
+    def _ahead_mask(self, name: str) -> np.ndarray:
+        """A mask of the stem ahead of its fader (``active``, ``band_active``, ``playing``),
+        kept while that measurement is the same."""
+        masks: dict[str, np.ndarray] = MASKS.get(
+            ("masks", self.file), (self.ahead,), self._ahead_masks
+        )
+        return masks[name]
+
+    def _ahead_masks(self) -> dict[str, np.ndarray]:
+        ahead = StemFeatures(self.file, self.role, self.ahead, self.frames)  # its arrays go
+        masks = {name: getattr(ahead, name) for name in ("active", "band_active", "playing")}
+        for mask in masks.values():
+            mask.flags.writeable = False  # shared from one derivation to the next
+        return masks
 
     @classmethod
     def with_energy(cls, base: StemFeatures, energy: np.ndarray) -> StemFeatures:
@@ -123,7 +146,11 @@ class StemFeatures:
 
     @cached_property
     def active(self) -> np.ndarray:
-        """Frames where the part plays: above -60 LUFS and within 35 LU of its loudest frame."""
+        """Frames where the part plays: above -60 LUFS and within 35 LU of its loudest frame.
+        Read ahead of the fader: a gain moves the part, not where it plays, so what the rules
+        found there holds after it."""
+        if self.offset is not None:
+            return self._ahead_mask("active")
         lufs = self.frame_lufs
         top = lufs.max(initial=-200.0)
         return (lufs > ACTIVE_FLOOR_LUFS) & (lufs > top - ACTIVE_BELOW_MAX_LU)
@@ -131,35 +158,37 @@ class StemFeatures:
     @cached_property
     def playing(self) -> np.ndarray:
         """Frames where the part plays with its short pauses filled (a drum between hits, a
-        singer between phrases): the sections' activity, for asking whether a part plays in
-        a section at all."""
+        singer between phrases): the sections' activity (ahead of the fader), for asking
+        whether a part plays in a section at all."""
+        if self.offset is not None:
+            return self._ahead_mask("playing")
         return activity(self.energy)
 
     @cached_property
     def mid(self) -> np.ndarray:
-        return _fit(np.asarray(self.measurement.bands.mid_power, np.float64), self.frames)
+        """Mid power per frame and band as measured (float32: ``widened`` what you select)."""
+        return _fit(np.asarray(self.measurement.bands.mid_power), self.frames)
 
     @cached_property
     def side(self) -> np.ndarray:
-        return _fit(np.asarray(self.measurement.bands.side_power, np.float64), self.frames)
+        """Side power per frame and band as measured (float32: ``widened`` what you select)."""
+        return _fit(np.asarray(self.measurement.bands.side_power), self.frames)
 
     @cached_property
     def band_power(self) -> np.ndarray:
         """Mid + side power per frame and band: the stereo power (L² + R²) / 2."""
-        return self.mid + self.side
-
-    @cached_property
-    def band_db(self) -> np.ndarray:
-        return to_db(self.band_power)
+        return np.add(self.mid, self.side, dtype=np.float64)
 
     @cached_property
     def band_active(self) -> np.ndarray:
-        """Per band and frame: the stem plays and the band carries energy near its band maximum."""
-        db = self.band_db
+        """Per band and frame: the stem plays and the band carries energy near its band maximum
+        and above -100 dB (ahead of the fader)."""
+        if self.offset is not None:
+            return self._ahead_mask("band_active")
+        db = to_db(self.band_power)
         top = db[self.active].max(axis=0) if self.active.any() else np.full(db.shape[1], -150.0)
-        return (
-            self.active[:, None] & (db > (top - BAND_ACTIVE_BELOW_MAX_DB)[None, :]) & (db > -100.0)
-        )
+        near_top = db > (top - BAND_ACTIVE_BELOW_MAX_DB)[None, :]
+        return self.active[:, None] & near_top & (db > BAND_FLOOR_DB)
 
     @cached_property
     def spectrum_db(self) -> np.ndarray:
@@ -193,10 +222,14 @@ class Features:
     frames: int
 
     @classmethod
-    def build(cls, analysis: Analysis) -> Features:
+    def build(cls, analysis: Analysis, offsets: Mapping[str, Offset] | None = None) -> Features:
+        """``offsets``: the stems a whole-stem gain moved (the live model's), by file."""
         frames = int(np.ceil(analysis.session.duration_s * 10 - 1e-9))
+        offsets = offsets or {}
         stems = {
-            r.stem.file: StemFeatures(r.stem.file, r.stem.role, r.measurement, frames)
+            r.stem.file: StemFeatures(
+                r.stem.file, r.stem.role, r.measurement, frames, offsets.get(r.stem.file)
+            )
             for r in analysis.stems
             if r.measurement is not None and r.stem.mixable
         }

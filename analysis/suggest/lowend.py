@@ -9,6 +9,7 @@ docs/rules/lowend.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,11 @@ from mixreview.analysis.suggest import tone
 from mixreview.analysis.suggest.features import (
     CENTERS_HZ,
     Features,
-    IdentityMemo,
     StemFeatures,
     band_index,
     band_range,
 )
+from mixreview.analysis.suggest.memo import IdentityMemo
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.suggest.spectrum import (
     a_or_an,
@@ -427,27 +428,49 @@ def _target_mono(s: Suggestion, f: Features) -> float:
 
 
 def _stem_rules(features: Features, stem: StemFeatures) -> tuple[Suggestion, ...]:
-    """The rules that read the stem alone (kept while its measurement is the same)."""
-    own = [
+    """The rules that read the stem's spectrum against itself (kept while its measurement
+    ahead of the fader and where it plays are the same)."""
+    return tuple(
         suggestion
         for rule in (_highpass, resonance_rule, harshness_rule, tilt_rule)
         if (suggestion := rule(features, stem)) is not None
-    ]
-    _with_dc_removed(features, stem, own)
-    return tuple(own)
+    )
+
+
+def _shift_rumble(
+    found: tuple[Suggestion, ...], deltas: tuple[float, ...]
+) -> tuple[Suggestion, ...]:
+    """The stem's rules after a gain of ``deltas[0]`` dB: only the high-pass quotes a level of
+    its own (the energy under the cut-off), which moves with the gain."""
+    (delta_db,) = deltas
+    moved = []
+    for s in found:
+        if s.rule in ("rumble", "sub_rumble"):
+            target = replace(
+                s.target, before=s.target.before + delta_db, predicted=s.target.predicted + delta_db
+            )
+            s = replace(
+                s,
+                target=target,
+                evidence={**s.evidence, "below_cutoff_db": round(target.before, 2)},
+            )
+        moved.append(s)
+    return tuple(moved)
 
 
 def suggest(features: Features) -> list[Suggestion]:
     found: list[Suggestion] = []
     for file in sorted(features.stems):
         stem = features.stems[file]
-        own = list(
-            MEMO.get(
-                ("lowend", file),
-                (stem.measurement, features.sections),
-                lambda st=stem: _stem_rules(features, st),  # type: ignore[misc]
-            )
+        kept: tuple[Suggestion, ...] = MEMO.get(
+            ("lowend", file),
+            (stem.ahead, features.sections),
+            partial(_stem_rules, features, stem),
+            levels=(stem.fader_db,),
+            shift=_shift_rumble,
         )
+        own = list(kept)
+        _with_dc_removed(features, stem, own)  # the DC moves with the stem's gain: never kept
         mono = _mono_bass(features, stem)  # judged against the mix: never kept
         if mono is not None:
             own.insert(1 if own and own[0].kind == "highpass" else 0, mono)

@@ -10,6 +10,7 @@ concentrated there. Rules, thresholds and their sources: docs/rules/masking.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -19,7 +20,6 @@ from mixreview.analysis.sections import Section
 from mixreview.analysis.suggest.features import (
     CENTERS_HZ,
     Features,
-    IdentityMemo,
     StemFeatures,
     band_index,
     band_range,
@@ -33,6 +33,7 @@ from mixreview.analysis.suggest.masking_frames import (
     masked_share,
     span_mask,
 )
+from mixreview.analysis.suggest.memo import IdentityMemo, unmoved
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.suggest.spectrum import band_power_gain, fmt_hz
 
@@ -151,17 +152,23 @@ def _peak_bands(target: StemFeatures, candidates: np.ndarray) -> tuple[int, ...]
 
 @dataclass(frozen=True)
 class Conflict:
-    """The measured masking of one pair, before it becomes a suggestion."""
+    """The measured masking of one pair, before it becomes a suggestion. It names its stems
+    (``pair`` finds them in the features at hand): it is kept from one derivation to the
+    next, and holding a derivation's features would keep all their arrays alive."""
 
     rule: PairRule | None
-    target: StemFeatures
-    masker: StemFeatures
+    target: str
+    masker: str
     overall: BandMasking
     bands: tuple[BandMasking, ...]  # every band of the range that matters to the target
     sections: tuple[tuple[Section, BandMasking], ...]  # worst first
     scope: Section | None
     judged: BandMasking  # the numbers the suggestion is about (overall, or in the scoped section)
     coverage: float  # mean masked share over the bands of the range that matter to the target
+
+    def pair(self, features: Features) -> tuple[StemFeatures, StemFeatures]:
+        """The target's and the masker's features."""
+        return features.stems[self.target], features.stems[self.masker]
 
     @property
     def rule_name(self) -> str:
@@ -235,7 +242,15 @@ def _measure_pair(
     if rule is None and judged.median_diff_db < HIGH_MEDIAN_DB:
         return None
     return Conflict(
-        rule, target, masker, best, tuple(results), tuple(sections), scope, judged, coverage
+        rule,
+        target.file,
+        masker.file,
+        best,
+        tuple(results),
+        tuple(sections),
+        scope,
+        judged,
+        coverage,
     )
 
 
@@ -274,6 +289,7 @@ def _cut(features: Features, conflict: Conflict, freq_hz: float) -> tuple[float,
     ``PREDICTED_DROP`` of the masked share, within ``MIN_CUT_DB``..``MAX_CUT_DB``.
     """
     sample_rate = features.analysis.session.sample_rate
+    target, masker = conflict.pair(features)
     span = conflict.scope_mask
     scope = span_mask(features.frames, span) if span else None
     bands = list(conflict.judged.bands)
@@ -285,7 +301,7 @@ def _cut(features: Features, conflict: Conflict, freq_hz: float) -> tuple[float,
         gain_db = -float(cut_db)
         power = band_power_gain([_cut_band(freq_hz, gain_db)], sample_rate)
         shift_db = 10.0 * np.log10(power[bands])
-        predicted = band_masking(conflict.target, conflict.masker, bands, scope, shift_db).share
+        predicted = band_masking(target, masker, bands, scope, shift_db).share
         if predicted <= before * (1.0 - PREDICTED_DROP):
             break
     return gain_db, predicted, start_db
@@ -327,12 +343,8 @@ def _why(
     cut: tuple[float, float, float],
 ) -> str:
     gain_db, predicted, start_db = cut
-    target, masker, judged, scope = (
-        conflict.target,
-        conflict.masker,
-        conflict.judged,
-        conflict.scope,
-    )
+    target, masker = conflict.pair(features)
+    judged, scope = conflict.judged, conflict.scope
     t_label, m_label = _label(target.role), _label(masker.role)
     rule = conflict.rule
     what = f"the {t_label}'s {rule.what}" if rule else f"one of the {t_label}'s main bands"
@@ -374,12 +386,8 @@ def _why(
 
 
 def _suggestion(features: Features, conflict: Conflict) -> Suggestion | None:
-    target, masker, judged, scope = (
-        conflict.target,
-        conflict.masker,
-        conflict.judged,
-        conflict.scope,
-    )
+    target, masker = conflict.pair(features)
+    judged, scope = conflict.judged, conflict.scope
     rule = conflict.rule
     if rule is not None and rule.peak_band:
         freq_hz = round(_refined_peak_hz(target.spectrum_db, judged.band), 1)
@@ -449,23 +457,28 @@ def suggest(features: Features) -> list[Suggestion]:
     """One cut per masker and rule: its worst conflict (the other targets go in evidence)."""
     conflicts: dict[tuple[str, str], list[Conflict]] = {}
     for rule, target, masker in _pairs(features):
-        conflict = MEMO.get(
+        # the masking reads the masker's level against the target's: a gain that moves both
+        # alike (the headroom) keeps it
+        conflict: Conflict | None = MEMO.get(
             ("masking", rule.rule if rule else None, target.file, masker.file),
-            (target.measurement, masker.measurement, features.sections),
-            lambda r=rule, t=target, m=masker: _measure_pair(features, r, t, m),  # type: ignore[misc]
+            (target.ahead, masker.ahead, features.sections),
+            partial(_measure_pair, features, rule, target, masker),
+            levels=(target.fader_db, masker.fader_db),
+            shift=unmoved,
+            alike=True,
         )
         if conflict is not None:
             conflicts.setdefault((conflict.rule_name, masker.file), []).append(conflict)
     found = []
     for key in sorted(conflicts):
         ranked = sorted(
-            conflicts[key], key=lambda c: (-c.judged.share, -c.judged.median_diff_db, c.target.file)
+            conflicts[key], key=lambda c: (-c.judged.share, -c.judged.median_diff_db, c.target)
         )
         for conflict in ranked:
             suggestion = _suggestion(features, conflict)
             if suggestion is None:
                 continue
-            others = [c.target.file for c in ranked if c is not conflict]
+            others = [c.target for c in ranked if c is not conflict]
             if others:
                 suggestion.evidence["also_against"] = others
             found.append(suggestion)

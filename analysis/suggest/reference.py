@@ -19,7 +19,7 @@ from mixreview.analysis.reference import (
     range_level_db,
     short_term_spread_lu,
 )
-from mixreview.analysis.suggest.features import CENTERS_HZ, Features
+from mixreview.analysis.suggest.features import CENTERS_HZ, Features, widened
 from mixreview.analysis.suggest.model import Suggestion, Target
 
 TONE_MIN_DB = 2.0
@@ -56,7 +56,7 @@ def _contributors(
     """Stems ordered by their share of the (mid or side) energy in the weighted bands."""
     energies = {}
     for file, stem in features.stems.items():
-        power = stem.side if side else stem.mid
+        power = widened(stem.side if side else stem.mid)
         energies[file] = float((power.mean(axis=0) * weights).sum())
     total = sum(energies.values())
     if total <= 0:
@@ -132,7 +132,7 @@ def _range_change_db(
     )
     before = after = 0.0
     for file, stem in features.stems.items():
-        energy = stem.mid.mean(axis=0)[picked]
+        energy = widened(stem.mid).mean(axis=0)[picked]
         before += float(energy.sum())
         after += (
             float((energy * 10 ** (response / 10)).sum()) if file in stems else float(energy.sum())

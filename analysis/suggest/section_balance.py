@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from mixreview.analysis.sections import Section
-from mixreview.analysis.suggest.features import Features, IdentityMemo, StemFeatures
+from mixreview.analysis.suggest.features import Features, StemFeatures
 from mixreview.analysis.suggest.levels import (
     ROLE_RANGES_LU,
     predicted_relative,
@@ -26,6 +27,7 @@ from mixreview.analysis.suggest.levels import (
     severity_of,
     solve_gain,
 )
+from mixreview.analysis.suggest.memo import IdentityMemo, unmoved
 from mixreview.analysis.suggest.model import Suggestion, Target
 
 SECTION_ROLES = ("lead_vocal", "kick", "snare", "bass", "drums", "synth")
@@ -242,23 +244,25 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
     mix = features.mix
     if stem.role not in SECTION_ROLES or mix is None or len(features.sections) < 2:
         return []
-    kinds = {
-        kind: list(sections)
-        for kind, sections in KINDS.get(
-            ("kinds", stem.file),
-            (stem.measurement, features.sections),
-            lambda: _kinds(features, stem),
-        ).items()
-    }
+    found_kinds: dict[str, list[Section]] = KINDS.get(
+        ("kinds", stem.file),
+        (stem.ahead, features.sections),
+        partial(_kinds, features, stem),
+        levels=(stem.fader_db,),
+        shift=unmoved,
+    )
+    kinds = {kind: list(sections) for kind, sections in found_kinds.items()}
     if stem.role in STEADY_ROLES:
-        # judged on the stem's own level alone: kept while its measurement is the same
-        return list(
-            STEADY.get(
-                ("steady", stem.file),
-                (stem.measurement, features.sections),
-                lambda: _steady_gaps(features, stem, kinds),
-            )
+        # judged on the stem's own level alone (steps between its sections): kept while its
+        # measurement ahead of the fader and where it plays are the same
+        steady: list[Suggestion] = STEADY.get(
+            ("steady", stem.file),
+            (stem.ahead, features.sections),
+            partial(_steady_gaps, features, stem, kinds),
+            levels=(stem.fader_db,),
+            shift=unmoved,
         )
+        return list(steady)
     found: list[Suggestion] = []
     flagged: set[str] = set()
     for sections in kinds.values():

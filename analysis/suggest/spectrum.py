@@ -12,7 +12,7 @@ import numpy as np
 from mixreview.analysis.dsp.eq import eq_response_db
 from mixreview.analysis.meters.bands import band_edges_hz
 from mixreview.analysis.roles import ROLE_LABELS
-from mixreview.analysis.suggest.features import CENTERS_HZ, StemFeatures
+from mixreview.analysis.suggest.features import CENTERS_HZ, StemFeatures, widened
 
 RESPONSE_POINTS = 33
 
@@ -46,8 +46,10 @@ def active_power(stem: StemFeatures, which: str = "total") -> np.ndarray:
     """Mean band power over the frames where the stem plays, shape (30,)."""
     if not stem.active.any():
         return np.zeros(len(CENTERS_HZ))
-    source = {"total": stem.band_power, "mid": stem.mid, "side": stem.side}[which]
-    return source[stem.active].mean(axis=0)
+    if which == "total":
+        return stem.band_power[stem.active].mean(axis=0)
+    source = stem.mid if which == "mid" else stem.side
+    return widened(source[stem.active]).mean(axis=0)
 
 
 def band_level_db(stem: StemFeatures, band: int) -> float:

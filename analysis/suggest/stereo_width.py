@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from mixreview.analysis.suggest.features import CENTERS_HZ, Features, StemFeatures
+from mixreview.analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, widened
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.suggest.spectrum import role_label
 from mixreview.analysis.suggest.stereo_common import (
@@ -41,8 +41,8 @@ def important_bands(stem: StemFeatures) -> np.ndarray:
 
 def mono_loss(stem: StemFeatures, bands: np.ndarray) -> float:
     """Mono fold-down loss (dB) over the given bands, while the stem plays."""
-    mid = float(stem.mid[stem.active][:, bands].sum())
-    side = float(stem.side[stem.active][:, bands].sum())
+    mid = float(widened(stem.mid[stem.active][:, bands]).sum())
+    side = float(widened(stem.side[stem.active][:, bands]).sum())
     return loss_db(mid, side)
 
 
@@ -58,18 +58,16 @@ def width_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
         return None
     group = "centre" if stem.role in CENTRE_ROLES else "other"
     limit, goal = WIDTH_LIMIT_DB[group], WIDTH_GOAL_DB[group]
-    mid = float(stem.mid[stem.active][:, bands].sum())
-    side = float(stem.side[stem.active][:, bands].sum())
+    mids, sides = widened(stem.mid[stem.active]), widened(stem.side[stem.active])
+    mid = float(mids[:, bands].sum())
+    side = float(sides[:, bands].sum())
     loss = loss_db(mid, side)
     if loss <= limit or side <= 0:
         return None
     width = math.floor(100.0 * math.sqrt(mid * (10 ** (goal / 10) - 1.0) / side)) / 100.0
     width = min(max(width, 0.0), 0.99)
     predicted = loss_db(mid, width**2 * side)
-    per_band = [
-        loss_db(float(stem.mid[stem.active][:, k].sum()), float(stem.side[stem.active][:, k].sum()))
-        for k in bands
-    ]
+    per_band = [loss_db(float(mids[:, k].sum()), float(sides[:, k].sum())) for k in bands]
     worst = int(bands[int(np.argmax(per_band))])
     side_to_mid = ratio_db(side / mid) if mid > 0 else MAX_LOSS_DB
     severity: Severity = (
