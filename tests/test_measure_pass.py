@@ -7,6 +7,7 @@ session holds: mono and stereo, another rate, shorter, NaN samples, a file cut s
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mixreview.analysis import measure_pass
+from mixreview.analysis import measure_pass, tasks
 from mixreview.analysis.analyze import PASS_KEY, plan_analysis, run_plan, task_label
 from mixreview.analysis.measure import MIX_KEY, Measurement, StemOutcome
 from mixreview.analysis.session import load_session
@@ -148,7 +149,10 @@ def test_a_failing_group_stops_the_pass(
     def waited(*args: object) -> None:
         raise TimeoutError("the pass waited for a group that had failed")
 
-    monkeypatch.setattr(measure_pass, "read_and_sum", broken)  # the workers are forked from here
+    monkeypatch.setattr(measure_pass, "read_and_sum", broken)
+    # the workers are forked from here, so they see the broken function (a fork server, used
+    # when another thread runs, would start them from modules of its own)
+    monkeypatch.setattr(tasks, "pool_context", lambda: multiprocessing.get_context("fork"))
     previous = signal.signal(signal.SIGALRM, waited)
     signal.alarm(60)
     try:
