@@ -262,9 +262,13 @@ def _submit(client: Any, index: int, total: int, path: Path, use_cache: bool) ->
     return _Session(index, path, future, parts)
 
 
-def _collect(session: _Session) -> SessionResult:
-    """The finished session's result (its report saved in its state folder), or its error."""
+def _collect(session: _Session) -> SessionResult | None:
+    """The finished session's result (its report saved in its state folder), or its error;
+    None when its result was lost with a worker after it finished (the scheduler computes it
+    again: the session is still running)."""
     future = session.future
+    if future.status in ("lost", "pending"):
+        return None
     if future.status == "finished":
         try:
             report: dict[str, Any] = future.result()
@@ -310,8 +314,11 @@ def run_on_cluster(
                     finished(index, SessionResult(str(path), None, describe_error(exc)))
             done = [s for s in running if s.future.done()]
             for session in done:
+                result = _collect(session)
+                if result is None:
+                    continue
                 running.remove(session)
-                finished(session.index, _collect(session))
+                finished(session.index, result)
                 for future in (session.future, *session.parts):
                     future.release()
             if not done and running:

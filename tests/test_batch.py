@@ -435,3 +435,16 @@ def test_ctrl_c_cancels_the_tasks_on_the_cluster(catalogue: Path, cluster: Any) 
             time.sleep(0.05)
             left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
     assert left == 0
+
+
+def test_a_result_lost_with_its_worker_after_it_finished_is_waited_for() -> None:
+    """A session's future can turn from finished to lost between two looks (the worker holding
+    its result died): that is no failure, the scheduler computes it again."""
+    lost = SimpleNamespace(status="lost")
+    pending = SimpleNamespace(status="pending")
+    for future in (lost, pending):
+        session = batch_dask._Session(0, Path("/songs/a"), future, [])
+        assert batch_dask._collect(session) is None
+    cancelled = batch_dask._Session(0, Path("/songs/a"), SimpleNamespace(status="cancelled"), [])
+    result = batch_dask._collect(cancelled)
+    assert result is not None and result.error == "the cluster gave up its task (cancelled)"
