@@ -1,9 +1,10 @@
-"""Measure every stem and the unity-gain mix in one streaming pass each, in parallel.
+"""Measure a stem, or the unity-gain mix, in one streaming pass: the meters and their tasks.
 
-Each stem is read once in float32 blocks and every meter is fed from the same block. The mix (the
-"original mix": all mixable stems summed at unity, stereo, at the session rate) is a pass of its
-own over the same files. ``analyze`` runs these as tasks (``tasks.run_tasks``), one per stem plus
-one for the mix.
+A stem is read in float32 blocks and every meter is fed from the same block. The mix (the
+"original mix": all mixable stems summed at unity, stereo, at the session rate) is a pass over
+all the files. These are independent tasks (one per stem, one for the mix), as a Dask batch runs
+them; ``analyze`` on one machine measures the stems and the mix with one read of each file
+instead (``measure_pass``).
 """
 
 from __future__ import annotations
