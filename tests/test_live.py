@@ -19,22 +19,9 @@ from mixreview.analysis.suggest.balance import HEADROOM_TARGET_DBTP, ROLE_RANGES
 from mixreview.analysis.suggest.features import Features
 from mixreview.analysis.suggest.live import LiveModel
 from mixreview.analysis.suggest.model import Suggestion
-from tools.make_flawed_session import make_flawed_session
+from tests.live_support import DEMO, open_review
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "sample_sessions" / "demo_song"
-
-
-@pytest.fixture(scope="module")
-def flawed(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
-    folder = tmp_path_factory.mktemp("flawed") / "song"
-    make_flawed_session(DEMO, folder)
-    return analyze(folder, workers=2, use_cache=False)
-
-
-def _review(tmp_path: Path, analysis: Analysis) -> Review:
-    session = analysis.session
-    return Review.open(tmp_path / "review.json", session.path, [s.file for s in session.stems])
+pytest_plugins = ("tests.live_support",)  # the flawed fixture
 
 
 def _pending(model: LiveModel, review: Review) -> list[Suggestion]:
@@ -78,7 +65,7 @@ def test_decisions_re_derive_the_others(flawed: Analysis, tmp_path: Path) -> Non
     section gains are derived again (same ids, new numbers: the joint solve had counted on the
     whole change), decided ones stay exactly as decided."""
     model = LiveModel(flawed)
-    review = _review(tmp_path, flawed)
+    review = open_review(tmp_path, flawed)
     first = {s.id: s for s in model.derive(review).suggestions}
     headroom = next(s for s in first.values() if s.kind == "headroom")
     review.accept(headroom)
@@ -106,7 +93,7 @@ def test_accepting_everything_lands_at_the_headroom_target(
     """Decide in queue order until nothing is pending; the chosen mix, rendered, peaks within
     1 dB of the target."""
     model = LiveModel(flawed)
-    review = _review(tmp_path, flawed)
+    review = open_review(tmp_path, flawed)
     for _ in range(40):
         pending = _pending(model, review)
         if not pending:

@@ -30,10 +30,9 @@ from mixreview.analysis.suggest.features import Features, Offset, StemFeatures
 from mixreview.analysis.suggest.live import LiveModel
 from mixreview.analysis.suggest.memo import IdentityMemo, recomputing
 from mixreview.analysis.suggest.model import Suggestion
-from tools.make_flawed_session import make_flawed_session
+from tests.live_support import open_review
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "sample_sessions" / "demo_song"
+pytest_plugins = ("tests.live_support",)  # the flawed fixture
 LEVEL_TOLERANCE_DB = 0.01
 MEMOS: dict[str, IdentityMemo] = {
     "masking": masking.MEMO,
@@ -43,18 +42,6 @@ MEMOS: dict[str, IdentityMemo] = {
     "steady parts": section_balance.STEADY,
     "compressor": dynamics.MEMO,
 }
-
-
-@pytest.fixture(scope="module")
-def flawed(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
-    folder = tmp_path_factory.mktemp("flawed") / "song"
-    make_flawed_session(DEMO, folder)
-    return analyze(folder, workers=2, use_cache=False)
-
-
-def _review(tmp_path: Path, analysis: Analysis) -> Review:
-    session = analysis.session
-    return Review.open(tmp_path / "review.json", session.path, [s.file for s in session.stems])
 
 
 def _db(values: np.ndarray, floor: float) -> np.ndarray:
@@ -179,7 +166,7 @@ def _decide_all_but_the_headroom(model: LiveModel, review: Review) -> Suggestion
 @pytest.fixture
 def headroom_last(flawed: Analysis, tmp_path: Path) -> Iterator[tuple[LiveModel, Review]]:
     model = LiveModel(flawed)
-    review = _review(tmp_path, flawed)
+    review = open_review(tmp_path, flawed)
     decided = _decide_all_but_the_headroom(model, review)
     assert any(review.status(s.id) == "accepted" for s in model.derive(review).suggestions
                if s.kind == "compressor")  # fmt: skip
@@ -328,7 +315,7 @@ def test_the_headroom_queue_is_the_one_measuring_every_stem_again_gives(
     than the session reads it (kept mono, at its own rate, shorter) is checked on the
     session's footing and judged on its scaled measurement, as before any decision."""
     model = LiveModel(flawed)
-    review = _review(tmp_path, flawed)
+    review = open_review(tmp_path, flawed)
     headroom = next(s for s in model.derive(review).suggestions if s.kind == "headroom")
     review.accept(headroom)
     ours = model.derive(review)
