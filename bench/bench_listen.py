@@ -28,22 +28,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import json
 import os
-import pty
 import random
-import re
-import select
 import shlex
 import shutil
 import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -55,11 +49,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from tests import pty_support  # noqa: E402 (the checkout on the path first)
 
-COLUMNS, ROWS = 100, 30
-ANSI = re.compile(
-    rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78])"
-)
 HEADER_BYTES = 44
 FRAME_BYTES = 4  # 16-bit stereo
 WINDOW_S = 0.005  # the A/B level is read in windows this long
@@ -71,41 +62,18 @@ TIMEOUT_S = 20.0
 T = TypeVar("T")
 
 
-class Terminal:
-    """A command in a pseudo-terminal; what it writes is read on every wait (never blocks it)."""
+class Terminal(pty_support.Terminal):
+    """The app in a pseudo-terminal, with the waits the benchmark needs."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
-        pid, fd = pty.fork()
-        if pid == 0:
-            try:
-                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-                os.execvpe(argv[0], list(argv), dict(env))
-            finally:
-                os._exit(127)
-        self.pid, self.fd = pid, fd
-        self.output = bytearray()
+    def pump(self, timeout_s: float) -> None:
+        """Read the terminal for all of ``timeout_s`` (a pause that keeps reading)."""
+        end = time.perf_counter() + timeout_s
+        while (left := end - time.perf_counter()) > 0:
+            super().pump(min(left, 0.01))
 
-    def pump(self, seconds: float) -> None:
-        """Read the terminal for ``seconds``."""
-        end = time.perf_counter() + seconds
-        while True:
-            left = end - time.perf_counter()
-            ready, _, _ = select.select([self.fd], [], [], max(0.0, min(left, 0.01)))
-            if ready:
-                try:
-                    self.output += os.read(self.fd, 1 << 16)
-                except OSError:
-                    time.sleep(max(0.0, min(left, 0.01)))
-            if left <= 0:
-                return
-
-    def text(self, since: int = 0) -> str:
-        return ANSI.sub(b"", bytes(self.output[since:])).decode("utf-8", "replace")
-
-    def press(self, keys: str) -> tuple[int, float]:
+    def press_timed(self, keys: str) -> tuple[int, float]:
         """Type ``keys``: where the output stood, and when they were written."""
-        mark = len(self.output)
-        os.write(self.fd, keys.encode())
+        mark = self.press(keys)
         return mark, time.perf_counter()
 
     def until(self, condition: Callable[[], bool], what: str, timeout_s: float = TIMEOUT_S) -> None:
@@ -125,20 +93,13 @@ class Terminal:
         self.until(lambda: text in self.text(since), f"the screen did not show {text!r}", timeout_s)
 
     def close(self) -> None:
-        """Quit the app (q), or end the command."""
+        """Quit the app (q) and wait for it; end it if it does not."""
         with contextlib.suppress(OSError):
             os.write(self.fd, b"q")
         deadline = time.perf_counter() + 15
-        while time.perf_counter() < deadline:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                break
+        while self.exit_status() is None and time.perf_counter() < deadline:
             self.pump(0.05)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        os.close(self.fd)
+        super().close()
 
 
 class Client:
@@ -242,14 +203,14 @@ def measure_play(term: Terminal, client: Client, count: int, rng: random.Random)
     for done in range(count):
         term.until(lambda: client.silent_for(0.15), "the stream did not fall silent")
         if done and done % 20 == 0:  # far from the song's end
-            mark, _ = term.press(HOME)
+            mark, _ = term.press_timed(HOME)
             term.shows("0:00.0/", mark)
         since = client.frames()
-        _, sent = term.press(" ")
+        _, sent = term.press_timed(" ")
         heard = term.value(partial(client.first_sound, since), "play was not heard")
         results.append((client.arrival(heard) - sent) * 1000)
         term.pump(rng.uniform(0.2, 0.4))
-        term.press(" ")
+        term.press_timed(" ")
     term.until(lambda: client.silent_for(0.15), "the pause was not heard")
     return results
 
@@ -302,10 +263,10 @@ def switched(
 
 def from_the_top(term: Terminal, client: Client, render: np.ndarray) -> int:
     """Paused: back to the start, play; the offset from heard frames to session frames."""
-    mark, _ = term.press(HOME)
+    mark, _ = term.press_timed(HOME)
     term.shows("0:00.0/", mark)
     since = client.frames()
-    term.press(" ")
+    term.press_timed(" ")
     start = term.value(partial(client.first_sound, since), "play was not heard")
     rate = client.rate
     term.until(lambda: client.frames() > start + rate, "the start was not heard")
@@ -328,7 +289,7 @@ def measure_ab(
         term.pump(rng.uniform(0.25, 0.45))
         now = client.frames()
         if now - offset > AB_UNTIL_S * rate:
-            term.press(" ")
+            term.press_timed(" ")
             term.until(lambda: client.silent_for(0.15), "the pause was not heard")
             offset = from_the_top(term, client, render)
             term.pump(rng.uniform(0.25, 0.45))
@@ -337,15 +298,15 @@ def measure_ab(
                        int(0.05 * rate))  # fmt: skip
         before = float(np.nanmedian(levels(client, render, offset, now - int(0.3 * rate), now)))
         since = client.frames()
-        _, sent = term.press("b")
+        _, sent = term.press_timed("b")
         by_db = (gain_db if len(results) % 2 == 0 else -gain_db) / 2  # to B, back to A, ...
         probe = partial(switched, client, render, offset, since, before, by_db)
         heard = term.value(probe, "the switch was not heard", 5.0)
         results.append((client.arrival(heard) - sent) * 1000)
     if len(results) % 2:  # the next run starts from A
-        mark, _ = term.press("b")
+        mark, _ = term.press_timed("b")
         term.shows("hearing A", mark)
-    term.press(" ")
+    term.press_timed(" ")
     term.until(lambda: client.silent_for(0.15), "the pause was not heard")
     return results
 
@@ -425,13 +386,13 @@ def bench(session: Path, buffers: Sequence[int], count: int, ssh: list[str] | No
     }
     try:
         term.shows("no sound here", timeout_s=120)
-        mark, _ = term.press("/")
+        mark, _ = term.press_timed("/")
         term.shows("words to match", mark)
-        mark, _ = term.press("headroom")
+        mark, _ = term.press_timed("headroom")
         term.shows("headroom · all stems", mark)
-        mark, _ = term.press("\r")
+        mark, _ = term.press_timed("\r")
         term.shows("filter “headroom”", mark)
-        mark, _ = term.press("L")
+        mark, _ = term.press_timed("L")
         term.shows("match off", mark)
         for buffer_ms in buffers:
             listen = [sys.executable, "-m", "mixreview", "listen", str(session),

@@ -16,11 +16,7 @@ smaller test here checks in-process that A/B plays the suggestion a filter leave
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pty
-import re
-import select
 import shlex
 import shutil
 import signal
@@ -28,7 +24,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -44,14 +39,11 @@ from mixreview.analysis.playback import render_mix
 from mixreview.analysis.session import Session, load_session
 from mixreview.analysis.suggest import suggest
 from mixreview.cli.listen import UNKNOWN
+from tests.pty_support import COLUMNS, ROWS, Terminal
 from tests.test_tui_support import session_copy
 
 pytest_plugins = ("tests.ssh_support",)  # the sshd fixture
 
-COLUMNS, ROWS = 100, 30
-ANSI = re.compile(
-    rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78])"
-)
 HEADER_BYTES = 44
 FRAME_BYTES = 4  # 16-bit stereo
 SOUND = 1e-3  # above 16-bit silence, far below the music
@@ -62,63 +54,6 @@ REACH_S = 0.25  # how far a passage is searched for around where it should be (<
 PLAY_S = 3.0  # how long A plays before `b`
 STARTUP_TIMEOUT_S = 90.0  # a loaded 2-core machine: the app's start, sshd's, Python's imports
 STEP_TIMEOUT_S = 30.0
-
-
-class Terminal:
-    """A command in a pseudo-terminal of a fixed size; everything it writes is kept."""
-
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: size the terminal before ssh asks for a remote one like it
-            try:
-                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-                os.execvpe(argv[0], list(argv), dict(env))
-            finally:
-                os._exit(127)
-        self.pid, self.fd = pid, fd
-        self.output = bytearray()
-        self.status: int | None = None
-
-    def pump(self, timeout_s: float) -> None:
-        """Read what the terminal shows within ``timeout_s`` (the app never waits on us)."""
-        if self.fd < 0:
-            time.sleep(timeout_s)
-            return
-        ready, _, _ = select.select([self.fd], [], [], timeout_s)
-        if ready:
-            try:
-                self.output += os.read(self.fd, 1 << 16)
-            except OSError:  # the command ended and the terminal closed
-                time.sleep(timeout_s)
-
-    def text(self, since: int = 0) -> str:
-        """The output from byte ``since`` on, without escape sequences."""
-        return ANSI.sub(b"", bytes(self.output[since:])).decode("utf-8", "replace")
-
-    def press(self, keys: str) -> int:
-        """Type ``keys``; returns where the output stood, to look for the answer after it."""
-        mark = len(self.output)
-        os.write(self.fd, keys.encode())
-        return mark
-
-    def exit_status(self) -> int | None:
-        """The command's exit status once it has ended (None while it runs)."""
-        if self.status is None:
-            done, status = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                self.status = os.waitstatus_to_exitcode(status)
-        return self.status
-
-    def close(self) -> None:
-        """End the command if it still runs, reap it, close the terminal."""
-        if self.exit_status() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            _, status = os.waitpid(self.pid, 0)
-            self.status = os.waitstatus_to_exitcode(status)
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
 
 
 class Recording:
