@@ -243,7 +243,7 @@ def _pass_in_groups(
     split = split_groups(session, files, measured, workers)
     units, total = len(measured) + 1, len(plan.tasks)
     folder = PassDir.create(len(split))
-    pipes = folder.pipes(len(split))
+    pipes = folder.pipes()
     tasks: list[Task[Any]] = [Task(MIX_KEY, mix_of_groups, (session, pipes, folder.position_file))]
     tasks += [
         Task(f"{GROUP_KEY}{index}", measure_group, (session, group, wanted, pipe))

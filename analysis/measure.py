@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,29 +172,42 @@ def mix_pass(
     Each stem block goes through its chain (any object with ``process``) when it has one and
     feeds its bank in ``stem_banks`` when it has one; the sum feeds the mix meters returned.
     """
-    chains = chains or {}
-    stem_banks = stem_banks or {}
     bank = MeterBank(session.sample_rate, 2)
     readers = [StemReader(stem, session.sample_rate) for stem in session.mix_stems]
     try:
-        remaining = session.frames
-        while remaining > 0:
-            n = min(READ_BLOCK_FRAMES, remaining)
-            total = np.zeros((n, 2), np.float32)
-            for reader in readers:
-                block = reader.read(n)
-                chain = chains.get(reader.stem.file)
-                if chain is not None:
-                    block = chain.process(block)
-                if reader.stem.file in stem_banks:
-                    stem_banks[reader.stem.file].update(block)
-                total += block
-            bank.update(total)
-            remaining -= n
+        sum_readers(readers, session.frames, bank.update, chains, stem_banks)
     finally:
         for reader in readers:
             reader.close()
     return bank.result()
+
+
+def sum_readers(
+    readers: Sequence[StemReader],
+    frames: int,
+    emit: Callable[[np.ndarray], None],
+    chains: Mapping[str, Any] | None = None,
+    stem_banks: Mapping[str, MeterBank] | None = None,
+) -> None:
+    """Read ``frames`` frames from every reader block by block; ``emit`` gets each block's sum
+    (float32, (n, 2)), in order. A stem's block goes through its chain in ``chains`` (any object
+    with ``process``) and feeds its bank in ``stem_banks``, when it has them, before the sum."""
+    chains = chains or {}
+    stem_banks = stem_banks or {}
+    remaining = frames
+    while remaining > 0:
+        n = min(READ_BLOCK_FRAMES, remaining)
+        total = np.zeros((n, 2), np.float32)
+        for reader in readers:
+            block = reader.read(n)
+            chain = chains.get(reader.stem.file)
+            if chain is not None:
+                block = chain.process(block)
+            if reader.stem.file in stem_banks:
+                stem_banks[reader.stem.file].update(block)
+            total += block
+        emit(total)
+        remaining -= n
 
 
 def measure_mix(session: Session) -> Measurement:

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from mixreview.analysis.measure import Measurement, MeterBank, StemOutcome
+from mixreview.analysis.measure import Measurement, MeterBank, StemOutcome, sum_readers
 from mixreview.analysis.session import Session
 from mixreview.analysis.stem_reader import READ_BLOCK_FRAMES, StemReader
 from mixreview.analysis.tasks import alive
@@ -62,14 +62,7 @@ def read_and_sum(
             readers.append(
                 StemReader(session.stem(file), session.sample_rate, bank.update if bank else None)
             )
-        remaining = session.frames
-        while remaining > 0:
-            n = min(READ_BLOCK_FRAMES, remaining)
-            total = np.zeros((n, 2), np.float32)
-            for reader in readers:
-                total += reader.read(n)
-            emit(total)
-            remaining -= n
+        sum_readers(readers, session.frames, emit)
         for reader in readers:
             if reader.tap is not None:
                 reader.drain()
@@ -226,6 +219,7 @@ class PassDir:
     for the process that made it, so one left by a killed process is removed by the next."""
 
     path: Path
+    groups: int
 
     @classmethod
     def create(cls, groups: int) -> PassDir:
@@ -235,10 +229,11 @@ class PassDir:
         for index in range(groups):
             os.mkfifo(path / f"group-{index}", 0o600)
         (path / "position").write_bytes(bytes(8))
-        return cls(path)
+        return cls(path, groups)
 
-    def pipes(self, groups: int) -> list[str]:
-        return [str(self.path / f"group-{index}") for index in range(groups)]
+    def pipes(self) -> list[str]:
+        """One named pipe per group, in group order."""
+        return [str(self.path / f"group-{index}") for index in range(self.groups)]
 
     @property
     def position_file(self) -> str:

@@ -132,7 +132,7 @@ def test_a_folder_left_by_a_killed_process_is_removed(tmp_path: Path) -> None:
     mine = measure_pass.PassDir.create(2)
     try:
         assert not left.exists()
-        assert mine.path.exists() and len(mine.pipes(2)) == 2
+        assert mine.path.exists() and len(mine.pipes()) == 2
     finally:
         mine.remove()
 
