@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import importlib
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.context
 import os
 import select
@@ -29,6 +30,7 @@ Progress = Callable[[int, int, str], None]
 
 PROGRESS_BEAT_S = 0.25  # a progress call at least this often, so a caller may cancel
 PR_SET_PDEATHSIG = 1
+EXIT_GRACE_S = 5.0  # how long finished workers get to exit before they are ended
 OWNER_POLL_S = 0.2  # how often a worker looks for its owner where the system cannot wait on it
 # what workers need and a process may not have imported yet (the engine imports scipy on first
 # use: see scipy_calls); imported once before workers are forked, so each does not import it again
@@ -156,6 +158,27 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
+def _finish(pool: ProcessPoolExecutor) -> None:
+    """Close a pool whose work is done: its workers are told to exit and given
+    ``EXIT_GRACE_S``; any still there are ended. A worker that died idle (killed, out of
+    memory) may have held the pool's queue lock, and then the others never get the word to
+    exit: ``shutdown(wait=True)`` alone would wait for them for ever."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False)
+    # a sentinel is readable once its process has ended; waiting on it reaps nothing, so the
+    # executor's own thread still joins the processes it started
+    running = {process.sentinel: process for process in processes}
+    deadline = time.monotonic() + EXIT_GRACE_S
+    while running and (left_s := deadline - time.monotonic()) > 0:
+        for ended in multiprocessing.connection.wait(list(running), timeout=left_s):
+            running.pop(ended, None)
+    for process in running.values():
+        process.kill()
+    if isinstance(manager, threading.Thread):
+        manager.join()
+
+
 def run_tasks(
     tasks: Sequence[Task[T]], workers: int, progress: Progress | None = None
 ) -> dict[str, T]:
@@ -197,5 +220,5 @@ def run_tasks(
     except BaseException:
         _stop(pool)
         raise
-    pool.shutdown(wait=True)
+    _finish(pool)
     return results

@@ -161,20 +161,21 @@ def test_a_failing_session_is_a_row_and_the_rest_go_on(
     assert sum(r["status"] == "ok" for r in rows) == 6
 
 
-def slow_measure(stem: Any) -> Any:
-    """``measure_stem``, slow for the stems named Slow (so a worker can be killed mid-task)."""
-    from mixreview.analysis.measure import measure_stem
+def slow_group(session: Any, files: Any, measured: Any, pipe: str) -> Any:
+    """``measure_group``, two seconds late for a group holding a stem named Slow, so a worker
+    can be killed while the session's pass runs."""
+    from mixreview.analysis.measure_pass import measure_group
 
-    if stem.path.stem == "Slow":
+    if any(Path(file).stem == "Slow" for file in files):
         time.sleep(2.0)
-    return measure_stem(stem)
+    return measure_group(session, files, measured, pipe)
 
 
 def test_a_worker_killed_mid_session_fails_that_session_only(
     catalogue: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(catalogue / "a" / "s2" / "Slow.wav", stereo(tone(300, 1.0)))
-    monkeypatch.setattr("mixreview.analysis.analyze.measure_stem", slow_measure)
+    monkeypatch.setattr("mixreview.analysis.analyze.measure_group", slow_group)
     sessions = find_sessions(catalogue)
     killed: list[int] = []
 

@@ -134,6 +134,30 @@ def test_a_progress_callback_that_raises_stops_the_measuring_at_once(monkeypatch
     assert seen == [0]  # cancelled on the first beat, before any task finished
 
 
+def _leave_a_thread(index: int) -> int:
+    """A task after which its worker cannot exit: it leaves a thread that does not end, as a
+    worker waiting on a queue lock held by one that was killed never ends."""
+    import threading
+    import time
+
+    threading.Thread(target=time.sleep, args=(3600.0,)).start()
+    return index
+
+
+def test_workers_that_do_not_exit_after_the_work_are_ended(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The results come back and no worker is left, though none of them exits on its own."""
+    import multiprocessing
+
+    from mixreview.analysis import tasks as tasks_mod
+
+    monkeypatch.setattr(tasks_mod, "pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(tasks_mod, "EXIT_GRACE_S", 0.5)
+    before = set(multiprocessing.active_children())
+    tasks = [tasks_mod.Task(f"t{i}", _leave_a_thread, (i,)) for i in range(2)]
+    assert tasks_mod.run_tasks(tasks, workers=2) == {"t0": 0, "t1": 1}
+    assert [p for p in multiprocessing.active_children() if p not in before] == []
+
+
 def test_engine_does_not_import_ui_or_audio_io() -> None:
     code = (
         "import pkgutil, importlib, sys, mixreview.analysis as a\n"
