@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mixreview.analysis.measure import Measurement
-from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.meters.bands import bands_between
 from mixreview.analysis.reference import ReferenceReport, band_spectra_db
 from mixreview.analysis.state import state_dir, write_json_atomic
 
@@ -32,8 +32,7 @@ def full_bands(m: Measurement) -> int:
     """How many third-octave bands from 40 Hz to 12.5 kHz carry the music (within 30 dB)."""
     mid, side = band_spectra_db(m)
     total = 10 * np.log10(np.maximum(10 ** (mid / 10) + 10 ** (side / 10), 1e-30))
-    centres = np.asarray(BAND_CENTERS_HZ)
-    span = total[(centres >= SPAN_LOW_HZ * 0.99) & (centres <= SPAN_HIGH_HZ * 1.01)]
+    span = total[bands_between(SPAN_LOW_HZ, SPAN_HIGH_HZ)]
     return int((span >= span.max(initial=-300.0) - SPAN_WITHIN_DB).sum())
 
 

@@ -20,6 +20,16 @@ NOMINAL_CENTERS_HZ: tuple[str, ...] = (
     "8k", "10k", "12.5k", "16k", "20k",
 )  # fmt: skip
 BAND_EDGE_RATIO = 2.0 ** (1.0 / 6.0)
+# the nominal centres as numbers: ranges in the docs are given in them (the 40 Hz band's exact
+# centre is 39.4 Hz, and "40 Hz to 8 kHz" holds it)
+NOMINAL_HZ = np.array(
+    [float(n[:-1]) * 1000.0 if n.endswith("k") else float(n) for n in NOMINAL_CENTERS_HZ]
+)
+
+
+def bands_between(low_hz: float, high_hz: float) -> np.ndarray:
+    """Indices of the bands whose nominal centre lies in [low_hz, high_hz]."""
+    return np.flatnonzero((low_hz <= NOMINAL_HZ) & (NOMINAL_HZ <= high_hz))
 
 
 def band_edges_hz() -> np.ndarray:

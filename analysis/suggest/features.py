@@ -15,7 +15,7 @@ import numpy as np
 
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.measure import Measurement
-from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, bands_between
 from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
 from mixreview.analysis.sections import Section, activity
 from mixreview.analysis.suggest.memo import IdentityMemo
@@ -40,8 +40,9 @@ def band_index(freq_hz: float) -> int:
 
 
 def band_range(low_hz: float, high_hz: float) -> np.ndarray:
-    """Indices of bands whose centre lies in [low_hz, high_hz]."""
-    return np.flatnonzero((low_hz * 0.99 <= CENTERS_HZ) & (high_hz * 1.01 >= CENTERS_HZ))
+    """Indices of bands whose nominal centre lies in [low_hz, high_hz]: "40 Hz to 8 kHz" holds
+    the 40 Hz band, whose exact centre is 39.4 Hz."""
+    return bands_between(low_hz, high_hz)
 
 
 def mask_bounds(mask: np.ndarray) -> slice:

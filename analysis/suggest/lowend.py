@@ -8,6 +8,7 @@ docs/rules/lowend.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from mixreview.analysis.checks import DC_OFFSET_MAX
-from mixreview.analysis.meters.bands import band_edges_hz
+from mixreview.analysis.meters.bands import band_edges_hz, bands_between
 from mixreview.analysis.suggest import tone
 from mixreview.analysis.suggest.features import (
     CENTERS_HZ,
@@ -76,7 +77,7 @@ def _cap(severity: Severity, cap: str) -> Severity:
 def _lowest_useful_band(spectrum_db: np.ndarray, lowest_hz: float) -> int | None:
     """Lowest band at or above ``lowest_hz`` within USEFUL_WITHIN_DB of the peak band."""
     top = float(spectrum_db.max())
-    for band in np.flatnonzero(CENTERS_HZ >= lowest_hz * 0.99):
+    for band in bands_between(lowest_hz, math.inf):
         if spectrum_db[band] >= top - USEFUL_WITHIN_DB:
             return int(band)
     return None
