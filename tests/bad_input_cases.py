@@ -265,13 +265,13 @@ CASES: list[Case] = [
     Case(
         "pcm_u8",
         _with(_write("Old.wav", _stereo(_sine(250)), "PCM_U8")),
-        "8-bit (PCM_U8)",
+        "Old.wav: 8-bit (PCM_U8)",  # the file name first: "u8-bit" must not pass
         "bit_depth",
     ),
     Case(
         "mu_law",
         _with(_write("Phone.wav", _stereo(_sine(250)), "ULAW")),
-        "8-bit µ-law (ULAW)",
+        "Phone.wav: 8-bit µ-law (ULAW)",  # never "ulaw-bit"
         "bit_depth",
     ),
     Case(

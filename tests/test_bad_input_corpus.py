@@ -19,6 +19,9 @@ from mixreview.cli.main import main
 from tests.bad_input_cases import CASES, Case
 
 CONTROL = tuple(chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+# What these checks are (analysis/checks.py): a manifest problem never stops the work, and a
+# stem linked from outside the session is only worth knowing about.
+SEVERITY = {"manifest": "warning", "linked_outside": "info"}
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -76,6 +79,8 @@ def test_analyze_json(case: tuple[Case, Path]) -> None:
         assert hits, [c["id"] for c in _checks(report)]
         if not spec.review:
             assert any(spec.says in shown(c["message"]) for c in hits)
+        if spec.check in SEVERITY:
+            assert {c["severity"] for c in hits} == {SEVERITY[spec.check]}, hits
     if spec.name == "float_over_full_scale":
         assert "clipping" not in {c["id"] for c in _checks(report)}
 
@@ -124,3 +129,22 @@ def test_as_a_real_process(name: str, tmp_path: Path) -> None:
         clean_terminal_text(result.stdout + result.stderr)
         if expected:
             one_line_error(result.stderr, spec.render_says or spec.says)
+
+
+def test_control_chars_in_progress(tmp_path: Path) -> None:
+    """Without --quiet, as a real process: progress goes to standard error (a pipe: plain
+    lines), and neither it nor the report lets the file name's escape sequences through."""
+    spec = next(c for c in CASES if c.name == "control_chars_in_name")
+    session = spec.build(tmp_path)
+    for argv, progress in (
+        (["analyze", str(session), "--no-cache"], "Measuring:"),
+        (["render", str(session), "--out", str(tmp_path / "x")], "Rendering:"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "mixreview", *argv], capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        assert progress in result.stderr, result.stderr
+        clean_terminal_text(result.stdout + result.stderr)
+        if argv[0] == "analyze":
+            assert spec.says in result.stdout
