@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from mixreview.analysis.measure import MeterBank
 from mixreview.analysis.render import MIX_NAMES, VERSIONS
@@ -57,17 +58,24 @@ def hybrid(song, tmp_path_factory: pytest.TempPathFactory):
     return export(song, review, base / "out", subtype="float", stems=False)
 
 
-def test_four_mixes_and_the_manual_one_holds_the_own_changes_alone(song, hybrid) -> None:
-    assert set(hybrid.mixes) == set(VERSIONS) == {"chosen", "original", "assistant", "manual"}
-    assert sorted(p.name for p in hybrid.folder.glob("*.wav")) == sorted(MIX_NAMES.values())
+@pytest.fixture(scope="module")
+def manual_expected(song) -> np.ndarray:
+    """The hybrid review's manual mix worked out by hand: the original stems with only the
+    reviewer's own changes (Kick flipped, Pad -6 dB) applied."""
     folder = song[0]
     stems = {name: read_stereo(folder / name) for name in ("Kick.wav", "Bass.wav", "Pad.wav")}
-    expected = (
+    return (
         -stems["Kick.wav"]
         + stems["Bass.wav"]
         + stems["Pad.wav"] * 10 ** (-6 / 20)
         + read_stereo(folder / "Lead_Vocal.wav")  # the accepted flip is not the reviewer's own
     )
+
+
+def test_four_mixes_and_the_manual_one_holds_the_own_changes_alone(hybrid, manual_expected) -> None:
+    assert set(hybrid.mixes) == set(VERSIONS) == {"chosen", "original", "assistant", "manual"}
+    assert sorted(p.name for p in hybrid.folder.glob("*.wav")) == sorted(MIX_NAMES.values())
+    expected = manual_expected
     manual = read_stereo(hybrid.mixes["manual"])
     assert np.abs(manual - expected).max() < FLOAT32_ROUNDING
     chosen = read_stereo(hybrid.mixes["chosen"])
@@ -80,11 +88,17 @@ def test_four_mixes_and_the_manual_one_holds_the_own_changes_alone(song, hybrid)
 
 
 @needs_ffmpeg
-def test_the_manual_mix_measures_the_same_with_ffmpeg(hybrid) -> None:
+def test_the_manual_mix_measures_the_same_with_ffmpeg(
+    hybrid, manual_expected, tmp_path: Path
+) -> None:
+    """ffmpeg reads mix_manual.wav and the stems with only the manual changes (written here as
+    float32) within 0.1 LU of each other, and the notes agree."""
+    reference = tmp_path / "expected_manual.wav"
+    sf.write(reference, manual_expected.astype(np.float32), SR, subtype="FLOAT")
+    written = ffmpeg_integrated(hybrid.mixes["manual"])
+    assert written == pytest.approx(ffmpeg_integrated(reference), abs=0.1)
     notes = hybrid.notes["measurements"]["manual"]
-    assert ffmpeg_integrated(hybrid.mixes["manual"]) == pytest.approx(
-        notes["integrated_lufs"], abs=0.1
-    )
+    assert written == pytest.approx(notes["integrated_lufs"], abs=0.1)
 
 
 def test_the_notes_compare_the_chosen_mix_with_the_manual_and_assistant_ones(hybrid) -> None:

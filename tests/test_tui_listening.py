@@ -9,7 +9,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from textual.widgets import Input, Static
 
+from mixreview.analysis.render import MIX_NAMES
 from mixreview.tui.screens.confirm import ConfirmScreen
 from mixreview.tui.screens.export import ExportScreen
 from mixreview.tui.screens.help import HelpScreen
@@ -199,11 +201,19 @@ async def test_decisions_record_whether_their_ab_was_heard(
     heard_of = {c["id"]: c["heard"] for c in notes["changes"] if c.get("heard")}
     assert heard_of[unheard.id]["heard"] is False and heard_of[heard.id]["heard"] is True
     assert heard_of[heard.id]["played_s"] == pytest.approx(8.0, abs=0.1)
+    names = {s["file"]: s["name"] for s in notes["stems"]}
+    kind_on = {
+        c["id"]: f"{c['kind']} on {', '.join(names[f] for f in c['stems'])}"
+        for c in notes["changes"]
+    }  # as notes.md names a decision: "gain on Pad"
+    assert kind_on[unheard.id] != kind_on[heard.id]
     markdown = Path(result.folder, "notes.md").read_text()
-    assert "Accepted without listening: 1 of 2" in markdown
+    line = next(s for s in markdown.splitlines() if "Accepted without listening" in s)
+    assert line.startswith(f"Accepted without listening: 1 of 2 ({kind_on[unheard.id]}). ")
+    assert kind_on[heard.id] not in line  # the heard one is not listed
 
 
-async def test_export_asks_once_when_most_accepted_changes_were_unheard(
+async def test_export_asks_once_when_most_were_unheard_then_writes_the_mixes(
     session: Path, tmp_path: Path
 ) -> None:
     app = new_app(session, tmp_path, audition=FakeAudition())
@@ -220,6 +230,20 @@ async def test_export_asks_once_when_most_accepted_changes_were_unheard(
         await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
         await pilot.press("e")  # asked once
         await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+        # ... and the export runs from the screen: the four mixes reach the folder typed in
+        screen = app.screen
+        assert isinstance(screen, ExportScreen) and screen.exporter is not None
+        out = tmp_path / "exported"
+        screen.query_one("#export-out", Input).value = str(out)
+        await pilot.press("enter")
+        await until(pilot, lambda: not screen.running, timeout_s=120.0)  # done or failed
+        assert screen.result == out, screen.query_one("#export-status", Static).render()
+        assert sorted(p.name for p in out.glob("*.wav")) == sorted(MIX_NAMES.values())
+        assert "mix_manual.wav: your own changes alone" in screen_text(app)
+        mix = {name: (out / name).read_bytes() for name in MIX_NAMES.values()}
+        assert mix["mix_manual.wav"] == mix["mix_original.wav"]  # no change of the reviewer's
+        assert mix["mix_chosen.wav"] != mix["mix_original.wav"]  # the two accepted ones
+        assert "Accepted without listening: 2 of 2" in (out / "notes.md").read_text()
 
 
 async def test_the_meters_read_the_side_heard(session: Path, tmp_path: Path) -> None:
