@@ -83,7 +83,7 @@ def describe_change(
     amount: float = 1.0,
     sections: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """A change as set and, at partial strength, as applied ('-7.0 dB at 75% strength: -5.2 dB
+    """A change as set and, at partial strength, as applied ('-7.0 dB at 75% strength: -5.3 dB
     applied'); section gains name their sections."""
     if kind != "section_gain":
         return describe_amount(kind, params, amount)

@@ -385,7 +385,7 @@ def bench(session: Path, buffers: Sequence[int], count: int, ssh: list[str] | No
         "runs": [],
     }
     try:
-        term.shows("no sound here", timeout_s=120)
+        term.shows("no audio: over SSH", timeout_s=120)
         mark, _ = term.press_timed("/")
         term.shows("words to match", mark)
         mark, _ = term.press_timed("headroom")
@@ -411,7 +411,7 @@ def bench(session: Path, buffers: Sequence[int], count: int, ssh: list[str] | No
             finally:
                 mark = len(term.output)
                 client.stop()
-            term.shows("no sound here", mark)  # the listener is gone: the app says so again
+            term.shows("no audio: over SSH", mark)  # the listener is gone: the app says so again
             results["runs"].append(
                 {"buffer_ms": buffer_ms, "play_ms": summary(play), "ab_ms": summary(ab),
                  "play_all_ms": [round(v, 1) for v in play],

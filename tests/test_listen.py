@@ -197,7 +197,7 @@ async def test_the_app_says_how_to_listen_and_who_listens(tmp_path: Path) -> Non
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_ready(app, pilot)
         assert "mixreview listen | ffplay -nodisp -" in app.audition.reason
-        assert "no audio: no sound here (SSH)" in screen_text(app)
+        assert "no audio: over SSH, listen with `ssh" in screen_text(app)
         player = app.audition
         assert isinstance(player, ListenOnlyPlayer) and player.listen is not None
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:

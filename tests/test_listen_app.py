@@ -194,7 +194,7 @@ def test_the_app_over_ssh_heard_through_listen(tmp_path: Path, sshd: list[str]) 
     listener: subprocess.Popen[bytes] | None = None
     stderr = (tmp_path / "listen.err").open("wb")
     try:
-        until(term, shows(term, "no sound here"), "the review screen did not show",
+        until(term, shows(term, "no audio: over SSH"), "the review screen did not show",
               STARTUP_TIMEOUT_S)  # fmt: skip
         mark = term.press("/")  # the filter field takes the keys once it shows
         until(term, shows(term, "words to match", mark), "the filter field did not open")

@@ -112,7 +112,7 @@ def test_sentences_end_once_and_spans_name_their_section(exported) -> None:
 
 def test_partial_amounts_show_what_was_applied(exported) -> None:
     text = exported.notes_md.read_text()
-    assert "**adjusted** gain: +3.0 dB at 75% strength: +2.2 dB applied" in text
+    assert "**adjusted** gain: +3.0 dB at 75% strength: +2.3 dB applied" in text
     changes = {c["id"]: c for c in exported.notes["changes"]}
     bass = next(c for c in changes.values() if c["stems"] == ["Bass.wav"])
     assert bass["applied_params"] == {"gain_db": pytest.approx(2.25)}

@@ -29,6 +29,7 @@ from mixreview.analysis.playback import Mixer, render_mix
 from mixreview.analysis.reference import reference_stem
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui import player as player_mod
+from mixreview.tui.listening import no_sound_text
 from mixreview.tui.player import ClipsOnly, Player, make_audition, quiet_stderr, ssh_without_audio
 
 SR = 48000
@@ -569,7 +570,10 @@ def test_ssh_without_forwarded_audio(session: Session) -> None:
     audition = make_audition(session, environ=env, loader=lambda: calls.append(1) or fake_sd())
     assert not audition.available and not calls  # PortAudio is not even loaded
     assert "SSH" in audition.reason and "docs/audition.md" in audition.reason
-    assert len(f"No sound: {audition.reason}.") <= 160  # a short message; the docs say how
+    message = no_sound_text(audition.reason)
+    assert len(message) <= 160  # a short message; the docs say how
+    assert "`ssh " in message and "mixreview listen" in message  # how to hear it from here
+    assert message.lower().count("no sound") == 1  # not "No sound: no sound here"
     assert ssh_without_audio({**env, "PULSE_SERVER": "tcp:127.0.0.1:24713"}) is None
     assert ssh_without_audio({**env, "MIXREVIEW_AUDIO": "remote"}) is None
     forwarded = make_audition(session, environ={**env, "PULSE_SERVER": "tcp:x"}, loader=fake_sd)

@@ -47,13 +47,32 @@ class ClipsWritten(Message):
         self.a, self.b, self.folder, self.span, self.command = a, b, folder, span, command
 
 
-def same_span(loop_s: tuple[float, float] | None, span: tuple[float, float]) -> bool:
-    """Whether the player's loop is ``span`` (the player rounds a loop to whole samples)."""
+def trimmed_span(span: tuple[float, float], duration_s: float) -> tuple[float, float]:
+    """``span`` trimmed to the song (0..``duration_s``), as the player trims a loop."""
+    return (min(max(0.0, span[0]), duration_s), min(max(0.0, span[1]), duration_s))
+
+
+def same_span(
+    loop_s: tuple[float, float] | None, span: tuple[float, float], duration_s: float
+) -> bool:
+    """Whether the player's loop is ``span``: the player trims a loop to the song's
+    ``duration_s`` and rounds it to whole samples, so both are compared trimmed, within
+    LOOP_TOLERANCE_S."""
     if loop_s is None:
         return False
+    loop_s, span = trimmed_span(loop_s, duration_s), trimmed_span(span, duration_s)
     return (
         abs(loop_s[0] - span[0]) < LOOP_TOLERANCE_S and abs(loop_s[1] - span[1]) < LOOP_TOLERANCE_S
     )
+
+
+def no_sound_text(reason: str, clips: bool = False) -> str:
+    """The message when nothing can play here: 'No sound: ' and the player's reason, then how to
+    hear the A/B elsewhere when clips can be written."""
+    text = f"No sound: {reason}."
+    if clips:
+        text += " Press w to write the A/B passage as two clips to play elsewhere."
+    return text
 
 
 def tally(picks: Any) -> dict[str, int]:
@@ -141,9 +160,7 @@ class ListeningMixin(ReviewParts):
         if once and self._said_no_audio:
             return True
         self._said_no_audio = True
-        text = f"No sound: {self.audition.reason}."
-        if self.clips_possible():
-            text += " Press w to write the A/B passage as two clips to play elsewhere."
+        text = no_sound_text(self.audition.reason, self.clips_possible())
         self.app.clear_notifications()
         self.notify(text, title="audio", severity="warning", timeout=6)
         return True
@@ -176,7 +193,7 @@ class ListeningMixin(ReviewParts):
         span = self.loop_span()
         if span is None:
             return
-        if same_span(self.audition.loop_s, span):
+        if same_span(self.audition.loop_s, span, self.analysis.session.duration_s):
             self.audition.set_loop(None)
         else:
             self.audition.set_loop(span)

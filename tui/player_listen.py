@@ -17,10 +17,11 @@ from mixreview.tui.player_stream import Player
 
 
 def listen_hint(host: str | None = None) -> str:
-    """What the transport says while no one listens."""
+    """Why nothing is heard while no one listens, and how to listen: the transport writes it after
+    'no audio: ', the message after 'No sound: '."""
     host = host or socket.gethostname()
     return (
-        f"no sound here (SSH): `ssh {host} mixreview listen | ffplay -nodisp -` (docs/audition.md)"
+        f"over SSH, listen with `ssh {host} mixreview listen | ffplay -nodisp -` (docs/audition.md)"
     )
 
 

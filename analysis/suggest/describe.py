@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mixreview.analysis.dsp.eq import HIGHPASS_NEUTRAL_HZ, LOWPASS_NEUTRAL_FRACTION
-from mixreview.analysis.numbers import hz, percent, signed_db
+from mixreview.analysis.numbers import hz, percent, ratio, rounded, signed_db
 
 
 def _band(band: Mapping[str, Any]) -> str:
@@ -26,7 +26,7 @@ def _band(band: Mapping[str, Any]) -> str:
 def _pan(pan: float) -> str:
     if abs(pan) < 0.005:
         return "pan centre"
-    return f"pan {'L' if pan < 0 else 'R'}{abs(pan) * 100:.0f}"
+    return f"pan {'L' if pan < 0 else 'R'}{rounded(abs(pan) * 100):.0f}"
 
 
 def describe_params(kind: str, params: Mapping[str, Any]) -> str:
@@ -59,9 +59,8 @@ def describe_params(kind: str, params: Mapping[str, Any]) -> str:
         channels = p.get("channels", "both")
         return "flip polarity" + ("" if channels == "both" else f" of the {channels} channel")
     if kind == "compressor":
-        ratio = float(p["ratio"])
         text = (
-            f"threshold {float(p['threshold_db']):.1f} dB, {ratio:g}:1, attack "
+            f"threshold {float(p['threshold_db']):.1f} dB, {ratio(float(p['ratio']))}, attack "
             f"{float(p['attack_ms']):g} ms, release {float(p['release_ms']):g} ms"
         )
         makeup = float(p.get("makeup_db", 0.0))

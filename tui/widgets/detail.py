@@ -272,7 +272,7 @@ def item_detail(item: Item, ctx: DetailContext, width: int) -> Content:
 
 def _params_line(item: Item) -> Content:
     """The change as set; at partial strength also what is applied ('-7.0 dB at 75% strength:
-    -5.2 dB applied')."""
+    -5.3 dB applied')."""
     from mixreview.analysis.suggest.describe import describe_amount, describe_params
 
     text = item.params_text
