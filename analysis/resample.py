@@ -11,14 +11,14 @@ from math import gcd
 
 import numpy as np
 
-from mixreview.analysis.scipy_calls import firwin, upfirdn
+from mixreview.analysis.scipy_calls import kaiser_lowpass, upfirdn
 
 
 def _design(up: int, down: int) -> np.ndarray:
     """The FIR resample_poly uses by default: Kaiser (beta 5), 10 zero crossings per side."""
     max_rate = max(up, down)
     half_len = 10 * max_rate
-    taps = firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+    taps = kaiser_lowpass(2 * half_len + 1, 1.0 / max_rate, 5.0)
     return taps * up
 
 

@@ -34,7 +34,7 @@ EXIT_GRACE_S = 5.0  # how long finished workers get to exit before they are ende
 OWNER_POLL_S = 0.2  # how often a worker looks for its owner where the system cannot wait on it
 # what workers need and a process may not have imported yet (the engine imports scipy on first
 # use: see scipy_calls); imported once before workers are forked, so each does not import it again
-WORKER_PRELOAD = ["scipy.signal", "scipy.fft"]
+WORKER_PRELOAD = ["mixreview.analysis.worker_preload"]
 # what the fork server imports before it starts any worker (see pool_context)
 FORKSERVER_PRELOAD = [
     "__main__",

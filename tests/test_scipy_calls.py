@@ -1,4 +1,5 @@
-"""The numpy response of second-order sections is scipy's, and opening a session needs no scipy."""
+"""The numpy stand-ins for scipy.signal (section responses, Butterworth and Kaiser designs) are
+scipy's; opening a session needs no scipy, and measuring no scipy.signal."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pytest
 from scipy import signal
 
 from mixreview.analysis.dsp.biquad import butterworth_sos, highpass_sos, peaking_sos
+from mixreview.analysis.dsp.sosfilter import _reference_sosfilt
 from mixreview.analysis.meters.loudness import k_weighting_sos
 from mixreview.analysis.samples import bundled_session
-from mixreview.analysis.scipy_calls import sos_response
+from mixreview.analysis.scipy_calls import kaiser_lowpass, sos_response
 
 
 @pytest.mark.parametrize("rate", [44100, 48000, 96000])
@@ -69,3 +71,45 @@ def test_opening_a_measured_session_imports_no_scipy_signal(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("numtaps", "cutoff", "beta"), [(129, 0.25, 8.0), (65, 0.5, 8.0), (321, 1 / 160, 5.0)]
+)
+def test_kaiser_lowpass_is_firwin(numtaps: int, cutoff: float, beta: float) -> None:
+    expected = signal.firwin(numtaps, cutoff, window=("kaiser", beta))
+    np.testing.assert_allclose(kaiser_lowpass(numtaps, cutoff, beta), expected, rtol=0, atol=1e-15)
+
+
+def test_the_reference_filter_is_sosfilt() -> None:
+    """The sample-by-sample filter the kernel is checked against filters as sosfilt does."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 50))
+    for sos in (butterworth_sos(4, 0.1, "lowpass", 2.0), peaking_sos(1000.0, 6.0, 1.0, 48000)):
+        zi = rng.standard_normal((sos.shape[0], 2, 2))
+        expected, expected_zi = signal.sosfilt(sos, x, axis=-1, zi=zi)
+        got, got_zi = _reference_sosfilt(sos, x, zi)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got_zi, expected_zi, rtol=0, atol=1e-12)
+
+
+def test_measuring_imports_no_scipy_signal(tmp_path: Path) -> None:
+    """A measuring pass, in one process and in workers, loads scipy's filter kernel alone; the
+    kernel is the one ``scipy.signal`` uses once that is imported."""
+    session = tmp_path / "song"
+    shutil.copytree(bundled_session(), session)
+    script = (
+        "import sys\n"
+        "from mixreview.analysis.analyze import analyze\n"
+        "from mixreview.analysis.dsp import sosfilter\n"
+        f"for workers in (1, 2): analyze({str(session)!r}, workers=workers, use_cache=False)\n"
+        "print(sosfilter._KERNEL, 'scipy.signal' in sys.modules)\n"
+        "import scipy.signal\n"
+        "from scipy.signal._sosfilt import _sosfilt\n"
+        "print(sosfilter._sosfilt_kernel is _sosfilt)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "True"]

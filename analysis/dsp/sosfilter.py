@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from mixreview.analysis.dsp.biquad import butterworth_sos
-from mixreview.analysis.scipy_calls import lfilter, sosfilt
+from mixreview.analysis.scipy_calls import lfilter, sosfilt, sosfilt_kernel
 
 _UNKNOWN: Any = object()
 # scipy's in-place kernel under sosfilt, without the wrapper's checks, copies and moves; looked up
@@ -22,14 +22,35 @@ def _kernel_in_use() -> bool:
     """Whether filters run through scipy's kernel (found and sound), decided once."""
     global _sosfilt_kernel, _KERNEL
     if _sosfilt_kernel is _UNKNOWN:
-        try:
-            from scipy.signal._sosfilt import _sosfilt
-        except ImportError:  # pragma: no cover - depends on the scipy build
-            _sosfilt = None
-        _sosfilt_kernel = _sosfilt
+        _sosfilt_kernel = sosfilt_kernel()
     if _KERNEL is _UNKNOWN:
         _KERNEL = _kernel_is_sound()
     return _KERNEL
+
+
+def preload() -> None:
+    """Find and check the kernel now (before worker processes are forked, so each has it)."""
+    _kernel_in_use()
+
+
+def _reference_sosfilt(
+    sos: np.ndarray, x: np.ndarray, zi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.signal.sosfilt(sos, x, axis=-1, zi=zi)`` for rows ``x`` (channels, frames), written
+    out sample by sample (direct form II transposed, as scipy's): the reference the kernel is
+    checked against, on a few samples only."""
+    y = np.array(x, dtype=np.float64)
+    state = np.array(zi, dtype=np.float64)  # (sections, channels, 2)
+    for channel in range(y.shape[0]):
+        for n in range(y.shape[1]):
+            value = y[channel, n]
+            for k, (b0, b1, b2, _a0, a1, a2) in enumerate(sos):
+                z0, z1 = state[k, channel]
+                out = b0 * value + z0
+                state[k, channel] = (b1 * value - a1 * out + z1, b2 * value - a2 * out)
+                value = out
+            y[channel, n] = value
+    return y, state
 
 
 def _kernel_is_sound() -> bool:
@@ -47,7 +68,7 @@ def _kernel_is_sound() -> bool:
         for sections in (1, 2):
             sos = butterworth_sos(2 * sections, 0.05, "lowpass", 2.0)
             zi = rng.standard_normal((sections, 2, 2))
-            expected, expected_zi = sosfilt(sos, x.T, axis=-1, zi=zi)
+            expected, expected_zi = _reference_sosfilt(sos, x.T, zi)
             rows = np.array(x.T, order="C")
             state = np.array(zi.transpose(1, 0, 2), order="C")
             _sosfilt_kernel(sos, rows, state)

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mixreview.analysis.meters.loudness import _as_frames, _BlockQueue, _Segmenter
-from mixreview.analysis.scipy_calls import firwin
+from mixreview.analysis.scipy_calls import kaiser_lowpass
 
 __all__ = ["SILENCE_DBTP", "TruePeakMeter", "TruePeakResult", "oversampling_factor"]
 
@@ -50,7 +50,7 @@ def _phase_kernels(factor: int, half_taps: int) -> np.ndarray:
     Row p, tap i weights input sample m - half_taps + 1 + i for the value at time m + p/factor.
     """
     n_taps = 2 * factor * half_taps + 1
-    proto = firwin(n_taps, 1.0 / factor, window=("kaiser", _KAISER_BETA)) * factor
+    proto = kaiser_lowpass(n_taps, 1.0 / factor, _KAISER_BETA) * factor
     centre = factor * half_taps
     taps = np.arange(2 * half_taps)
     return np.array([proto[(half_taps - 1 - taps) * factor + p + centre] for p in range(1, factor)])
