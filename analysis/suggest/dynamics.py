@@ -120,13 +120,14 @@ def _peak_db(stem: StemFeatures) -> np.ndarray:
 def _held(target: np.ndarray, release_ms: float) -> np.ndarray:
     """The detector's level at the end of each frame: peaks held, released with ``release_ms``."""
     alpha = math.exp(-FRAME_S * 1000.0 / release_ms)
-    keep = 1.0 - alpha
-    held = []
+    held: list[float] = []
+    append = held.append
     level = 0.0
-    for value in target.tolist():  # one step per 100 ms frame: cheap
-        released = alpha * level + keep * value
-        level = released if released > value else value  # max(value, released)
-        held.append(level)
+    # one step per 100 ms frame; alpha * level + (1 - alpha) * value, or value when higher
+    for value, kept in zip(target.tolist(), ((1.0 - alpha) * target).tolist(), strict=True):
+        released = alpha * level + kept
+        level = released if released > value else value
+        append(level)
     return np.array(held, dtype=np.float64)
 
 
@@ -142,12 +143,26 @@ def _decay_ms(crest: np.ndarray) -> np.ndarray:
     return np.interp(-c, -_CREST_OF_TAU, _TAUS_MS)
 
 
-def hit_energy(peak_db: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
-    """Per frame and sub-step, the energy of a hit decaying at the rate the frame's crest
-    implies: the weights of ``frame_gain_reduction``'s hit case, the same for every setting."""
+def hit_decay_ms(peak_db: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
+    """Per frame, the energy decay time of a hit at the rate the frame's crest implies: the
+    weights of ``frame_gain_reduction``'s hit case, the same for every setting."""
     with np.errstate(divide="ignore", invalid="ignore"):
         crest = np.where(mean_square > 0, 10 ** (peak_db / 10) / mean_square, 2.0)
-    return np.exp(-_SUBSTEP_MS[None, :] / _decay_ms(crest)[:, None])
+    return np.asarray(_decay_ms(crest), np.float64)
+
+
+_LN10_10 = math.log(10.0) / 10.0  # 10 ** (-x / 10) == exp(-_LN10_10 * x)
+_STEP_MS = FRAME_MS / SUBSTEPS
+RISING_CHUNK_FRAMES = 4096  # rising frames worked out on sub-steps this many at a time
+
+
+def _log_substep_sum(rate_per_ms: np.ndarray) -> np.ndarray:
+    """log of the sum over the sub-steps of exp(rate * t) (t: the sub-steps' middles, in ms),
+    in closed form: a geometric series."""
+    x = rate_per_ms * _STEP_MS
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.abs(x) < 1e-12, float(SUBSTEPS), np.expm1(x * SUBSTEPS) / np.expm1(x))
+    return 0.5 * x + np.log(ratio)
 
 
 def frame_gain_reduction(
@@ -157,7 +172,7 @@ def frame_gain_reduction(
     ratio: float,
     attack_ms: float,
     release_ms: float,
-    energy: np.ndarray | None = None,
+    decay_ms: np.ndarray | None = None,
 ) -> np.ndarray:
     """Energy-weighted gain reduction (dB) per 100 ms frame, from the frame peaks.
 
@@ -166,25 +181,37 @@ def frame_gain_reduction(
     are worked out on 40 sub-steps and averaged: a sustained sound (even energy, the gain moving
     from the level at the frame's start to the level at its end) and a hit (energy decaying from
     the frame's start at the rate its crest implies, the gain rising with the attack), where the
-    attack lets the start of the hit through. ``energy``: ``hit_energy`` of the same frames,
-    when several settings are tried on them.
+    attack lets the start of the hit through. Where the gain falls or holds, the hit's weighted
+    sum over the sub-steps is a geometric series, summed in closed form; only frames where it
+    rises are stepped through, a chunk at a time, so memory stays flat however long the stem.
+    ``decay_ms``: ``hit_decay_ms`` of the same frames, when several settings are tried.
     """
     target = static_gain_reduction_db(peak_db, threshold_db, ratio, KNEE_DB)
     held = _held(target, release_ms)
     start = np.concatenate([[0.0], held[:-1]])
     sustained = 0.5 * (start + held)
+    if decay_ms is None:
+        decay_ms = hit_decay_ms(peak_db, mean_square)
+    # the hit: energy exp(-t / decay) against the gain in dB along the frame
+    plain_rate = -1.0 / decay_ms
+    log_weights = _log_substep_sum(plain_rate)
+    # falling or holding: gain start + (held - start) t / FRAME_MS, so the weighted gain
+    # 10 ** (-gain / 10) sums as exp(rate t) with the rate below
+    fall_rate = plain_rate - _LN10_10 * (held - start) / FRAME_MS
+    log_factor = -_LN10_10 * start + _log_substep_sum(fall_rate) - log_weights
+    rises = np.flatnonzero(held > start)
     t = _SUBSTEP_MS
-    if energy is None:
-        energy = hit_energy(peak_db, mean_square)
-    # gains laid out sub-steps by frames (long rows: fast), summed frame by frame as before
-    gain = start[None, :] + (held - start)[None, :] * (t / FRAME_MS)[:, None]
-    rises = held > start
-    attack = np.exp(-t / attack_ms)[:, None]
-    gain[:, rises] = held[None, rises] + (start - held)[None, rises] * attack
-    weighted = np.multiply(energy, (10 ** (-gain / 10)).T, order="C")
-    factor = weighted.sum(axis=1) / energy.sum(axis=1)
-    hit = -10 * np.log10(np.maximum(factor, 1e-30))
-    return 0.5 * (sustained + hit)
+    attack = np.exp(-t / attack_ms)
+    for first in range(0, len(rises), RISING_CHUNK_FRAMES):
+        frames = rises[first : first + RISING_CHUNK_FRAMES]
+        # rising: gain held + (start - held) exp(-t / attack), stepped through
+        gain = held[frames, None] + (start - held)[frames, None] * attack[None, :]
+        weights = np.exp(-t[None, :] / decay_ms[frames, None])
+        total = np.einsum("ft,ft->f", weights, np.exp(-_LN10_10 * gain))
+        with np.errstate(divide="ignore"):
+            log_factor[frames] = np.log(total) - log_weights[frames]
+    hit = -log_factor / _LN10_10
+    return 0.5 * (sustained + np.minimum(hit, 300.0))
 
 
 def predict(
@@ -193,12 +220,12 @@ def predict(
     ratio: float,
     attack_ms: float,
     release_ms: float,
-    energy: np.ndarray | None = None,
+    decay_ms: np.ndarray | None = None,
 ) -> tuple[float, float, float] | None:
     """Makeup (dB), spread after (LU) and integrated loudness before, for one setting
-    (``energy``: the stem's ``hit_energy``, when several settings are tried)."""
+    (``decay_ms``: the stem's ``hit_decay_ms``, when several settings are tried)."""
     reduction = frame_gain_reduction(
-        _peak_db(stem), _mean_square(stem), threshold_db, ratio, attack_ms, release_ms, energy
+        _peak_db(stem), _mean_square(stem), threshold_db, ratio, attack_ms, release_ms, decay_ms
     )
     energy_after = stem.energy * 10.0 ** (-reduction / 10.0)
     loudness_before = integrated_from_energy(stem.energy)
@@ -217,11 +244,11 @@ def _plan(
     attack_ms, release_ms, ratio = settings
     peak_db = _peak_db(stem)
     playing = peak_db[stem.active]
-    energy = hit_energy(peak_db, _mean_square(stem))
+    decay_ms = hit_decay_ms(peak_db, _mean_square(stem))
     plan = None
     for level in np.percentile(playing, THRESHOLD_PERCENTILES):
         threshold_db = round(float(level), 1)
-        result = predict(stem, threshold_db, ratio, attack_ms, release_ms, energy)
+        result = predict(stem, threshold_db, ratio, attack_ms, release_ms, decay_ms)
         if result is None or not np.isfinite(result[1]):
             return None
         plan = (threshold_db, result[0], result[1], result[2])
