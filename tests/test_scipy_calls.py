@@ -49,6 +49,15 @@ def test_butterworth_is_scipys(kind: str, order: int) -> None:
             )
 
 
+def _python(script: str) -> str:
+    """What ``script`` prints, run by a new Python process (which must succeed)."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_opening_a_measured_session_imports_no_scipy_signal(tmp_path: Path) -> None:
     """The app's modules, a cached analysis and the suggestions: scipy.signal (half a second to
     import) and scipy.fft are left for the first measurement, render or playback."""
@@ -66,11 +75,7 @@ def test_opening_a_measured_session_imports_no_scipy_signal(tmp_path: Path) -> N
         "suggest(analysis)\n"
         "print(sorted(n for n in sys.modules if n in ('scipy.signal', 'scipy.fft')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert _python(script).strip() == "[]"
 
 
 @pytest.mark.parametrize(
@@ -108,8 +113,4 @@ def test_measuring_imports_no_scipy_signal(tmp_path: Path) -> None:
         "from scipy.signal._sosfilt import _sosfilt\n"
         "print(sosfilter._sosfilt_kernel is _sosfilt)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "False", "True"]
+    assert _python(script).split() == ["True", "False", "True"]
