@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from mixreview.analysis.measure import Measurement
+from mixreview.analysis.meters.bands import bands_from
 from mixreview.analysis.notes_remarks import LOW_END_HZ, _round
 from mixreview.analysis.numbers import signed
 from mixreview.analysis.reference import (
-    CENTERS_HZ,
     RANGES_HZ,
     Comparison,
     ReferenceReport,
@@ -92,8 +92,7 @@ def reference_differences(c: Comparison) -> dict[str, Any]:
     widths = {}
     for name in WIDTH_RANGES:
         low, high = RANGES_HZ[name]
-        picked = (CENTERS_HZ >= low) & (CENTERS_HZ < high)
-        gap = float(width[picked].mean())
+        gap = float(width[bands_from(low, high)].mean())
         widths[name] = {"range_hz": [low, high], "mix_minus_reference": _round(gap)}
     return {
         "match_gain_db": [

@@ -1,9 +1,9 @@
 """Reference tracks: measure finished records and compare the mix with them at matched loudness.
 
 A reference is measured with the same meters as the stems (any rate, mono or stereo, whole file
-streamed). Comparison happens after matching loudness, aspect by aspect: tonal balance (mid and
-side, third-octave, smoothed), width per band, dynamics, loudness and low-end mono. Several
-references give a weighted average and a spread.
+streamed). Comparison happens after matching loudness, aspect by aspect: tonal balance (the mid
+spectrum summed in six ranges of third-octave bands), width per band (smoothed over three bands),
+dynamics, loudness and low-end mono. Several references give a weighted average and a spread.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 
 from mixreview.analysis.measure import Measurement, measure_stem
-from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
+from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, bands_from
 from mixreview.analysis.roles import infer_role
 from mixreview.analysis.session import Stem
 
@@ -30,7 +30,7 @@ RANGES_HZ: dict[str, tuple[float, float]] = {
     "low-mid": (250.0, 800.0),
     "mid": (800.0, 2500.0),
     "presence": (2500.0, 6000.0),
-    "air": (6000.0, 16000.0),
+    "air": (6000.0, 20000.0),
 }
 LOW_MONO_HZ = 120.0
 REFERENCE_FILE_PREFIX = "(reference) "
@@ -158,8 +158,8 @@ def smooth_db(values: np.ndarray) -> np.ndarray:
 
 
 def range_level_db(band_db: np.ndarray, low_hz: float, high_hz: float) -> float:
-    """Total level of the bands whose centres lie in the range."""
-    picked = (CENTERS_HZ >= low_hz) & (CENTERS_HZ < high_hz)
+    """Total level of the bands whose nominal centres lie in [low_hz, high_hz)."""
+    picked = bands_from(low_hz, high_hz)
     return float(10 * np.log10(np.maximum((10 ** (band_db[picked] / 10)).sum(), 1e-15)))
 
 
@@ -226,8 +226,7 @@ class Comparison:
         )
 
     def range_spread_db(self, name: str) -> float:
-        low, high = RANGES_HZ[name]
-        picked = (CENTERS_HZ >= low) & (CENTERS_HZ < high)
+        picked = bands_from(*RANGES_HZ[name])
         return float(self.tone_spread_db[picked].mean()) if picked.any() else 0.0
 
     def as_dict(self) -> dict[str, object]:

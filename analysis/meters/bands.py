@@ -32,6 +32,12 @@ def bands_between(low_hz: float, high_hz: float) -> np.ndarray:
     return np.flatnonzero((low_hz <= NOMINAL_HZ) & (NOMINAL_HZ <= high_hz))
 
 
+def bands_from(low_hz: float, below_hz: float) -> np.ndarray:
+    """Mask of the bands whose nominal centre lies in [low_hz, below_hz): ranges that meet at a
+    band's centre share it out, the band going to the range above."""
+    return (low_hz <= NOMINAL_HZ) & (NOMINAL_HZ < below_hz)
+
+
 def band_edges_hz() -> np.ndarray:
     """(30, 2) array of lower and upper band edges."""
     centers = np.array(BAND_CENTERS_HZ)

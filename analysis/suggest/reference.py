@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from mixreview.analysis.dsp import eq_response_db
+from mixreview.analysis.meters.bands import bands_from
 from mixreview.analysis.reference import (
     RANGES_HZ,
     Comparison,
@@ -46,8 +47,7 @@ COMPRESSOR_BY_ROLE = {  # attack ms, release ms, ratio (FACTS.md)
 
 
 def _in_range(name: str) -> np.ndarray:
-    low, high = RANGES_HZ[name]
-    return (CENTERS_HZ >= low) & (CENTERS_HZ < high)
+    return bands_from(*RANGES_HZ[name])
 
 
 def _contributors(
