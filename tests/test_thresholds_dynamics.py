@@ -18,11 +18,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
+from mixreview.analysis.dsp.compressor import static_gain_reduction_db
 from mixreview.analysis.manifest import Manifest
-from mixreview.analysis.meters.loudness import lufs_from_energy
+from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
 from mixreview.analysis.suggest import dynamics
 from mixreview.analysis.suggest.features import Features, StemFeatures
-from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.model import Suggestion, Target
 from tests.conftest import SR
 
 DOC = " ".join((Path(__file__).resolve().parent.parent / "docs" / "rules" / "dynamics.md")
@@ -86,7 +87,7 @@ def _part(
     stem = StemFeatures("Part.wav", role, measurement, len(energy))
     report = SimpleNamespace(checks=[SimpleNamespace(id=check) for check in checks])
     session = SimpleNamespace(sample_rate=SR, manifest=Manifest())
-    analysis: Any = SimpleNamespace(session=session, stem_report=lambda _file: report)
+    analysis: Any = SimpleNamespace(session=session, stem_report={"Part.wav": report}.__getitem__)
     return Features(analysis, {stem.file: stem}, None, (), len(energy)), stem
 
 
@@ -117,6 +118,11 @@ def _compressor(
     return dynamics.suggest(features)
 
 
+def _one(found: list[Suggestion]) -> Suggestion:
+    assert len(found) == 1, [s.rule for s in found]
+    return found[0]
+
+
 def _limit(role: str) -> float:
     return STATED.ROLE_SPREAD_LU.get(role, STATED.DEFAULT_SPREAD_LU)
 
@@ -143,7 +149,7 @@ def test_the_doc_states_the_dynamics_numbers() -> None:
         "the stem has no `clipping` or `limited` check",
         f"crest factor >= {n.MIN_CREST_DB:.0f} dB",
         f"predicted spread at least {n.MIN_REDUCTION_LU:.0f} LU smaller",
-        f"Severity: medium when the spread is {n.MEDIUM_OVER_LU:.0f} LU or more over the limit",
+        f"Severity: medium when the spread is more than {n.MEDIUM_OVER_LU:.0f} LU over the limit",
         f"vocals {vocals[0]:g} ms / {vocals[1]:g} ms / {vocals[2]:g}:1 (lead and backing vocal); "
         f"drums {drums[0]:g} / {drums[1]:g} / {drums[2]:g}:1 (kick, snare, drums, hats); bass "
         f"{bass[0]:g} / {bass[1]:g} / {bass[2]:g}:1; other {other[0]:g} / {other[1]:g} / "
@@ -319,3 +325,185 @@ def test_the_last_percentile_when_none_is_enough() -> None:
     assert found.params["threshold_db"] == round(float(np.percentile(peaks, last)), 1)
     assert found.target.predicted > _limit("lead_vocal")
     assert "still above" in found.why
+
+
+# ------------------------------------------------------------------ what the suggestion carries
+
+
+def _redone(energy_db: np.ndarray, over: np.ndarray, found: Suggestion) -> tuple[float, float]:
+    """The makeup (unrounded) and the spread after, worked out again from the part's frames
+    with the suggestion's settings."""
+    params = found.params
+    settings = (params["ratio"], params["attack_ms"], params["release_ms"])
+    energy = 10 ** (energy_db / 10)
+    reduction = dynamics.frame_gain_reduction(
+        energy_db + over, energy, params["threshold_db"], *settings
+    )
+    after = energy * 10 ** (-reduction / 10)
+    makeup = integrated_from_energy(energy) - integrated_from_energy(after)
+    active = np.isfinite(energy_db)
+    return makeup, dynamics.spread_of(*dynamics._playing_loudness(after, active))
+
+
+def test_the_suggestion_carries_its_measures_at_their_precision() -> None:
+    """Every number of the suggestion worked out again from the part's frames: the evidence at
+    its stated decimals, the target."""
+    energy_db, over = _swinging(7.6543, 12.0, smooth=True)
+    features, stem = _part(energy_db, over, crest_db=12.3456)
+    stem.measurement.loudness.lra_lu = 5.4321
+    found = _one(dynamics.suggest(features))
+    assert (found.kind, found.rule, found.stems) == ("compressor", "compressor", ("Part.wav",))
+    share = float(np.mean(energy_db + over > found.params["threshold_db"]))
+    _makeup, predicted = _redone(energy_db, over, found)
+    spread = dynamics.loudness_spread(stem)
+    assert found.target == Target("loudness_spread_lu", spread, predicted, "lower", "LU")
+    before_lufs = integrated_from_energy(10 ** (energy_db / 10))
+    assert found.evidence == {
+        "spread_lu": 7.65, "role_limit_lu": 6.0, "predicted_spread_lu": round(predicted, 2),
+        "crest_db": 12.35, "lra_lu": 5.43, "frames_over_threshold": round(share, 3),
+        "integrated_lufs": round(before_lufs, 2), "class": "vocals", "impact": 1.65,
+    }  # fmt: skip
+    assert share != round(share, 3) and round(spread, 3) == 7.654
+    assert "a lead vocal usually holds within 6 LU" in found.why
+    assert found.why.endswith(f"Predicted spread: {predicted:.1f} LU. A matter of taste: judge it "
+                              "by ear.")  # fmt: skip
+    features, _stem = _part(energy_db, over, crest_db=12.3456)  # no loudness range measured
+    assert _one(dynamics.suggest(features)).evidence["lra_lu"] is None
+
+
+@pytest.mark.parametrize("spread, ramp", [(7.6543, 12.0), (7.9, 15.0), (9.1234, 15.0)])
+def test_the_makeup_restores_the_loudness_to_a_tenth(spread: float, ramp: float) -> None:
+    energy_db, over = _swinging(spread, ramp, smooth=True)
+    features, _stem = _part(energy_db, over)
+    found = _one(dynamics.suggest(features))
+    makeup, _predicted = _redone(energy_db, over, found)
+    assert makeup > 0 and found.params["makeup_db"] == round(makeup, 1)
+
+
+def _at_spread(spread: float) -> np.ndarray:
+    """Energies of a quiet then a loud passage whose spread is ``spread`` to the bit (the loud
+    level nudged by the last bits), and their peaks."""
+    energy_db, over = _swinging(spread)
+    for step in range(200):
+        _features, stem = _part(energy_db, over)
+        if dynamics.loudness_spread(stem) == spread:
+            return np.stack([energy_db, over])
+        energy_db[PASSAGE:] = np.nextafter(energy_db[PASSAGE:], np.inf if step < 100 else -np.inf)
+        if step == 99:
+            energy_db, over = _swinging(spread)
+    raise AssertionError(f"no spread of exactly {spread}")
+
+
+def test_the_limits_are_exclusive_to_the_bit() -> None:
+    """Exactly on a role's limit the part gets nothing; exactly MEDIUM_OVER_LU over it, low."""
+    energy_db, over = _at_spread(_limit("guitar"))
+    assert dynamics.suggest(_part(energy_db, over, "guitar")[0]) == []
+    energy_db, over = _at_spread(_limit("lead_vocal") + STATED.MEDIUM_OVER_LU)
+    assert [s.severity for s in dynamics.suggest(_part(energy_db, over)[0])] == ["low"]
+
+
+@pytest.mark.parametrize("tempo, beats, where", [(120.0, 3, "bars 14-27"), (120.0, 4, "bars 11-20"),
+                                                 (None, 4, "0:20.1-0:40.0")])  # fmt: skip
+def test_the_loud_passages_are_named_in_bars(tempo: float | None, beats: int, where: str) -> None:
+    """The loud passage (20 s to 40 s; its first frame peaks under the threshold) is where the
+    frames stand over the threshold."""
+    energy_db, over = _swinging(7.6543, 12.0, smooth=True)
+    features, _stem = _part(energy_db, over)
+    features.analysis.session.manifest = Manifest(tempo_bpm=tempo, beats_per_bar=beats)
+    found = _one(dynamics.suggest(features))
+    assert f"Its loudest passages are at {where}. " in found.why
+
+
+def test_a_part_within_its_limit_after_the_compressor_is_not_still_above() -> None:
+    found = _one(_compressor(9.0))
+    assert found.target.predicted <= _limit("lead_vocal")
+    assert "still above" not in found.why and "LU. A matter of taste" in found.why
+
+
+def test_the_blocking_checks_are_the_parts_own() -> None:
+    """Another stem's clipping check does not block this one's compressor."""
+    energy_db, over = _swinging(9.0)
+    features, _stem = _part(energy_db, over)
+    clipped = SimpleNamespace(checks=[SimpleNamespace(id="clipping")])
+    reports = {"Part.wav": SimpleNamespace(checks=[]), "Other.wav": clipped}
+    features.analysis.stem_report = reports.__getitem__
+    assert len(dynamics.suggest(features)) == 1
+    reports["Part.wav"] = clipped
+    features, _stem = _part(energy_db, over)
+    features.analysis.stem_report = reports.__getitem__
+    assert dynamics.suggest(features) == []
+
+
+# ------------------------------------------------------------------- the compressor's model
+
+
+def test_the_detector_holds_the_peak_and_releases_it() -> None:
+    """A frame 6 dB into the compressor, then frames under the threshold: the detector starts
+    from rest and falls by exp(-100 ms / release) a frame."""
+    alpha = np.exp(-100.0 / 400.0)
+    held = dynamics._held(np.array([0.0, 6.0, 0.0, 0.0, 2.0]), 400.0)
+    expected = [0.0, 6.0, 6.0 * alpha, 6.0 * alpha**2, max(6.0 * alpha**3 + 2 * (1 - alpha), 2.0)]
+    assert held == pytest.approx(expected, rel=1e-12)
+
+
+def _crest_of_decay(tau_ms: float) -> float:
+    """Peak² over mean square of a 100 ms frame of a sine whose energy decays with ``tau_ms``
+    from the frame's start."""
+    return 2.0 * 100.0 / (tau_ms * (1.0 - np.exp(-100.0 / tau_ms)))
+
+
+def test_a_frames_decay_time_is_read_from_its_crest() -> None:
+    taus = np.array([5.0, 20.0, 50.0, 200.0])
+    mean_square = np.array([0.5, 0.01, 0.2, 2e-4])
+    peak_db = 10 * np.log10(mean_square * [_crest_of_decay(t) for t in taus])
+    assert dynamics.hit_decay_ms(peak_db, mean_square) == pytest.approx(taus, rel=2e-3)
+    # a steady sine (crest 2), a crest under it, silence: the longest decay there is
+    steady = dynamics.hit_decay_ms(np.array([-3.0103, -10.0, -20.0]), np.array([1.0, 1.0, 0.0]))
+    assert steady == pytest.approx([5000.0] * 3, rel=1e-3)
+
+
+@pytest.mark.parametrize("rate", [-0.5, -0.01, 0.0, 0.03])
+def test_the_substep_sum_is_the_sum_over_the_substeps(rate: float) -> None:
+    t = (np.arange(dynamics.SUBSTEPS) + 0.5) * (dynamics.FRAME_MS / dynamics.SUBSTEPS)
+    direct = np.log(np.exp(rate * t).sum())
+    assert dynamics._log_substep_sum(np.array([rate]))[0] == pytest.approx(direct, rel=1e-9)
+
+
+def _stepped_reduction(
+    peak_db: np.ndarray,
+    mean_square: np.ndarray,
+    threshold: float,
+    ratio: float,
+    attack_ms: float,
+    release_ms: float,
+) -> np.ndarray:
+    """``frame_gain_reduction`` worked out on the sub-steps for every frame, as its docstring
+    says: the mean of the sustained case and the hit case."""  # fmt: skip
+    target = static_gain_reduction_db(peak_db, threshold, ratio, STATED.KNEE_DB)
+    held = dynamics._held(target, release_ms)
+    start = np.concatenate([[0.0], held[:-1]])
+    decay = dynamics.hit_decay_ms(peak_db, mean_square)
+    t = (np.arange(dynamics.SUBSTEPS) + 0.5) * (dynamics.FRAME_MS / dynamics.SUBSTEPS)
+    out = []
+    for k in range(len(peak_db)):
+        if held[k] > start[k]:
+            gain = held[k] + (start[k] - held[k]) * np.exp(-t / attack_ms)
+        else:
+            gain = start[k] + (held[k] - start[k]) * t / dynamics.FRAME_MS
+        weights = np.exp(-t / decay[k])
+        hit = -10 * np.log10((weights * 10 ** (-gain / 10)).sum() / weights.sum())
+        out.append(0.5 * (0.5 * (start[k] + held[k]) + hit))
+    return np.array(out)
+
+
+def test_the_gain_reduction_is_the_substep_model() -> None:
+    """Hits and steady frames, rising, holding and falling gain: the closed form and the
+    stepped chunks agree with the model stepped frame by frame."""
+    rng = np.random.default_rng(5)
+    peak_db = rng.uniform(-30.0, 0.0, 300)
+    mean_square = 10 ** ((peak_db - rng.uniform(3.0, 15.0, 300)) / 10)
+    args = (-15.0, 4.0, 7.5, 400.0)
+    got = dynamics.frame_gain_reduction(peak_db, mean_square, *args)
+    assert got == pytest.approx(_stepped_reduction(peak_db, mean_square, *args), abs=1e-9)
+    quiet = dynamics.frame_gain_reduction(np.full(20, -40.0), np.full(20, 1e-5), *args)
+    assert quiet == pytest.approx(np.zeros(20), abs=1e-12)

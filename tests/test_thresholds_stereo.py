@@ -28,7 +28,7 @@ from mixreview.analysis.suggest import (
     stereo_width,
 )
 from mixreview.analysis.suggest.features import Features, StemFeatures, band_range
-from mixreview.analysis.suggest.model import Suggestion
+from mixreview.analysis.suggest.model import Suggestion, Target
 from tests.conftest import SR
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
@@ -559,3 +559,381 @@ def test_mono_bass_crossover_takes_the_stated_drop_and_two_db(share: float, cros
     found = lowend._mono_bass(_session([part]), part)
     assert found is not None
     assert found.params["freq_hz"] == STATED.MONO_CROSSOVERS_HZ[crossover]
+
+
+# ------------------------------------------------------------- what the width suggestion carries
+
+
+def _band_loss(mid: float, side: float) -> float:
+    return 10 * np.log10((mid + side) / mid)
+
+
+@pytest.mark.parametrize("role, group", [("pad", "other"), ("lead_vocal", "centre")])
+def test_width_carries_its_measures_at_their_precision(role: str, group: str) -> None:
+    """Two bands (315 Hz and 630 Hz), the second the wider: every number of the suggestion
+    worked out again from the band powers (summed over the 100 frames it plays)."""
+    mids, sides = {11: 1.0, 14: 0.5}, {11: 1.0, 14: 1.2345}
+    part = _part("Part.wav", role, lr=0.43217, mid=mids, side=sides)
+    found = _one(_rules([part], "width"))
+    mid, side = 100 * sum(mids.values()), 100 * sum(sides.values())
+    loss = _band_loss(mid, side)
+    goal, limit = STATED.WIDTH_GOAL_DB[group], STATED.WIDTH_LIMIT_DB[group]
+    width = np.floor(100 * np.sqrt(mid * (10 ** (goal / 10) - 1) / side)) / 100
+    predicted = _band_loss(mid, width**2 * side)
+    worst = _band_loss(50.0, 123.45)
+    assert (found.kind, found.rule, found.category) == ("width", "width", "technical")
+    assert found.params == {"width": width}
+    assert found.target.metric == "mono_loss_db" and found.target.goal == "lower"
+    assert found.target.unit == "dB"
+    assert found.target.before == pytest.approx(loss, rel=1e-12)
+    assert found.target.predicted == pytest.approx(predicted, rel=1e-12)
+    assert found.evidence == {
+        "mono_loss_db": round(loss, 2), "limit_db": limit, "goal_db": goal,
+        "side_to_mid_db": round(10 * np.log10(side / mid), 2), "correlation": 0.432,
+        "worst_band_hz": round(float(BAND_CENTERS_HZ[14]), 1),
+        "worst_band_loss_db": round(worst, 2), "bands": [11, 14],
+        "impact": round(loss - limit, 2),
+    }  # fmt: skip
+    assert round(loss, 3) != round(loss, 2) and round(worst, 3) != round(worst, 2)
+    assert found.evidence["worst_band_hz"] != round(float(BAND_CENTERS_HZ[14]), 2)
+    assert f"Width {width:.0%} (side {20 * np.log10(width):+.1f} dB) brings the loss to " in (
+        found.why
+    )
+    assert f"loses {loss:.1f} dB" in found.why and f"worst {worst:.1f} dB at 630 Hz" in found.why
+    if group == "centre":
+        assert f"a lead vocal is a centre part and should lose under {goal:.0f} dB" in found.why
+    else:
+        assert f"above {limit:.0f} dB the side is louder than the mid" in found.why
+
+
+def test_width_of_a_part_all_side() -> None:
+    """No mid at all: the most a part can lose (60 dB), side 60 dB over it, narrowed to 0."""
+    found = _one(_rules([_part("Pad.wav", "pad", lr=-0.2, side={12: 1.0})], "width"))
+    assert found.evidence["side_to_mid_db"] == 60.0 and found.evidence["mono_loss_db"] == 60.0
+    assert found.params == {"width": 0.0} and found.severity == "high"
+
+
+def test_width_of_a_quiet_part() -> None:
+    """Band powers far under 1 (summed over its frames too): judged like a loud one."""
+    quiet = _part("Pad.wav", "pad", lr=0.2, mid={12: 0.002}, side={12: 0.006})
+    found = _one(_rules([quiet], "width"))
+    assert found.target.before == pytest.approx(10 * np.log10(4.0), rel=1e-6)
+    assert found.evidence["side_to_mid_db"] == pytest.approx(10 * np.log10(3.0), abs=0.01)
+    assert _rules([_part("Pad.wav", "pad", lr=0.2)], "width") == []  # no band power at all
+
+
+def _at_loss(loss: float, role: str, mid: float) -> StemFeatures:
+    """A part of this role losing exactly ``loss`` dB in mono (to the bit: the side power
+    nudged by its last bits; ``mid``: a mid power for which such a side exists)."""
+    for direction in (np.inf, -np.inf):
+        side = mid * _loss_side(loss)
+        for _ in range(100):
+            part = _part("Part.wav", role, lr=0.5, mid={12: mid}, side={12: side})
+            if stereo_width.mono_loss(part, np.array([12])) == loss:
+                return part
+            side = float(np.nextafter(side, direction))
+    raise AssertionError(f"no side power loses exactly {loss} dB")
+
+
+def test_width_limits_and_grades_are_exclusive_to_the_bit() -> None:
+    """Exactly on the other parts' limit: nothing; exactly on the medium and high lines of a
+    centre part: the grade under them."""
+    assert STATED.WIDTH_LIMIT_DB["other"] == STATED.WIDTH_MEDIUM_DB
+    assert _rules([_at_loss(STATED.WIDTH_LIMIT_DB["other"], "pad", 0.75)], "width") == []
+    at_medium = _one(_rules([_at_loss(STATED.WIDTH_MEDIUM_DB, "bass", 0.75)], "width"))
+    assert at_medium.target.before == STATED.WIDTH_MEDIUM_DB and at_medium.severity == "low"
+    at_high = _one(_rules([_at_loss(STATED.WIDTH_HIGH_DB, "bass", 1.0)], "width"))
+    assert at_high.target.before == STATED.WIDTH_HIGH_DB and at_high.severity == "medium"
+
+
+# --------------------------------------------------------- what the polarity suggestions carry
+
+
+def test_channel_polarity_carries_its_measures_at_their_precision() -> None:
+    part = _part("Vox.wav", "lead_vocal", ll=1.2, rr=0.8, lr=-0.745)
+    found = _one(_rules([part], "channel_polarity"))
+    ll, rr, lr = 120.0, 80.0, -74.5  # summed over the 100 frames it plays
+    corr = lr / np.sqrt(ll * rr)
+    loss = _band_loss((ll + 2 * lr + rr) / 4, (ll - 2 * lr + rr) / 4)
+    after = _band_loss((ll - 2 * lr + rr) / 4, (ll + 2 * lr + rr) / 4)
+    assert (found.kind, found.rule, found.category) == ("polarity", "channel_polarity", "technical")
+    assert found.params == {"channels": "right"} and found.stems == ("Vox.wav",)
+    assert (found.target.metric, found.target.goal) == ("correlation", "higher")
+    assert found.target.before == pytest.approx(corr, rel=1e-12)
+    assert found.target.predicted == pytest.approx(-corr, rel=1e-12)
+    assert found.evidence == {
+        "correlation": round(corr, 3), "threshold": STATED.POLARITY_CORRELATION_MAX,
+        "mono_loss_db": round(loss, 2), "predicted_mono_loss_db": round(after, 2),
+        "impact": round(loss, 2),
+    }  # fmt: skip
+    assert round(corr, 4) != round(corr, 3) and round(loss, 3) != round(loss, 2)
+    assert round(after, 3) != round(after, 2)
+    for text in (f"correlation {corr:+.2f} while it plays (throughout the song)",
+                 f"drops by {loss:.1f} dB", f"brings the correlation to {-corr:+.2f}",
+                 f"the mono loss to {after:.1f} dB"):  # fmt: skip
+        assert text in found.why, text
+
+
+def test_channel_polarity_of_exact_opposites() -> None:
+    """Nothing is left in mono (the most loss there is, 60 dB); the impact stops at 30."""
+    found = _one(_rules([_part("Vox.wav", "lead_vocal", lr=-1.0)], "channel_polarity"))
+    assert found.evidence["mono_loss_db"] == 60.0 and found.evidence["impact"] == 30.0
+    assert found.evidence["predicted_mono_loss_db"] == 0.0
+
+
+def test_pair_polarity_carries_its_measures_at_their_precision() -> None:
+    """A (power 1) under B (power 2.345) in the 80 Hz band, B playing 64 frames of 100: A is
+    the quieter and gets the flip; every number worked out again from the cells."""
+    b_power, plays, deficit_db = 2.345, 64, -5.4321
+    found = _one(_pair(deficit_db, b_power=b_power, band=5, b_plays=plays))
+    e_a, e_b = float(plays), plays * b_power
+    e_all = e_a + e_b
+    e_mix = e_all * 10 ** (deficit_db / 10)
+    rho = (e_mix - e_all) / (2 * np.sqrt(e_a * e_b))
+    predicted = 10 * np.log10((2 * e_all - e_mix) / e_all)
+    assert (found.kind, found.rule, found.category) == ("polarity", "pair_polarity", "technical")
+    assert found.params == {"channels": "both"} and found.stems == ("A.wav",)
+    assert (found.target.metric, found.target.goal, found.target.unit) == (
+        "pair_sum_db", "higher", "dB")  # fmt: skip
+    assert found.target.before == pytest.approx(deficit_db, rel=1e-9)
+    assert found.target.predicted == pytest.approx(predicted, rel=1e-9)
+    hz = round(float(BAND_CENTERS_HZ[5]), 1)
+    assert found.evidence == {
+        "against": "B.wav", "sum_deficit_db": -5.43, "threshold_db": STATED.PAIR_DEFICIT_DB,
+        "pair_correlation": round(rho, 3), "low_hz": hz, "high_hz": hz, "frames": plays,
+        "impact": 5.43,
+    }  # fmt: skip
+    assert round(rho, 4) != round(rho, 3) and hz != round(float(BAND_CENTERS_HZ[5]), 2)
+    for text in ("A.wav and B.wav cancel each other", "80 Hz to 80 Hz", f"{deficit_db:.1f} dB",
+                 f"correlation about {rho:+.2f}", f"about {predicted:+.1f} dB"):  # fmt: skip
+        assert text in found.why, text
+
+
+def test_pair_polarity_correlation_stops_at_minus_one() -> None:
+    found = _one(_pair(-20.0, b_power=0.2))
+    assert found.evidence["pair_correlation"] == -1.0
+    assert "correlation about -1.00" in found.why
+    assert found.evidence["impact"] == 20.0
+    assert _one(_pair(-40.0)).evidence["impact"] == 30.0
+
+
+def test_pair_polarity_of_quiet_parts() -> None:
+    """Band powers far under 1, summed over the cells too: judged like loud ones."""
+    a = _part("A.wav", "bass", mid={LOW: 1e-4})
+    b = _part("B.wav", "synth", mid={LOW: 1e-4})
+    mix = _part("(mix)", "mix", channels=1)
+    mix.measurement.bands.mid_power[:, LOW] = 2e-4 * 10 ** (-5.0 / 10)
+    assert len(_rules([a, b], "pair_polarity", mix)) == 1
+
+
+def _pairs(powers: Mapping[str, Mapping[int, float]]) -> list[Suggestion]:
+    """Parts playing in low bands at these powers (file: band: power); the mix holds each band's
+    parts summed and taken down by the deficit ``DEFICITS`` gives the band."""
+    parts = [_part(file, "synth", mid=bands) for file, bands in powers.items()]
+    mix = _part("(mix)", "mix", channels=1)
+    for band, deficit in DEFICITS.items():
+        total = sum(bands.get(band, 0.0) for bands in powers.values())
+        mix.measurement.bands.mid_power[:, band] = total * 10 ** (deficit / 10)
+    return _rules(parts, "pair_polarity", mix)
+
+
+DEFICITS = {4: 0.0, 6: -5.0, 8: -8.0}
+
+
+def test_pair_polarity_goes_through_every_pair() -> None:
+    """Pairs that share no cell, that add up, that hold too little of the energy or whose
+    quieter part is too quiet do not stop the search, for the same stem or the next: a later
+    pair still fires. Every stem with a cancelling partner gets one flip, the worst pair first,
+    against its worst partner."""
+    cases = [
+        ({"A.wav": {4: 1.0}, "B.wav": {4: 1.0}, "C.wav": {6: 1.0}, "D.wav": {6: 2.0}}, ["C-D"]),
+        ({"A.wav": {4: 1.0, 6: 1.0}, "B.wav": {4: 1.0}, "C.wav": {6: 2.0}}, ["A-C"]),
+        ({"A.wav": {4: 1.0, 6: 1.0}, "B.wav": {4: 1.0}, "C.wav": {6: 2.0}, "D.wav": {4: 3.0}},
+         ["A-C"]),
+        ({"A.wav": {6: 1.0}, "B.wav": {6: 0.01}, "C.wav": {6: 2.0}}, ["A-C"]),
+        ({"A.wav": {6: 1.0}, "B.wav": {8: 1.0}, "C.wav": {6: 2.0}, "D.wav": {8: 2.0}},
+         ["B-D", "A-C"]),
+        ({"A.wav": {6: 1.0, 8: 1.0}, "C.wav": {6: 2.0}, "D.wav": {8: 2.0}}, ["A-D"]),
+    ]  # fmt: skip
+    for powers, expected in cases:
+        found = _pairs(powers)
+        flips = [f"{s.stems[0][0]}-{str(s.evidence['against'])[0]}" for s in found]
+        assert flips == expected, powers
+
+
+def _at_deficit(deficit: float, b_power: float) -> list[Suggestion]:
+    """The pair (A at power 1, B at ``b_power``) with the mix nudged by its last bits until the
+    deficit is ``deficit`` to the bit (read from the suggestion, which speaks there)."""
+    for direction in (np.inf, -np.inf):
+        factor = 10 ** (deficit / 10)
+        for _ in range(100):
+            a = _part("A.wav", "bass", mid={LOW: 1.0})
+            b = _part("B.wav", "synth", mid={LOW: b_power})
+            mix = _part("(mix)", "mix", channels=1)
+            mix.measurement.bands.mid_power[:, LOW] = (1.0 + b_power) * factor
+            found = _rules([a, b], "pair_polarity", mix)
+            if found and found[0].target.before == deficit:
+                return found
+            factor = float(np.nextafter(factor, direction))
+    raise AssertionError(f"no mix gives a deficit of exactly {deficit} dB")
+
+
+def test_pair_polarity_is_high_from_exactly_its_line() -> None:
+    """High from -6 dB: the line itself is high (no pair is found whose deficit is -3 dB to the
+    bit, so the firing line is pinned from both sides only)."""
+    assert [s.severity for s in _at_deficit(STATED.PAIR_HIGH_DB, 0.5)] == ["high"]
+
+
+# ------------------------------------------------------------ what the pan suggestions carry
+
+
+@pytest.mark.parametrize("side, sign", [("right", 1.0), ("left", -1.0)])
+def test_centre_pan_carries_its_measures_at_their_precision(side: str, sign: float) -> None:
+    louder = 2.3456
+    ll, rr = (1.0, louder) if sign > 0 else (louder, 1.0)
+    found = _one(_rules([_part("Kick.wav", "kick", ll=ll, rr=rr, lr=0.5)], "centre_pan"))
+    before = sign * (louder - 1) / (louder + 1)
+    pan = round(4 * np.arctan(np.sqrt(ll / rr)) / np.pi - 1, 2)
+    after = stereo_common.balance(*stereo_common.balanced(100 * ll, 100 * rr, pan))
+    level_db = 10 * np.log10(louder)
+    assert (found.kind, found.rule, found.category) == ("pan", "centre_pan", "technical")
+    assert found.params == {"pan": pan} and -sign * pan > 0 and found.severity == "medium"
+    assert (found.target.metric, found.target.goal) == ("abs_balance", "lower")
+    assert found.target.before == pytest.approx(abs(before), rel=1e-12)
+    assert found.target.predicted == pytest.approx(abs(after), rel=1e-9) and abs(after) < 0.01
+    assert found.evidence == {
+        "balance": round(before, 3), "threshold": STATED.CENTRE_BALANCE_MAX,
+        "channel_difference_db": round(level_db, 2), "impact": round(abs(before) * 10, 2),
+    }  # fmt: skip
+    assert round(before, 4) != round(before, 3) and round(level_db, 3) != round(level_db, 2)
+    for text in (f"Kick.wav leans {side}: balance {before:+.2f} ({level_db:.1f} dB louder on the "
+                 f"{side})", "past 0.2 (1.8 dB) the lean is audible",
+                 f"A balance of {pan:+.2f} brings it to {after:+.2f}."):  # fmt: skip
+        assert text in found.why, text
+
+
+@pytest.mark.parametrize(
+    "ll, rr, severity",
+    [(2.0, 3.0, None), (67.0, 133.0, "low"), (1.0, 4.0, "medium")],
+)  # fmt: skip
+def test_centre_pan_lines_belong_to_the_grade_under_them(
+    ll: float, rr: float, severity: str | None
+) -> None:
+    """Balances of exactly 0.2, 0.33 and 0.6 (to the bit): silent, low, medium."""
+    assert (rr - ll) / (rr + ll) in (STATED.CENTRE_BALANCE_MAX, STATED.CENTRE_BALANCE_MEDIUM,
+                                     STATED.CENTRE_BALANCE_HIGH)  # fmt: skip
+    found = _rules([_part("Kick.wav", "kick", ll=ll, rr=rr, lr=0.5)], "centre_pan")
+    assert [s.severity for s in found] == ([severity] if severity else [])
+
+
+def test_the_mix_imbalance_of_silent_channels() -> None:
+    imbalance = stereo_pan.mix_imbalance_db
+    assert imbalance(0.0, 0.0) == 0.0
+    assert imbalance(0.0, 1.0) == 60.0 and imbalance(1.0, 0.0) == -60.0
+    assert imbalance(0.5, 0.25) == pytest.approx(-10 * np.log10(2.0), rel=1e-12)
+
+
+def _mix_leaning(lean_db: float, share: float, sign: float) -> tuple[list[Suggestion], float]:
+    """``_leaning_mix`` to the right (``sign`` 1) or mirrored to the left; the guitar's own
+    balance back."""
+    mix_far = 10.0 * 10 ** (lean_db / 10)
+    near, far = 1.0, 1.0 + share * (mix_far - 10.0)
+    ll, rr = (near, far) if sign > 0 else (far, near)
+    guitar = _part("Gtr.wav", "guitar", ll=ll, rr=rr, lr=0.5)
+    mix_ll, mix_rr = (10.0, mix_far) if sign > 0 else (mix_far, 10.0)
+    mix = _part("(mix)", "mix", ll=mix_ll, rr=mix_rr, lr=5.0)
+    return _rules([guitar], "mix_balance", mix), (rr - ll) / (rr + ll)
+
+
+@pytest.mark.parametrize("side, sign", [("right", 1.0), ("left", -1.0)])
+def test_mix_balance_carries_its_measures_at_their_precision(side: str, sign: float) -> None:
+    lean_db = 2.3456
+    found, stem_balance = _mix_leaning(lean_db, 0.8, sign)
+    suggestion = _one(found)
+    pan = suggestion.params["pan"]
+    assert (suggestion.kind, suggestion.rule, suggestion.category) == (
+        "pan", "mix_balance", "technical")  # fmt: skip
+    assert suggestion.stems == ("Gtr.wav",) and suggestion.severity == "medium"
+    assert pan == round(pan, 2) and -sign * pan > 0
+    target = suggestion.target
+    assert (target.metric, target.goal, target.unit) == ("mix_imbalance_db", "lower", "dB")
+    assert target.before == pytest.approx(lean_db, rel=1e-12)
+    assert target.predicted <= 0.5 * lean_db
+    assert suggestion.evidence == {
+        "mix_imbalance_db": round(sign * lean_db, 2), "threshold_db": STATED.MIX_IMBALANCE_DB,
+        "stem_balance": round(stem_balance, 3), "share_of_lean": 0.8, "impact": 2.35,
+    }  # fmt: skip
+    assert round(stem_balance, 4) != round(stem_balance, 3)
+    for text in (
+        f"The mix leans {side}: 2.3 dB more energy on the {side}",
+        f"balance {stem_balance:+.2f}) gives 80% of that lean",
+        f"A balance of {pan:+.2f} on it brings the mix to {target.predicted:.1f} dB.",
+    ):
+        assert text in suggestion.why, text  # fmt: skip
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_mix_balance_stops_the_part_where_the_mix_is_level(sign: float) -> None:
+    """A guitar leaning more than the whole mix (the other parts lean the other way): moved to
+    its own centre it would tip the mix over, so it stops where the mix is level."""
+    found, _balance = _mix_leaning(2.0, 1.6, sign)
+    suggestion = _one(found)
+    assert suggestion.target.predicted < 0.05
+    limit = 4 * np.arctan(np.sqrt(1.0 / (1 + 1.6 * (10 * 10**0.2 - 10)))) / np.pi - 1
+    assert 0 < -sign * suggestion.params["pan"] < abs(limit) - 0.05
+
+
+def test_mix_balance_moves_the_part_leaning_most() -> None:
+    """Of three guitars leaning right, the one giving most of the lean (not the loudest, not
+    the first or last by name) is moved, quiet parts alike; a centre part already rebalanced
+    is left alone."""
+    levels = {"A.wav": (9.0, 10.0), "B.wav": (1.0, 5.0), "C.wav": (2.0, 4.0)}
+    for scale in (1.0, 1e-3):
+        parts = [_part(file, "guitar", ll=scale * ll, rr=scale * rr, lr=0.5 * scale)
+                 for file, (ll, rr) in levels.items()]  # fmt: skip
+        mix = _part("(mix)", "mix", ll=10.0 * scale, rr=15.0 * scale, lr=5.0 * scale)
+        assert [s.stems for s in _rules(parts, "mix_balance", mix)] == [("B.wav",)]
+    kick = _part("Kick.wav", "kick", ll=1.0, rr=5.0, lr=0.5)
+    found = stereo.suggest(_session([kick], _part("(mix)", "mix", ll=10.0, rr=15.0, lr=5.0)))
+    assert [s.rule for s in found] == ["centre_pan"]
+    guitar = _part("Gtr.wav", "guitar", ll=1.0, rr=5.0, lr=0.5)
+    found = stereo.suggest(_session([guitar], _part("(mix)", "mix", ll=10.0, rr=15.0, lr=5.0)))
+    assert [s.rule for s in found] == ["mix_balance"]
+
+
+def test_mono_placement_carries_its_measures() -> None:
+    mono = _part("A.wav", "guitar", channels=1)
+    twin = _part("B.wav", "hats", identical=True)
+    found = _rules([mono, twin], "mono_placement")
+    assert [s.params for s in found] == [{"pan": -0.5}, {"pan": 0.78}]
+    for suggestion, is_mono, angle in zip(found, (True, False), (22.5, 35.1), strict=True):
+        pan = suggestion.params["pan"]
+        predicted = stereo_common.balance(*stereo_common.balanced(100.0, 100.0, pan))
+        assert (suggestion.kind, suggestion.severity, suggestion.category) == (
+            "pan", "low", "creative")  # fmt: skip
+        assert suggestion.evidence == {"mono": is_mono, "identical_channels": not is_mono,
+                                       "convention_deg": angle, "impact": 0.5}  # fmt: skip
+        assert suggestion.target == Target(
+            "stem_balance", 0.0, predicted, f"closer:{predicted:.3f}"
+        )
+        delivered = "mono file" if is_mono else "stereo file with identical channels"
+        where = "left" if pan < 0 else "right"
+        for text in (f"is a {delivered}, so it sits dead centre", f"about {angle:.0f} degrees",
+                     f"A pan of {pan:+.2f} ({where};"):  # fmt: skip
+            assert text in suggestion.why, text
+
+
+@pytest.mark.parametrize("ll, rr, first", [(20.0, 10.0, 0.5), (10.0, 20.0, -0.5),
+                                           (10.0, 10.0, -0.5)])  # fmt: skip
+def test_mono_placement_starts_opposite_the_mix(ll: float, rr: float, first: float) -> None:
+    """The first part goes opposite the mix's lean (left for a level mix); parts that are not
+    placed (a bass, a stereo guitar, a guitar playing too little) are passed over, not the end
+    of the list."""
+    parts = [_part("A.wav", "bass", channels=1),
+             _part("B.wav", "guitar", channels=1, plays=STATED.MIN_ACTIVE_FRAMES - 1),
+             _part("C.wav", "guitar", lr=0.5),
+             _part("D.wav", "keys", channels=1), _part("E.wav", "guitar", channels=1)]  # fmt: skip
+    mix = _part("(mix)", "mix", ll=ll, rr=rr, lr=5.0)
+    found = _rules(parts, "mono_placement", mix)
+    assert [(s.stems, s.params["pan"]) for s in found] == [(("D.wav",), first),
+                                                           (("E.wav",), -first)]  # fmt: skip

@@ -76,6 +76,11 @@ SCOPES: dict[str, Scope] = {
     "reference_rules": Scope(
         "analysis/suggest/reference.py", ("tests/test_thresholds_reference.py",)
     ),
+    "sections": Scope("analysis/sections.py", ("tests/test_thresholds_detection.py",)),
+    "reference_doubts": Scope(
+        "analysis/reference_doubts.py", ("tests/test_thresholds_reference.py",)
+    ),
+    "tone": Scope("analysis/suggest/tone.py", ("tests/test_thresholds_tone.py",)),
 }
 PACKAGE_DIRS = {"analysis": "analysis", "tui": "tui", "sample_sessions": "sample_sessions"}
 MUTMUT_CONFIG = """
