@@ -228,16 +228,20 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
         + f". Solved for all stems together, {gain_db:+.1f} dB brings it to about "
         f"{move.predicted_lu:+.1f} LU{context}."
     )
+    one = len(move.lifted) == 1
+    outside = "sits outside its window" if one else "sit outside their windows"
+    back = (
+        "it back without a change of its own" if one else "them back without a change of their own"
+    )
     if move.lifted and gain_db < 0:
         why += (
-            f" It dominates the mix: with it this loud, {', '.join(move.lifted)} sit outside "
-            "their windows, and this change brings them back without a change of their own."
+            f" It dominates the mix: with it this loud, {', '.join(move.lifted)} {outside}, "
+            f"and this change brings {back}."
         )
     elif move.lifted:
         why += (
             f" With it this quiet the mix leans on the others, so {', '.join(move.lifted)} "
-            "sit outside their windows; this change brings them back without a change of "
-            "their own."
+            f"{outside}; this change brings {back}."
         )
     alone = predicted_relative(stem, features.mix, stem.active, gain_db) if features.mix else rel
     return Suggestion(

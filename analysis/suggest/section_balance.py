@@ -239,6 +239,28 @@ def _kinds(features: Features, stem: StemFeatures) -> dict[str, list[Section]]:
     return kinds
 
 
+def _apart(features: Features, stem: StemFeatures, sections: list[Section]) -> list[Section]:
+    """The sections of one kind that may stand apart from their siblings. Of two, only one can:
+    each is as far from the other, and moving both would swap them. The one that moves is the
+    one further outside the role's window, then the one further from the part's level in the
+    rest of the song (the later one on a tie)."""
+    if len(sections) != 2 or features.mix is None:
+        return sections
+    mix = features.mix
+    rest = stem.active & ~_mask_of(features, sections)
+    rel_rest = relative_level(stem, mix, rest) if rest.sum() >= MIN_ACTIVE_FRAMES else np.nan
+
+    def apart(section: Section) -> tuple[float, float]:
+        rel = relative_level(stem, mix, stem.active & _mask_of(features, [section]))
+        if not np.isfinite(rel):
+            return (-1.0, -1.0)
+        away = abs(rel - rel_rest) if np.isfinite(rel_rest) else 0.0
+        return (round(_outside_window(rel, stem.role), 6), round(away, 6))
+
+    first, second = sections
+    return [first] if apart(first) > apart(second) else [second]
+
+
 def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
     """The part's section jumps: against same-kind sections, then kind against the rest."""
     mix = features.mix
@@ -268,7 +290,7 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
     for sections in kinds.values():
         if len(sections) < 2:
             continue
-        for section in sections:
+        for section in _apart(features, stem, sections):
             siblings = [s for s in sections if s is not section]
             here = stem.active & section_mask(features, section.start_s, section.end_s)
             there = stem.active & _mask_of(features, siblings)
