@@ -390,7 +390,9 @@ def _suggestion(features: Features, conflict: Conflict) -> Suggestion | None:
     judged, scope = conflict.judged, conflict.scope
     rule = conflict.rule
     if rule is not None and rule.peak_band:
-        freq_hz = round(_refined_peak_hz(target.spectrum_db, judged.band), 1)
+        # around the loudest of the bands judged (of a straddling pair, it may be the upper)
+        loudest = max(judged.bands, key=lambda b: float(target.spectrum_db[b]))
+        freq_hz = round(_refined_peak_hz(target.spectrum_db, loudest), 1)
         if len(judged.bands) == 2:
             edge = float(band_edges_hz()[judged.bands[0], 1])
             freq_hz = round(float(np.clip(freq_hz, edge / 2 ** (1 / 6), edge * 2 ** (1 / 6))), 1)

@@ -11,6 +11,7 @@ import numpy as np
 
 from mixreview.analysis.dsp.eq import eq_response_db
 from mixreview.analysis.meters.bands import band_edges_hz
+from mixreview.analysis.numbers import rounded
 from mixreview.analysis.roles import ROLE_LABELS
 from mixreview.analysis.suggest.features import CENTERS_HZ, StemFeatures, widened
 
@@ -32,10 +33,12 @@ def band_power_gain(bands: Sequence[Mapping[str, Any]], sample_rate: int) -> np.
 
 
 def fmt_hz(freq_hz: float) -> str:
-    """80 Hz, 1.6 kHz: how a mixer writes a frequency."""
+    """80 Hz, 1.6 kHz: how a mixer writes a frequency in a sentence (halves away from zero, as
+    ``numbers`` rounds, so the text and the parameters shown beside it agree)."""
     if freq_hz >= 1000.0:
-        return f"{freq_hz / 1000.0:.2g} kHz" if freq_hz < 10000 else f"{freq_hz / 1000.0:.3g} kHz"
-    return f"{freq_hz:.0f} Hz"
+        khz = rounded(freq_hz / 1000.0, 1)
+        return f"{khz:.2g} kHz" if khz < 10 else f"{khz:.3g} kHz"
+    return f"{rounded(freq_hz):.0f} Hz"
 
 
 def power_db(power: float) -> float:
