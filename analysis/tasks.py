@@ -20,7 +20,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -97,10 +97,38 @@ def die_with_parent(owner: int | None = None) -> None:
 
 
 def worker_init(owner: int | None = None) -> None:
-    """Each worker: one BLAS thread (the pool is the parallelism), and death with its parent."""
+    """Each worker: one BLAS thread (the pool is the parallelism), death with its parent, and
+    no Ctrl+C of its own: a terminal sends it to every process in the group, and the process
+    that started the pool ends its workers (a worker interrupted mid-wait prints a traceback)."""
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     os.environ["OMP_NUM_THREADS"] = "1"
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(owner)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl+C until the block ends, then raise it (main thread only; elsewhere nothing
+    changes, as no signal reaches another thread).
+
+    Starting a pool forks its workers and only then records them: a KeyboardInterrupt between
+    the two leaves a worker nobody knows of, and the interpreter waits for it at exit for ever.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield  # another thread, or a handler Python did not install and could not put back
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and previous is signal.default_int_handler:
+        raise KeyboardInterrupt
+    if caught:
+        signal.raise_signal(signal.SIGINT)  # as it would have been: ignored, or the process ends
 
 
 def pool_context() -> (
@@ -205,7 +233,8 @@ def run_tasks(
         initargs=(os.getpid(),),
     )
     try:
-        pending: set[Future[tuple[str, T]]] = {pool.submit(_run, task) for task in tasks}
+        with interrupts_deferred():  # submitting starts the workers
+            pending: set[Future[tuple[str, T]]] = {pool.submit(_run, task) for task in tasks}
         done, last = 0, ""
         while pending:
             finished, pending = wait(pending, timeout=PROGRESS_BEAT_S, return_when=FIRST_COMPLETED)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mixreview.analysis.analyze import analyze
 from mixreview.analysis.measure import MIX_KEY
@@ -156,6 +157,53 @@ def test_workers_that_do_not_exit_after_the_work_are_ended(monkeypatch) -> None:
     tasks = [tasks_mod.Task(f"t{i}", _leave_a_thread, (i,)) for i in range(2)]
     assert tasks_mod.run_tasks(tasks, workers=2) == {"t0": 0, "t1": 1}
     assert [p for p in multiprocessing.active_children() if p not in before] == []
+
+
+def test_ctrl_c_while_workers_start_leaves_no_worker(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+C just after a worker is forked, before the pool records it: the interrupt still
+    comes, and every worker ends (an unrecorded one made the interpreter wait for ever)."""
+    import multiprocessing
+    import multiprocessing.context
+    import signal
+
+    from mixreview.analysis import tasks as tasks_mod
+
+    monkeypatch.setattr(tasks_mod, "pool_context", lambda: multiprocessing.get_context("fork"))
+    start = multiprocessing.context.ForkProcess.start
+    sent: list[bool] = []
+
+    def start_then_interrupt(process: multiprocessing.context.ForkProcess) -> None:
+        start(process)
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", start_then_interrupt)
+    before = set(multiprocessing.active_children())
+    tasks = [tasks_mod.Task(f"t{i}", _leave_a_thread, (i,)) for i in range(2)]
+    with pytest.raises(KeyboardInterrupt):
+        tasks_mod.run_tasks(tasks, workers=2)
+    left = [p for p in multiprocessing.active_children() if p not in before]
+    for process in left:
+        process.join(timeout=3)
+    alive = [p for p in left if p.is_alive()]
+    for process in alive:
+        process.kill()
+    assert sent and alive == []
+
+
+def test_workers_leave_ctrl_c_to_the_process_that_started_them() -> None:
+    """A terminal's Ctrl+C reaches every process in its group; a worker ignores it."""
+    from mixreview.analysis import tasks as tasks_mod
+
+    tasks = [tasks_mod.Task(f"t{i}", _sigint_ignored, ()) for i in range(2)]
+    assert tasks_mod.run_tasks(tasks, workers=2) == {"t0": True, "t1": True}
+
+
+def _sigint_ignored() -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
 def test_engine_does_not_import_ui_or_audio_io() -> None:
