@@ -34,7 +34,7 @@ SCRATCH = Path("/tmp/mixreview-mutation")
 class Scope:
     """One module to mutate and the tests that cover it."""
 
-    module: str  # path under the repository
+    module: str  # path under the repository, or a glob of them ("analysis/notes*.py")
     tests: tuple[str, ...]
 
 
@@ -81,6 +81,28 @@ SCOPES: dict[str, Scope] = {
         "analysis/reference_doubts.py", ("tests/test_thresholds_reference.py",)
     ),
     "tone": Scope("analysis/suggest/tone.py", ("tests/test_thresholds_tone.py",)),
+    "truepeak": Scope("analysis/meters/truepeak.py", ("tests/test_meters_truepeak.py",)),
+    "bands": Scope("analysis/meters/bands.py", ("tests/test_meters_levels.py",)),
+    "levels_meter": Scope("analysis/meters/levels.py", ("tests/test_meters_levels.py",)),
+    "segments": Scope("analysis/meters/segments.py", ("tests/test_meters_levels.py",)),
+    "notes": Scope(
+        "analysis/notes*.py",
+        (
+            "tests/test_notes.py",
+            "tests/test_notes_checks.py",
+            "tests/test_notes_figures.py",
+            "tests/test_notes_markdown.py",
+            "tests/test_notes_references.py",
+        ),
+    ),
+    "review": Scope("analysis/review.py", ("tests/test_review.py",)),
+    "lowend": Scope("analysis/suggest/lowend.py", ("tests/test_suggest_lowend.py",)),
+    "suggest_levels": Scope("analysis/suggest/levels.py", ("tests/test_thresholds_rules.py",)),
+    "spectrum": Scope("analysis/suggest/spectrum.py", ("tests/test_thresholds_tone.py",)),
+    "live": Scope("analysis/suggest/live.py", ("tests/test_live.py",)),
+    "model": Scope("analysis/suggest/model.py", ("tests/test_live.py",)),
+    "problems": Scope("analysis/suggest/problems.py", ("tests/test_live.py",)),
+    "verify": Scope("analysis/suggest/verify.py", ("tests/test_live.py",)),
 }
 PACKAGE_DIRS = {"analysis": "analysis", "tui": "tui", "sample_sessions": "sample_sessions"}
 MUTMUT_CONFIG = """
