@@ -127,7 +127,7 @@ def _plan_highpass(
         cutoff = float(np.floor(cutoff))
         region = region_below(cutoff)
         if cutoff < MIN_CUTOFF_HZ or not len(region):
-            return None
+            continue  # a steeper order sits closer to the useful band: it may still fit
         gain = band_power_gain([_highpass_band(cutoff, order)], sample_rate)
         before = power_db(float(power[region].sum()))
         predicted = power_db(float((power[region] * gain[region]).sum()))
