@@ -605,6 +605,127 @@ def test_the_compressor_starts_over_the_loud_frames() -> None:
     }  # fmt: skip
 
 
+# ------------------------------------------------------------- the numbers each direction states
+
+
+def test_a_tone_difference_of_exactly_the_medium_level_is_low() -> None:
+    """6 dB to the last bit is still ``low``; the next float up is ``medium``."""
+    level = _exactly("mid", STATED.TONE_MEDIUM_DB)
+    assert level.range_diff_db("mid") == STATED.TONE_MEDIUM_DB
+    assert [s.severity for s in _aspect(_suggest(level), "tone")] == ["low"]
+    over = _exactly("mid", float(np.nextafter(STATED.TONE_MEDIUM_DB, np.inf)))
+    assert [s.severity for s in _aspect(_suggest(over), "tone")] == ["medium"]
+
+
+def _named(comparison: Comparison, names: tuple[str, ...]) -> Comparison:
+    """The same comparison against the references ``names`` (equal weights)."""
+    return Comparison(**{**vars(comparison), "names": names, "weights": (1.0,) * len(names),
+                         "match_gain_db": (0.0,) * len(names)})  # fmt: skip
+
+
+def _carry(named: Sequence[str]) -> str:
+    return f"{', '.join(named)} carr{'y' if len(named) > 1 else 'ies'}"
+
+
+# the stems of the range, their flat powers, and the share the named ones carry (to 0.001)
+SHARED = {
+    1: ([("Keys.wav", 1.0)], 1.0),
+    2: ([("Keys.wav", 0.61234), ("Pad.wav", 0.3), ("Gtr.wav", 0.08766)], 0.91234),
+}
+
+
+@pytest.mark.parametrize(
+    "name, diff, refs, count",
+    [("mid", 4.1234, ("Ref.wav",), 1), ("air", -4.1234, ("A.wav", "B.wav"), 2),
+     ("sub", 5.4321, ("A.wav", "B.wav"), 1)],
+)  # fmt: skip
+def test_tone_states_its_numbers(name: str, diff: float, refs: tuple[str, ...], count: int) -> None:
+    """The why names the difference and its direction, the range, the references and their
+    spread, the stems and their share, the EQ and the change it predicts; the evidence holds
+    the same numbers to 0.01 dB (the share to 0.001)."""
+    spread = 1.2345
+    parts, share = SHARED[count]
+    stems = [_stem(file, "keys", power) for file, power in parts]
+    comparison = _named(_comparison({name: diff}, spread_db=spread), refs)
+    (found,) = _aspect(_suggest(comparison, stems), "tone")
+    named = tuple(file for file, _ in parts[:2]) if count == 2 else (parts[0][0],)
+    assert found.stems == named
+    (band,) = found.params["bands"]
+    picked = reference._in_range(name)
+    response = eq_response_db([band], CENTERS_HZ[picked], SR)
+    change = 10 * np.log10(share * np.mean(10 ** (response / 10)) + 1 - share)
+    low, high = STATED.RANGES_HZ[name]
+    assert found.why == (
+        f"At matched loudness the mix has {abs(diff):.1f} dB "
+        f"{'more' if diff > 0 else 'less'} energy at {low:g}-{high:g} Hz ({name}) than the "
+        f"reference{'s' if len(refs) > 1 else ''} ({', '.join(refs)}; spread {spread:.1f} dB). "
+        f"{_carry(named)} {share:.0%} of that range: a {band['gain_db']:+.1f} dB "
+        f"{STATED.EQ[name][0].replace('_', ' ')} moves the mix {change:+.1f} dB toward it."
+    )
+    bands = len(STATED.RANGE_BANDS[name])
+    relative = 10 * np.log10(bands * 10 ** (-diff / 10)) - comparison.mix_lufs
+    assert found.evidence == {
+        "aspect": "tone", "range": name, "mix_minus_reference_db": round(diff, 2),
+        "reference_spread_db": round(spread, 2), "share": round(share, 3),
+        "reference_relative_db": round(relative, 2), "references": list(refs),
+        "impact": round(abs(diff) / 2, 2),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("diff, refs, count", [(11.0, ("Ref.wav",), 1),
+                                               (-4.1234, ("A.wav", "B.wav"), 2)])  # fmt: skip
+def test_width_states_its_numbers(diff: float, refs: tuple[str, ...], count: int) -> None:
+    """The why names the range, the difference and its direction, the stems and their share of
+    the side energy, the width and the difference it leaves; the evidence holds the same
+    numbers to 0.01 dB (the share to 0.001). The reference's side sits 10.1234 dB under its
+    mid."""
+    parts, share = SHARED[count]
+    stems = [_stem(file, "keys", power) for file, power in parts]
+    comparison = _named(_comparison(width_db=diff - 0.1234), refs)
+    comparison = Comparison(**{**vars(comparison),
+                               "ref_side_db": comparison.ref_side_db - 0.1234})  # fmt: skip
+    found = _aspect(_suggest(comparison, stems), "width")
+    assert [s.evidence["range"] for s in found] == list(STATED.WIDTH_RANGES)
+    named = tuple(file for file, _ in parts[:2]) if count == 2 else (parts[0][0],)
+    for suggestion in found:
+        width = suggestion.params["width"]
+        predicted = diff + 10 * np.log10(1 - share + share * width**2)
+        low, high = STATED.RANGES_HZ[suggestion.evidence["range"]]
+        assert suggestion.why == (
+            f"At {low:g}-{high:g} Hz the mix is {abs(diff):.1f} dB "
+            f"{'wider' if diff > 0 else 'narrower'} (side against mid) than the reference. "
+            f"{_carry(named)} {share:.0%} of the side energy there: width {width:.0%} brings "
+            f"the mix to about {predicted:+.1f} dB of it."
+        )
+        assert suggestion.evidence == {
+            "aspect": "width", "range": suggestion.evidence["range"],
+            "width_diff_db": round(diff, 2), "reference_side_to_mid_db": round(SIDE_DB - 0.1234, 2),
+            "share": round(share, 3), "references": list(refs), "impact": round(abs(diff) / 3, 2),
+        }  # fmt: skip
+
+
+def test_dynamics_states_its_numbers() -> None:
+    """The why names both spreads and their gap, the stem and its spread, the ratio and the
+    threshold; the evidence holds the spreads to 0.01 LU."""
+    mix, ref, moves = 15.1234, 10.4321, 7.12345
+    vocal = _stem("Vox.wav", "lead_vocal", spread_lu=moves)
+    comparison = _named(_comparison(mix_spread_lu=mix, ref_spread_lu=ref), ("A.wav", "B.wav"))
+    (found,) = _aspect(_suggest(comparison, [vocal]), "dynamics")
+    stem_spread = short_term_spread_lu(vocal.measurement)
+    assert stem_spread == pytest.approx(moves, abs=0.01)
+    ratio, threshold = found.params["ratio"], found.params["threshold_db"]
+    assert found.why == (
+        f"The mix's short-term loudness spreads {mix:.1f} LU, {mix - ref:.1f} LU more than the "
+        f"reference's {ref:.1f} LU. Vox.wav moves most ({stem_spread:.1f} LU): a {ratio:g}:1 "
+        f"compressor from {threshold:.1f} dB is a starting point to judge by ear."
+    )
+    assert found.evidence == {
+        "aspect": "dynamics", "mix_spread_lu": round(mix, 2), "reference_spread_lu": round(ref, 2),
+        "stem_spread_lu": round(stem_spread, 2), "references": ["A.wav", "B.wav"],
+        "impact": round((mix - ref) / 3, 2),
+    }  # fmt: skip
+
+
 # --------------------------------------------------------------------- doubts about a reference
 
 
