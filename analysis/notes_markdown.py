@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mixreview.analysis.notes_document import NotesDocument
+from mixreview.analysis.numbers import counted
 from mixreview.analysis.notes_references import NO_REFERENCES, WIDTH_RANGES, _signed, range_label
 from mixreview.analysis.notes_remarks import LOW_END_HZ, TONAL_BANDS, _fmt
 from mixreview.analysis.notes_text import (
@@ -73,8 +74,12 @@ def _change_lines(
     described = _describe(change, change["params"], change["amount"], sections)
     if change["origin"] == "manual":
         text = f"**manual** {kind}{where}: {described}"
-        if not change["applied"]:
+        if change.get("stem_missing"):
+            text += " (its stem is no longer in the session: not applied)"
+        elif not change.get("enabled", True):
             text += " (disabled: not applied)"
+        elif not change["applied"]:
+            text += " (at 0%: not applied)"
     elif status == "rejected":
         suggested = _describe(change, change["suggested"]["params"], 1.0, sections)
         text = f"**rejected, kept as it was** {kind}{where}: the assistant suggested {suggested}"
@@ -277,9 +282,10 @@ def _changes_section(notes: Mapping[str, Any], named: Mapping[str, str]) -> list
         out += ["No review was found: nothing was applied, the chosen mix is the original.", ""]
     else:
         out += [
-            f"{counts['accepted']} suggestions accepted as is, {counts['adjusted']} adjusted, "
-            f"{counts['rejected']} rejected (kept as they were), {counts['pending']} not "
-            f"reviewed (not applied), {counts['manual']} manual changes.",
+            f"{counted(counts['accepted'], 'suggestion')} accepted as is, "
+            f"{counts['adjusted']} adjusted, {counts['rejected']} rejected (kept as "
+            f"{'it was' if counts['rejected'] == 1 else 'they were'}), {counts['pending']} not "
+            f"reviewed (not applied), {counted(counts['manual'], 'manual change')}.",
             "",
             *_listening_lines(notes, named),
         ]
@@ -353,7 +359,7 @@ def _review_extras(notes: Mapping[str, Any], named: Mapping[str, str]) -> list[s
         for key, tally in sorted(blind.items()):
             wins = ", ".join(f"{label} {n}" for label, n in sorted(tally.get("wins", {}).items()))
             out.append(
-                f"- {described.get(key, key)}: {tally.get('trials', 0)} trials, preferred: {wins}"
+                f"- {described.get(key, key)}: {counted(tally.get('trials', 0), 'trial')}, preferred: {wins}"
             )
         out.append("")
     orphans = notes["orphans"]
@@ -366,7 +372,8 @@ def _review_extras(notes: Mapping[str, Any], named: Mapping[str, str]) -> list[s
         out.append("")
         for o in orphans:
             stems = ", ".join(named.get(f, f) for f in o["stems"]) or "unknown stems"
-            text = f"{o['status']} {o['kind']} on {stems}: {o['description']}"
+            text = f"{o['status']} {o['kind']} on {stems}"
+            text += f": {o['description']}" if o["description"] else ""
             if o["note"]:
                 out += [f"- {sentence(text, 'Note:')}", *quote(o["note"], "  ")]
             else:

@@ -105,7 +105,7 @@ def mastering_remarks(metrics: Mapping[str, Any], subtype: str, clipped: int = 0
     if tp is None:
         remarks.append("the mix is silent: nothing to master.")
         return remarks
-    headroom = -tp
+    headroom = 0.0 - tp  # 0 dBTP leaves 0.0 dB of headroom, not -0.0
     if tp > 0:
         text = f"true peak {tp:+.1f} dBTP: over full scale"
         if clipped:

@@ -63,3 +63,8 @@ def fixed(value: float | None, spec: str = ".1f", missing: str = "n/a") -> str:
     if places is not None:
         value = rounded(value, int(places.group(1)))
     return f"{value:{spec}}"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """'1 stem', '3 stems': the count and its noun, singular for one."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

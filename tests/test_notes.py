@@ -97,7 +97,7 @@ def test_decisions_in_notes_md(exported, demo: dict) -> None:
     assert "**manual** highpass: high-pass 40 Hz, 12 dB/oct" in text and "rumble" in text
     assert "leave it to mastering" in text
     assert "## Blind comparisons" in text and "3 trials, preferred: adjusted 2, original 1" in text
-    assert "1 suggestions accepted as is, 1 adjusted, 1 rejected" in text
+    assert "1 suggestion accepted as is, 1 adjusted, 1 rejected" in text
     session = load_session(demo["dir"])
     name = session.stem(decided["manual_stem"]).name
     assert f"### {name} (`{decided['manual_stem']}`" in text

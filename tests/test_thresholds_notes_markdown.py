@@ -156,13 +156,15 @@ def test_the_changes_are_listed_stem_by_stem_with_who_decided_and_how_it_was_hea
     text = notes_markdown(changes_notes())
     tail = text[text.index("## What was changed, stem by stem") :].split("\n")
     gone = tail.index("### On stems that are not in the session (not applied)") + 2
-    # the change was not disabled, though the bullet says so: only its start is pinned here
-    assert tail[gone].startswith("- **manual** gain on Gone.wav: -3.0 dB")
+    # not disabled by the reviewer: its stem is gone
+    assert tail[gone].startswith(
+        "- **manual** gain on Gone.wav: -3.0 dB (its stem is no longer in the session: not applied)"
+    )
     tail[gone] = GONE
     assert tail == [
         "## What was changed, stem by stem",
         "",
-        "1 suggestions accepted as is, 1 adjusted, 1 rejected (kept as they were), 1 not "
+        "1 suggestion accepted as is, 1 adjusted, 1 rejected (kept as it was), 1 not "
         "reviewed (not applied), 3 manual changes.",
         "",
         "Accepted without listening: 1 of 2 (gain on Pad). Rejected without listening: 0 of 1. "
@@ -270,7 +272,7 @@ def test_spans_sections_several_stems_and_checks_without_a_file_or_a_value() -> 
         "- **accepted** section_gain: -2.0 dB in Outro (5.0-10.0 s). Why: too loud.",
         "- **manual** gain: -3.0 dB (disabled: not applied).",
         "- gain-77: 0 trials, preferred: ",
-        "- rejected gain on unknown stems:",  # nothing known to describe
+        "- rejected gain on unknown stems.",  # nothing known to describe
         "- [warning] inverted channel. Fix: Flip it.",
         "- [warning] `Drums.wav`: DC. Still there after the mix's changes: DC offset now "
         "+0.0000. Fix: High-pass it.",
@@ -350,8 +352,8 @@ def test_places_lists_and_rejections_read_in_every_part_of_the_page() -> None:
         "- **rejected, kept as it was** section_gain: the assistant suggested -2.0 dB in Outro "
         "(5.0-10.0 s). Why: too loud.",
         "- not reviewed, not applied: gain in Outro (5.0-10.0 s) on Bass: -2.0 dB.",
-        "- gain on Pad.wav, Lost.wav: 1 trials, preferred: A 1",
-        "- rejected gain on Pad, Gone.wav:",
+        "- gain on Pad.wav, Lost.wav: 1 trial, preferred: A 1",
+        "- rejected gain on Pad, Gone.wav.",
     ):
         assert line in lines, line
     missing = lines.index("### On stems that are not in the session (not applied)") + 2
