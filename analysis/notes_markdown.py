@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mixreview.analysis.notes_document import NotesDocument
-from mixreview.analysis.numbers import counted
 from mixreview.analysis.notes_references import NO_REFERENCES, WIDTH_RANGES, _signed, range_label
 from mixreview.analysis.notes_remarks import LOW_END_HZ, TONAL_BANDS, _fmt
 from mixreview.analysis.notes_text import (
@@ -17,6 +16,7 @@ from mixreview.analysis.notes_text import (
     sentence,
     span_label,
 )
+from mixreview.analysis.numbers import counted
 from mixreview.analysis.reference import RANGES_HZ
 from mixreview.analysis.render_plan import MIX_NAMES, VERSIONS
 from mixreview.analysis.suggest.describe import hz

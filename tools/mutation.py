@@ -49,11 +49,19 @@ SCOPES: dict[str, Scope] = {
     ),
     "loudness": Scope(
         "analysis/meters/loudness.py",
-        ("tests/test_thresholds_checks.py", "tests/test_meters_loudness.py"),
+        (
+            "tests/test_thresholds_meters_loudness.py",
+            "tests/test_thresholds_meters.py",
+            "tests/test_thresholds_checks.py",
+            "tests/test_meters_loudness.py",
+        ),
     ),
     "stereo_meter": Scope(
         "analysis/meters/stereo.py",
-        ("tests/test_thresholds_checks.py",),
+        (
+            "tests/test_thresholds_meters.py",
+            "tests/test_meters_levels.py::test_stereo_correlation_width_balance",
+        ),
     ),
     "balance": Scope(
         "analysis/suggest/balance.py",
@@ -81,10 +89,31 @@ SCOPES: dict[str, Scope] = {
         "analysis/reference_doubts.py", ("tests/test_thresholds_reference.py",)
     ),
     "tone": Scope("analysis/suggest/tone.py", ("tests/test_thresholds_tone.py",)),
-    "truepeak": Scope("analysis/meters/truepeak.py", ("tests/test_meters_truepeak.py",)),
-    "bands": Scope("analysis/meters/bands.py", ("tests/test_meters_levels.py",)),
-    "levels_meter": Scope("analysis/meters/levels.py", ("tests/test_meters_levels.py",)),
-    "segments": Scope("analysis/meters/segments.py", ("tests/test_meters_levels.py",)),
+    "truepeak": Scope(
+        "analysis/meters/truepeak.py",
+        ("tests/test_thresholds_meters.py", "tests/test_meters_truepeak.py"),
+    ),
+    "bands": Scope(
+        "analysis/meters/bands.py",
+        (
+            "tests/test_thresholds_meters.py",
+            "tests/test_meters_levels.py::test_bands_put_a_sine_in_its_band_at_its_level",
+        ),
+    ),
+    "levels_meter": Scope(
+        "analysis/meters/levels.py",
+        (
+            "tests/test_thresholds_meters_levels.py",
+            "tests/test_meters_levels.py::test_peak_rms_crest_of_a_sine",
+            "tests/test_meters_levels.py::test_clipping_runs_are_counted_across_blocks",
+            "tests/test_meters_levels.py::test_flat_tops_of_a_limited_signal",
+            "tests/test_meters_levels.py::test_identical_drum_hits_are_not_limited",
+            "tests/test_meters_levels.py::test_limited_threshold_on_distinct_peaks",
+            "tests/test_meters_levels.py::test_limited_threshold_on_the_share_exactly_at_the_top",
+            "tests/test_meters_levels.py::test_dc_and_nan",
+        ),
+    ),
+    "segments": Scope("analysis/meters/segments.py", ("tests/test_thresholds_meters.py",)),
     "notes": Scope(
         "analysis/notes*.py",
         (
@@ -93,16 +122,74 @@ SCOPES: dict[str, Scope] = {
             "tests/test_notes_figures.py",
             "tests/test_notes_markdown.py",
             "tests/test_notes_references.py",
+            "tests/test_thresholds_notes.py",
+            "tests/test_thresholds_notes_build.py",
+            "tests/test_thresholds_notes_markdown.py",
         ),
     ),
-    "review": Scope("analysis/review.py", ("tests/test_review.py",)),
-    "lowend": Scope("analysis/suggest/lowend.py", ("tests/test_suggest_lowend.py",)),
-    "suggest_levels": Scope("analysis/suggest/levels.py", ("tests/test_thresholds_rules.py",)),
-    "spectrum": Scope("analysis/suggest/spectrum.py", ("tests/test_thresholds_tone.py",)),
-    "live": Scope("analysis/suggest/live.py", ("tests/test_live.py",)),
-    "model": Scope("analysis/suggest/model.py", ("tests/test_live.py",)),
-    "problems": Scope("analysis/suggest/problems.py", ("tests/test_live.py",)),
-    "verify": Scope("analysis/suggest/verify.py", ("tests/test_live.py",)),
+    "notes_remarks": Scope(
+        "analysis/notes_remarks.py",
+        (
+            "tests/test_thresholds_notes.py",
+            "tests/test_thresholds_notes_build.py",
+            "tests/test_thresholds_notes_markdown.py",
+        ),
+    ),
+    "notes_build": Scope(
+        "analysis/notes.py",
+        ("tests/test_thresholds_notes_build.py", "tests/test_thresholds_notes_markdown.py"),
+    ),
+    "notes_markdown": Scope(
+        "analysis/notes_markdown.py",
+        ("tests/test_thresholds_notes_build.py", "tests/test_thresholds_notes_markdown.py"),
+    ),
+    "review": Scope(
+        "analysis/review.py",
+        (
+            "tests/test_review.py",
+            "tests/test_review_damage.py::test_damaged_entries_are_kept_aside_and_the_rest_opens",
+            "tests/test_review_damage.py::test_render_refuses_with_the_same_words",
+            "tests/test_review_damage.py::test_two_copies_in_the_same_second_are_both_kept",
+            "tests/test_review_damage.py::test_a_failed_save_leaves_memory_as_on_disk",
+            "tests/test_review_damage.py::test_the_file_follows_the_umask_and_keeps_its_mode",
+            "tests/test_review_damage.py::test_a_decision_in_a_large_review_encodes_only_that_decision",
+            "tests/test_thresholds_review.py",
+        ),
+    ),
+    "lowend": Scope(
+        "analysis/suggest/lowend.py",
+        ("tests/test_thresholds_lowend.py", "tests/test_thresholds_rules.py"),
+    ),
+    "suggest_levels": Scope(
+        "analysis/suggest/levels.py",
+        ("tests/test_thresholds_levels.py", "tests/test_thresholds_rules.py"),
+    ),
+    "spectrum": Scope(
+        "analysis/suggest/spectrum.py",
+        ("tests/test_thresholds_tone.py", "tests/test_thresholds_lowend.py"),
+    ),
+    "live": Scope(
+        "analysis/suggest/live.py",
+        (
+            "tests/test_thresholds_live.py",
+            "tests/test_live.py::test_decisions_re_derive_the_others",
+        ),
+    ),
+    "model": Scope(
+        "analysis/suggest/model.py",
+        (
+            "tests/test_thresholds_live.py",
+            "tests/test_live.py::test_a_decided_suggestion_round_trips",
+        ),
+    ),
+    "problems": Scope("analysis/suggest/problems.py", ("tests/test_thresholds_live.py",)),
+    "verify": Scope(
+        "analysis/suggest/verify.py",
+        (
+            "tests/test_thresholds_live.py",
+            "tests/test_suggestion_claims.py::test_tilt_just_outside_its_window_keeps_its_claim",
+        ),
+    ),
 }
 PACKAGE_DIRS = {"analysis": "analysis", "tui": "tui", "sample_sessions": "sample_sessions"}
 MUTMUT_CONFIG = """
