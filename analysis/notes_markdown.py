@@ -358,9 +358,8 @@ def _review_extras(notes: Mapping[str, Any], named: Mapping[str, str]) -> list[s
         out += ["## Blind comparisons", ""]
         for key, tally in sorted(blind.items()):
             wins = ", ".join(f"{label} {n}" for label, n in sorted(tally.get("wins", {}).items()))
-            out.append(
-                f"- {described.get(key, key)}: {counted(tally.get('trials', 0), 'trial')}, preferred: {wins}"
-            )
+            trials = counted(tally.get("trials", 0), "trial")
+            out.append(f"- {described.get(key, key)}: {trials}, preferred: {wins}")
         out.append("")
     orphans = notes["orphans"]
     if orphans:
