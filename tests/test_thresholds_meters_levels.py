@@ -436,3 +436,17 @@ def test_a_peak_on_the_edge_of_a_risen_top_is_kept() -> None:
     data = _pulse_train([first, top], [np.zeros(8)] * 2)[:, None]
     r = _feed_offset(data, 5 * reach, 4 * reach)  # the first peak settled before the rise
     assert (r.top_peaks, r.top_peaks_exact) == (2, 1)
+
+
+@pytest.mark.parametrize("block", [1, 3, 100, 10**9])
+def test_a_sample_on_a_tolerance_edge_counts_in_blocks_of_any_size(block: int) -> None:
+    """A sample equal to the float32 edge under the peak sits at the top (and touches the peak
+    next to it) whichever blocks carry it: the edge is compared in the samples' precision."""
+    edge = np.float32(0.5 * (1 - lv.TOP_PEAK_TOLERANCE))
+    assert float(edge) < 0.5 * (1 - lv.TOP_PEAK_TOLERANCE)  # under the float64 edge
+    apart = np.zeros((2000, 1), np.float32)
+    apart[100, 0], apart[1000, 0] = 0.5, edge
+    assert _feed(lv.LevelsMeter(SR, 1), apart, block).top_peaks == 2
+    edge = np.float32(0.5 * (1 - lv.AT_MAX_TOLERANCE))
+    touching = np.array([0.0, 0.5, edge, 0.0, 0.1], np.float32)[:, None]
+    assert _feed(lv.LevelsMeter(SR, 1), touching, block).flat_top_samples == 2

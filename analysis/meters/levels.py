@@ -105,6 +105,13 @@ class LevelsResult:
         return self.sample_peak_dbfs - self.active_rms_dbfs
 
 
+def _float32_edge(value: float) -> float:
+    """A tolerance edge rounded to float32, the samples' precision: a block's maximum (a Python
+    float) and its samples (float32) are then compared with the same number, so whether a sample
+    on the edge counts never depends on where the blocks split."""
+    return float(np.float32(value))
+
+
 def shape_offsets(sample_rate: int) -> np.ndarray:
     """Sample offsets, both sides, whose values fingerprint a peak (the same times at any rate)."""
     side = np.unique([max(1, round(k * sample_rate / 48000)) for k in SHAPE_OFFSETS_48K])
@@ -135,7 +142,7 @@ class TopPeaks:
         if block_top > self._top:
             self._top = block_top
             self._prune()
-        floor = self._top * (1 - TOP_PEAK_TOLERANCE)
+        floor = _float32_edge(self._top * (1 - TOP_PEAK_TOLERANCE))
         pending = self._tail[:, self._reach :]
         if self._top > 0 and (block_top >= floor or float(np.abs(pending).max()) >= floor):
             heights, shapes = self._find(rows, mag, floor)
@@ -152,7 +159,7 @@ class TopPeaks:
         if not self._heights:
             return
         heights, shapes = np.concatenate(self._heights), np.concatenate(self._shapes)
-        keep = heights >= self._top * (1 - TOP_PEAK_TOLERANCE)
+        keep = heights >= _float32_edge(self._top * (1 - TOP_PEAK_TOLERANCE))
         self._heights, self._shapes = [heights[keep]], [shapes[keep]]
 
     def _take(self, rows: np.ndarray, ch: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -193,7 +200,7 @@ class TopPeaks:
         if self._top <= 0:
             return 0, 0, 0
         silence = np.zeros((len(self._tail), self._reach), np.float32)
-        floor = self._top * (1 - TOP_PEAK_TOLERANCE)
+        floor = _float32_edge(self._top * (1 - TOP_PEAK_TOLERANCE))
         last = self._find(silence, silence, floor)
         heights = np.concatenate([*self._heights, last[0]])
         shapes = np.concatenate([*self._shapes, last[1]])
@@ -298,7 +305,7 @@ class LevelsMeter:
 
     def _update_flat_tops(self, mag: np.ndarray, block_max: float) -> None:
         """Count samples at the running peak that touch another one there (flat tops)."""
-        if block_max < self._top * (1 - AT_MAX_TOLERANCE):
+        if block_max < _float32_edge(self._top * (1 - AT_MAX_TOLERANCE)):
             # nothing in this block reaches the peak: only the carried edge state changes
             self._prev_at_top[:] = False
             self._prev_counted[:] = False
@@ -309,10 +316,10 @@ class LevelsMeter:
         if block_top > self._top * (1 + AT_MAX_TOLERANCE):
             self._top = block_top
             self._flat = 0
-            self._prev_at_top = self._prev_abs >= self._top * (1 - AT_MAX_TOLERANCE)
+            self._prev_at_top = self._prev_abs >= _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
             self._prev_counted[:] = False
         if self._top > 0:
-            at_top = below >= self._top * (1 - AT_MAX_TOLERANCE)
+            at_top = below >= _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
             left = np.vstack([self._prev_at_top[None, :], at_top[:-1]]) & at_top
             right = np.vstack([left[1:], np.zeros((1, self.channels), dtype=bool)])
             counted = left | right
