@@ -206,7 +206,7 @@ class Review:
             take.append(step)
             self.data["history"] = {"undo": self._undo, "redo": self._redo}
             raise
-        self.last_touched = history.touched(step)
+        self.last_touched = history.touched(step, back)
         return True
 
     def undo(self) -> bool:

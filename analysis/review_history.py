@@ -82,10 +82,18 @@ def apply(data: dict[str, Any], delta: Delta) -> Delta:
     return back
 
 
-def touched(step: Delta) -> list[str]:
-    """The ids an undo step changes: decisions, then the manual changes added or removed."""
+def _manual_by_id(delta: Delta) -> dict[str, Any]:
+    manual = delta.get("parts", {}).get("manual")
+    if not isinstance(manual, list):
+        return {}
+    return {str(m.get("id")): m for m in manual if isinstance(m, dict)}
+
+
+def touched(step: Delta, back: Delta) -> list[str]:
+    """The ids an undo or redo ``step`` changed (``back`` takes it back): its decisions, then
+    the manual changes it added, removed or changed."""
     ids = sorted(step.get("decisions", {}))
-    manual = step.get("parts", {}).get("manual")
-    if isinstance(manual, list):
-        ids += sorted(str(m.get("id")) for m in manual if isinstance(m, dict))
+    if "manual" in step.get("parts", {}):
+        after, before = _manual_by_id(step), _manual_by_id(back)
+        ids += sorted(i for i in after.keys() | before.keys() if after.get(i) != before.get(i))
     return ids
