@@ -1,7 +1,8 @@
 """The live assistant's bookkeeping pinned from both sides: problems folded into one item, what
 waits for another decision, each claim's goal judged at its bound, the suggestion's own record.
 
-Everything is built from hand-made suggestions and numbers (no audio, no analysis). The goal
+The rules' inputs are hand-made suggestions and numbers; the live model's tests run on one
+small three-stem session analysed once for the module. The goal
 tests use numbers that land exactly on each share (a quarter, a half) and the nearest ones past
 it, so a ``>=`` turned into ``>`` fails a test as well as a share moved; the stated numbers are
 those of docs/rules.md and the module docstrings.
@@ -654,3 +655,88 @@ def test_a_predicted_change_is_predicted_once_per_set_of_changes(
     assert measured(again.analysis, "Bass.wav") is bass and again.remeasured == ()
     review.accept(first(model, "highpass", "Kick.wav"))
     assert measured(model.derive(review).analysis, "Bass.wav") is bass
+
+
+def test_the_credit_names_a_pair_and_a_section_else_the_decisions_so_far(
+    small: Analysis, tmp_path: Path
+) -> None:
+    """A change on two stems is still aimed at them (only a change on more is not), a decision
+    on a section says which, and with nothing accepted or done the credit goes to no decision."""
+    model = LiveModel(small)
+    review = new_review(tmp_path, small)
+    carve = make("unmask", ("Bass.wav",), rule="mask")
+    assert model._credit(carve, [], review) == Solved(carve, "", "the decisions so far")
+    pair = make("pan", ("Bass.wav", "Kick.wav"), rule="pan")
+    chorus = make("gain", ("Kick.wav",), rule="chorus", section="chorus")
+    dropped = make("eq", ("Bass.wav",), rule="eq")
+    review.accept(pair)
+    review.accept(chorus)
+    review.reject(dropped)
+    assert model._credit(carve, [dropped], review) == Solved(carve, "", "the decisions so far")
+    credit = model._credit(carve, [pair, chorus, dropped], review)
+    assert (credit.by_id, credit.line) == (pair.id, "solved by pan on Bass.wav, Kick.wav")
+    elsewhere = make("eq", ("Lead_Vocal.wav",), rule="eq")
+    credit = model._credit(elsewhere, [pair, chorus, dropped], review)
+    assert (credit.by_id, credit.line) == (chorus.id, "solved by gain on Kick.wav (chorus)")
+
+
+def test_a_decided_answer_settles_its_problem_and_a_choice_leads_the_other(
+    small: Analysis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deciding one answer to a problem takes its other answers out of the queue; a problem
+    with a chosen answer shows that answer first; the rest stay pending after a decided one."""
+    chosen_bass = make(rule="b", problem="p")
+    bass = Suggestion(**{**vars(make(rule="a")), "problem": "p", "alternatives": (chosen_bass,)})
+    other_kick = make("gain", ("Kick.wav",), rule="d", problem="q")
+    kick = Suggestion(
+        **{**vars(make("gain", ("Kick.wav",), rule="c")), "problem": "q",
+           "alternatives": (other_kick,)}
+    )  # fmt: skip
+    plain = make("gain", ("Lead_Vocal.wav",), rule="e")
+    calls: list[tuple[Any, ...]] = []
+
+    def fake_suggest(analysis: Analysis, *more: Any) -> list[Suggestion]:
+        calls.append(more)
+        decided = more[0] if more else set()
+        return [*([chosen_bass] if chosen_bass.id in decided else []), bass, kick, plain]
+
+    monkeypatch.setattr(live, "suggest", fake_suggest)
+    model = LiveModel(small)
+    review = new_review(tmp_path, small)
+    unchanged = model.derive(review).suggestions
+    assert sorted(unchanged, key=lambda s: s.id) == sorted([bass, kick, plain], key=lambda s: s.id)
+    assert calls == [()]  # nothing decided or done: the session's own queue, not derived again
+    review.accept(chosen_bass)
+    review.choose("q", other_kick.id)
+    state = model.derive(review)
+    assert len(calls) == 2 and chosen_bass.id in calls[1][0]
+    assert set(calls[1][1]) == {"Bass.wav"} and calls[1][1]["Bass.wav"].gain_db == 1.0
+    by_id = {s.id: s for s in state.suggestions}
+    assert set(by_id) == {chosen_bass.id, other_kick.id, plain.id}
+    assert [a.id for a in by_id[other_kick.id].alternatives] == [kick.id]
+    assert by_id[other_kick.id].problem == "q"
+    assert [(s.suggestion.id, s.by_id) for s in state.solved] == [(bass.id, chosen_bass.id)]
+    own = Review.open(tmp_path / "own.json", small.session.path, ["Kick.wav"])
+    own.add_manual("gain", "Kick.wav", {"gain_db": -2.0})
+    model.derive(own)
+    assert len(calls) == 3 and calls[2][0] == set()
+
+
+def test_a_second_trim_follows_a_second_rise_of_the_peak(small: Analysis, tmp_path: Path) -> None:
+    """Each accepted trim counts once: the peak raised again after the first trim is offered as
+    the second, and the headroom itself is never offered again once accepted."""
+    model = LiveModel(small)
+    review = new_review(tmp_path, small)
+    headroom = first(model, "headroom")
+    review.accept(headroom)
+    review.add_manual("gain", "Kick.wav", {"gain_db": 6.0})
+    [trim] = [
+        s for s in model.derive(review).suggestions if s.id != headroom.id and s.kind == "headroom"
+    ]
+    assert trim.rule == "headroom_trim:1"
+    review.accept(trim)
+    review.add_manual("gain", "Bass.wav", {"gain_db": 9.0})
+    state = model.derive(review)
+    later = [s for s in state.suggestions if s.kind == "headroom"]
+    assert [s.rule for s in later if s.id not in {headroom.id, trim.id}] == ["headroom_trim:2"]
+    assert {headroom.id, trim.id} <= {s.id for s in later}
