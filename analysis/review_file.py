@@ -16,6 +16,7 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mixreview.analysis.numbers import counted
 from mixreview.analysis.printable import shown
 from mixreview.analysis.review_document import ReviewDocument
 from mixreview.analysis.review_validate import Problem, describe
@@ -106,7 +107,7 @@ def keep_aside(path: Path, tag: str, raw: bytes | None) -> Path:
 
 def damaged_message(path: Path, problems: list[Problem], aside: Path | None) -> str:
     """One line naming the damaged entries (and where the file was kept, when it was)."""
-    count = f"{len(problems)} damaged entr{'y' if len(problems) == 1 else 'ies'}"
+    count = counted(len(problems), "damaged entry", "damaged entries")
     if aside is None:
         return (
             f"{shown(path)} has {count}: {describe(problems)}. Open the session in the app "

@@ -142,7 +142,7 @@ class TopPeaks:
         if block_top > self._top:
             self._top = block_top
             self._prune()
-        floor = _float32_edge(self._top * (1 - TOP_PEAK_TOLERANCE))
+        floor = self._floor()
         pending = self._tail[:, self._reach :]
         if self._top > 0 and (block_top >= floor or float(np.abs(pending).max()) >= floor):
             heights, shapes = self._find(rows, mag, floor)
@@ -154,12 +154,16 @@ class TopPeaks:
         else:
             self._tail = np.concatenate([self._tail, rows], axis=1)[:, -width:]
 
+    def _floor(self) -> float:
+        """The lowest height at the top: within TOP_PEAK_TOLERANCE of the sample peak."""
+        return _float32_edge(self._top * (1 - TOP_PEAK_TOLERANCE))
+
     def _prune(self) -> None:
         """Drop peaks that fell out of the tolerance when the top rose."""
         if not self._heights:
             return
         heights, shapes = np.concatenate(self._heights), np.concatenate(self._shapes)
-        keep = heights >= _float32_edge(self._top * (1 - TOP_PEAK_TOLERANCE))
+        keep = heights >= self._floor()
         self._heights, self._shapes = [heights[keep]], [shapes[keep]]
 
     def _take(self, rows: np.ndarray, ch: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -200,7 +204,7 @@ class TopPeaks:
         if self._top <= 0:
             return 0, 0, 0
         silence = np.zeros((len(self._tail), self._reach), np.float32)
-        floor = _float32_edge(self._top * (1 - TOP_PEAK_TOLERANCE))
+        floor = self._floor()
         last = self._find(silence, silence, floor)
         heights = np.concatenate([*self._heights, last[0]])
         shapes = np.concatenate([*self._shapes, last[1]])
@@ -305,7 +309,8 @@ class LevelsMeter:
 
     def _update_flat_tops(self, mag: np.ndarray, block_max: float) -> None:
         """Count samples at the running peak that touch another one there (flat tops)."""
-        if block_max < _float32_edge(self._top * (1 - AT_MAX_TOLERANCE)):
+        edge = _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
+        if block_max < edge:
             # nothing in this block reaches the peak: only the carried edge state changes
             self._prev_at_top[:] = False
             self._prev_counted[:] = False
@@ -316,10 +321,11 @@ class LevelsMeter:
         if block_top > self._top * (1 + AT_MAX_TOLERANCE):
             self._top = block_top
             self._flat = 0
-            self._prev_at_top = self._prev_abs >= _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
+            edge = _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
+            self._prev_at_top = self._prev_abs >= edge
             self._prev_counted[:] = False
         if self._top > 0:
-            at_top = below >= _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
+            at_top = below >= edge
             left = np.vstack([self._prev_at_top[None, :], at_top[:-1]]) & at_top
             right = np.vstack([left[1:], np.zeros((1, self.channels), dtype=bool)])
             counted = left | right

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.widget import Widget
 
-from mixreview.analysis.numbers import signed_db
+from mixreview.analysis.numbers import counted, signed_db
 from mixreview.analysis.sections import Section
 from mixreview.analysis.timeline import format_time
 from mixreview.tui.widgets import plots
@@ -101,7 +101,7 @@ class Transport(Widget):
         # the long comparison words give way.
         parts: list[tuple[str, str]] = [(self.hearing(), "bold"), (self.match_text(), "")]
         if s.listeners:
-            parts.append((f"{s.listeners} listener{'s' if s.listeners > 1 else ''}", "$accent"))
+            parts.append((counted(s.listeners, "listener"), "$accent"))
         if s.safety_db < -0.05:
             parts.append((f"safety {signed_db(s.safety_db)}", "$warning"))
         if s.loop_s is not None:
