@@ -163,33 +163,40 @@ def test_ctrl_c_while_workers_start_leaves_no_worker(monkeypatch) -> None:  # ty
     """Ctrl+C just after a worker is forked, before the pool records it: the interrupt still
     comes, and every worker ends (an unrecorded one made the interpreter wait for ever)."""
     import multiprocessing
+    import multiprocessing.connection
     import multiprocessing.context
     import signal
+    import time
 
     from mixreview.analysis import tasks as tasks_mod
 
     monkeypatch.setattr(tasks_mod, "pool_context", lambda: multiprocessing.get_context("fork"))
     start = multiprocessing.context.ForkProcess.start
     sent: list[bool] = []
+    started: list[multiprocessing.context.ForkProcess] = []
 
     def start_then_interrupt(process: multiprocessing.context.ForkProcess) -> None:
         start(process)
+        started.append(process)
         if not sent:
             sent.append(True)
             os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", start_then_interrupt)
-    before = set(multiprocessing.active_children())
     tasks = [tasks_mod.Task(f"t{i}", _leave_a_thread, (i,)) for i in range(2)]
     with pytest.raises(KeyboardInterrupt):
         tasks_mod.run_tasks(tasks, workers=2)
-    left = [p for p in multiprocessing.active_children() if p not in before]
-    for process in left:
-        process.join(timeout=3)
-    alive = [p for p in left if p.is_alive()]
+    # a sentinel is readable once its process has ended, whichever thread reaps it (the
+    # executor's own thread joins them too, and then is_alive() of ours cannot tell)
+    running: dict[int, multiprocessing.context.ForkProcess] = {p.sentinel: p for p in started}
+    deadline = time.monotonic() + 5.0
+    while running and (left_s := deadline - time.monotonic()) > 0:
+        for ended in multiprocessing.connection.wait(list(running), timeout=left_s):
+            running.pop(int(ended))  # type: ignore[call-overload]
+    alive = list(running.values())
     for process in alive:
         process.kill()
-    assert sent and alive == []
+    assert sent and len(started) == 2 and alive == []
 
 
 def test_workers_leave_ctrl_c_to_the_process_that_started_them() -> None:
