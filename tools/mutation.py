@@ -190,6 +190,20 @@ SCOPES: dict[str, Scope] = {
             "tests/test_suggestion_claims.py::test_tilt_just_outside_its_window_keeps_its_claim",
         ),
     ),
+    "notes_references": Scope(
+        "analysis/notes_references.py", ("tests/test_thresholds_notes_references.py",)
+    ),
+    "notes_entries": Scope("analysis/notes_entries.py", ("tests/test_thresholds_notes_parts.py",)),
+    "notes_checks": Scope("analysis/notes_checks.py", ("tests/test_thresholds_notes_parts.py",)),
+    "notes_text": Scope("analysis/notes_text.py", ("tests/test_thresholds_notes_parts.py",)),
+    "describe": Scope("analysis/suggest/describe.py", ("tests/test_thresholds_suggest_parts.py",)),
+    "features": Scope("analysis/suggest/features.py", ("tests/test_thresholds_suggest_parts.py",)),
+    "memo": Scope("analysis/suggest/memo.py", ("tests/test_thresholds_suggest_parts.py",)),
+    "stereo_common": Scope(
+        "analysis/suggest/stereo_common.py", ("tests/test_thresholds_suggest_parts.py",)
+    ),
+    "render_plan": Scope("analysis/render_plan.py", ("tests/test_thresholds_render.py",)),
+    "render_stems": Scope("analysis/render_stems.py", ("tests/test_thresholds_render.py",)),
 }
 PACKAGE_DIRS = {"analysis": "analysis", "tui": "tui", "sample_sessions": "sample_sessions"}
 MUTMUT_CONFIG = """
