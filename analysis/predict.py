@@ -57,19 +57,22 @@ class Effect:
     swap: bool = False
 
 
-def _frame_mask(change: Change, frames: int) -> np.ndarray:
+def _frame_mask(change: Change, frames: int, first: int = 0) -> np.ndarray:
+    """Frames ``first .. first + frames - 1`` of the song that the change's section covers."""
     mask = np.ones(frames, dtype=bool)
     if change.section_span_s is not None:
         start_s, end_s = change.section_span_s
         mask[:] = False
-        mask[max(0, round(start_s * 10)) : max(0, round(end_s * 10))] = True
+        lo = max(0, round(start_s * 10) - first)
+        hi = max(0, round(end_s * 10) - first)
+        mask[lo:hi] = True
     return mask
 
 
-def _scoped(change: Change, frames: int, ratio: np.ndarray) -> np.ndarray:
+def scoped_ratio(change: Change, frames: int, ratio: np.ndarray, first: int = 0) -> np.ndarray:
     """A per-band ratio on the frames of the change's section (everywhere without one)."""
     out = np.ones((frames, len(CENTERS)))
-    out[_frame_mask(change, frames)] = ratio
+    out[_frame_mask(change, frames, first)] = ratio
     return out
 
 
@@ -92,24 +95,28 @@ def _filter_power(change: Change, sample_rate: int) -> np.ndarray:
     return np.maximum(np.abs(response) ** 2, 1e-24)
 
 
-def effect_of(change: Change, frames: int, sample_rate: int) -> Effect | None:
-    """The change's effect on the band series, or None when only a new measurement tells."""
+def effect_of(change: Change, frames: int, sample_rate: int, first: int = 0) -> Effect | None:
+    """The change's effect on the band series of frames ``first .. first + frames - 1``, or
+    None when only a new measurement tells."""
     kind = change.kind
     ones = np.ones((frames, len(CENTERS)))
     if kind in GAIN_KINDS:
         power = 10.0 ** (float(change.params["gain_db"]) * change.amount / 10.0)
-        ratio = _scoped(change, frames, np.full(len(CENTERS), power))
+        ratio = scoped_ratio(change, frames, np.full(len(CENTERS), power), first)
         return Effect(ratio, ratio)
     if kind == "section_gain":
         per_frame = np.ones(frames)
-        for segment in change.params.get("segments", []):
+        params = change.params
+        segments = params.get("segments", [params] if "start_s" in params else [])
+        for segment in segments:  # one segment may be given inline, as the processor takes it
             lo = max(0, round(float(segment["start_s"]) * 10))
             hi = max(lo, round(float(segment["end_s"]) * 10))
+            lo, hi = max(0, lo - first), max(0, hi - first)
             per_frame[lo:hi] = 10.0 ** (float(segment["gain_db"]) * change.amount / 10.0)
         ratio = np.repeat(per_frame[:, None], len(CENTERS), axis=1)
         return Effect(ratio, ratio)
     if kind in FILTER_KINDS:
-        ratio = _scoped(change, frames, _filter_power(change, sample_rate))
+        ratio = scoped_ratio(change, frames, _filter_power(change, sample_rate), first)
         return Effect(ratio, ratio)
     if kind == "polarity":
         channels = change.params.get("channels", "both")
@@ -118,7 +125,7 @@ def effect_of(change: Change, frames: int, sample_rate: int) -> Effect | None:
         return Effect(ones, ones, swap=True)
     if kind == "width":
         width = 1.0 + (float(change.params["width"]) - 1.0) * change.amount
-        return Effect(ones, _scoped(change, frames, np.full(len(CENTERS), width**2)))
+        return Effect(ones, scoped_ratio(change, frames, np.full(len(CENTERS), width**2), first))
     return None
 
 

@@ -47,14 +47,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_analyze import generate as generate_minutes
+from mixreview.analysis.analyze import analyze
 from mixreview.analysis.apply import Change
 from mixreview.analysis.playback import (
     DEFAULT_CHUNK_FRAMES,
     LoudnessMatcher,
+    Match,
     Mixer,
     build_units,
     measure_versions,
 )
+from mixreview.analysis.playback_estimate import MatchEstimator
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui.listen_server import ListenServer
 from mixreview.tui.player_stream import MATCH_PAUSE_S
@@ -189,6 +192,38 @@ def bench_matching(session: Session, full: list[Change], half: list[Change], run
           f"first {first_s:.2f} s, one suggestion different {repeat_s:.3f} s wall")  # fmt: skip
     print(f"  largest offset difference from the full render: {worst_db:.2e} dB")
     print(f"  kept mixes after both: {kept_mb:.1f} MB (limit {limit_mb:.0f} MB)")
+    bench_estimate(session, full, half, variants, exact, exact_repeat, runs)
+
+
+def bench_estimate(
+    session: Session,
+    full: list[Change],
+    half: list[Change],
+    variants: list[list[Change]],
+    exact: Match,
+    exact_repeat: Match,
+    runs: int,
+) -> None:
+    """The instant estimate the player shows while the exact match renders: its time (the
+    session measured first, as the app has it) and its error against the full render."""
+    span = (MATCH_SPAN_S[0], min(MATCH_SPAN_S[1], session.duration_s))
+    analysis, measure_s, _ = timed(lambda: analyze(session, workers=2, use_cache=False))
+    stems = {r.stem.file: r.measurement for r in analysis.stems if r.measurement is not None}
+    assert analysis.mix is not None
+    estimator = MatchEstimator(analysis.session, analysis.mix, stems)
+    walls, cpus = [], []
+    for _run in range(runs):
+        estimate, wall, cpu = timed(partial(estimator.estimate, half, full, span))
+        walls.append(wall)
+        cpus.append(cpu)
+    repeat = estimator.estimate(half, variants[0], span)
+    assert estimate is not None and repeat is not None
+    first_error = estimate.offset_db - exact.offset_db
+    repeat_error = repeat.offset_db - exact_repeat.offset_db
+    print(f"instant estimate (the session measured: {measure_s:.1f} s), same passage:")
+    print(f"  {np.median(walls) * 1000:.1f} ms wall, {np.median(cpus) * 1000:.1f} ms CPU "
+          f"(median of {runs}); offset {estimate.offset_db:+.3f} dB, error {first_error:+.3f} dB; "
+          f"one suggestion different: error {repeat_error:+.3f} dB")  # fmt: skip
 
 
 def main() -> int:

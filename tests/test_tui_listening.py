@@ -79,6 +79,26 @@ async def test_the_match_state_shows_matching_until_the_offset_is_known(
         assert "match +0.0 dB" not in screen_text(app)
         fake.matching, fake.offset_db = False, -3.3  # the player's thread finished: no key
         await until(pilot, lambda: "match -3.3 dB" in screen_text(app))
+        # the next comparison: the instant estimate while the exact match is measured
+        fake.matching, fake.offset_estimated, fake.offset_db = True, True, -1.26
+        await until(pilot, lambda: "match ≈-1.3 dB" in screen_text(app))
+        assert "matching…" not in screen_text(app)
+        fake.matching, fake.offset_estimated, fake.offset_db = False, False, -1.21
+        await until(pilot, lambda: "match -1.2 dB" in screen_text(app))
+        assert "≈" not in screen_text(app)
+
+
+async def test_the_app_gives_the_player_its_estimator(session: Path, tmp_path: Path) -> None:
+    """The player estimates every match from the session's own measurements."""
+    fake = FakeAudition()
+    app = new_app(session, tmp_path, audition=fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(app, pilot)
+        estimator = fake.estimator
+        assert estimator is not None
+        analysis = app.main.analysis
+        assert analysis is not None and estimator.mix is analysis.mix
+        assert set(estimator.stems) == {r.stem.file for r in analysis.stems}
 
 
 async def test_what_is_heard_and_its_match_stay_visible_at_80_columns(

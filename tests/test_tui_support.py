@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mixreview.analysis.analyze import analyze
 from mixreview.analysis.apply import Change
+from mixreview.analysis.playback_estimate import MatchEstimator
 from mixreview.analysis.session import APP_DIR, Stem
 from mixreview.tui.app import MixReviewApp, make_app
 from mixreview.tui.audition import Levels, NoAudio
@@ -73,6 +74,8 @@ class FakeAudition:
         self.match_loudness = True
         self.offset_db = 0.4
         self.matching = False
+        self.offset_estimated = False
+        self.estimator: MatchEstimator | None = None
         self.safety_db = 0.0
         self.listeners = 0
         self.label_a, self.label_b = "A", "B"
@@ -128,6 +131,9 @@ class FakeAudition:
 
     def set_match_loudness(self, on: bool) -> None:
         self.match_loudness = on
+
+    def use_estimator(self, estimator: MatchEstimator | None) -> None:
+        self.estimator = estimator
 
     def set_mute(self, stem: str, muted: bool) -> None:
         (self.muted.add if muted else self.muted.discard)(stem)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from mixreview.analysis.apply import Change
 from mixreview.analysis.blind import Blind, BlindPick
 from mixreview.analysis.clips import ClipSet
+from mixreview.analysis.playback_estimate import MatchEstimator
 from mixreview.analysis.session import Stem
 
 
@@ -56,6 +57,14 @@ class Audition(Protocol):
     @property
     def matching(self) -> bool:
         """The offset for what plays now is still being measured (``offset_db`` is stale)."""
+
+    @property
+    def offset_estimated(self) -> bool:
+        """``offset_db`` is the instant estimate from the measurements; the exact match of what
+        plays now is still being measured."""
+
+    def use_estimator(self, estimator: MatchEstimator | None) -> None:
+        """Estimate each match at once from the session's measurements (None: do not)."""
 
     @property
     def safety_db(self) -> float:
@@ -127,6 +136,7 @@ class NoAudio:
         self.match_loudness = True
         self.offset_db = 0.0
         self.matching = False
+        self.offset_estimated = False
         self.safety_db = 0.0
         self.clips_possible = False
         self.blind_possible = False
@@ -208,6 +218,9 @@ class NoAudio:
 
     def stop_blind(self) -> None:
         self.blind = None
+
+    def use_estimator(self, estimator: MatchEstimator | None) -> None:
+        """Nothing plays here, so nothing is matched."""
 
     def close(self) -> None:
         pass

@@ -507,6 +507,7 @@ class ListeningMixin(ReviewParts):
             match_loudness=a.match_loudness,
             offset_db=float("nan") if self.blind_running() else a.offset_db,
             matching=a.matching,
+            estimated=a.offset_estimated,
             safety_db=a.safety_db,
             listeners=a.listeners,
             available=a.available,

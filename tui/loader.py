@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.playback_estimate import MatchEstimator
 from mixreview.analysis.review import Review, review_path
 from mixreview.analysis.session import Session
 from mixreview.analysis.state import state_dir
@@ -93,6 +94,7 @@ def load(
         review_path(state_dir(session.path)), session.path, [s.file for s in session.stems]
     )
     audition = audition_factory(session)
+    audition.use_estimator(MatchEstimator.of(analysis))
     model, state = new_model(analysis, review)
     data = SessionData(analysis, list(state.suggestions), features, review, model, state)
     return Loaded(data, audition)

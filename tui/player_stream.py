@@ -23,6 +23,7 @@ from mixreview.analysis.playback import (
     passage_for,
     section_spans,
 )
+from mixreview.analysis.playback_estimate import MatchEstimator
 from mixreview.analysis.session import Session, Stem
 from mixreview.tui.audition import Levels
 from mixreview.tui.listen_server import ListenServer
@@ -68,6 +69,8 @@ class Player(AuditionVersions):
         self.match: Match | None = None
         self.match_pending = False
         self._offset_known = False  # the offset for the current versions has been measured
+        self.offset_estimated = False  # offset_db is the instant estimate; the exact one comes
+        self.estimator: MatchEstimator | None = None
         self.label_a, self.label_b = "A", "B"
         self._a: list[Change] = []
         self._b: list[Change] = []
@@ -220,6 +223,7 @@ class Player(AuditionVersions):
         if self._match_key is None or self._match_key[:2] != wanted:
             self.offset_db = 0.0  # not known for these versions yet
             self._offset_known = False
+            self.offset_estimated = False
             self.mixer.set_side_gain_db(0.0)
         self._control.submit(
             "versions",
@@ -241,6 +245,11 @@ class Player(AuditionVersions):
     @property
     def safety_db(self) -> float:
         return self.mixer.safety.gain_db
+
+    def use_estimator(self, estimator: MatchEstimator | None) -> None:
+        """Match at once from the session's measurements while the exact match renders."""
+        self.estimator = estimator
+        self._wake_matcher()
 
     def set_match_loudness(self, on: bool) -> None:
         if self.blind is not None and not on:
@@ -405,6 +414,8 @@ class Player(AuditionVersions):
             if wanted is not None and wanted[0] != self._match_key:
                 key, (a, b, span, audible, reference) = wanted
                 self.match_pending = True
+                if reference is None and self.matcher.cached(key) is None:
+                    self._estimate(key, a, b, span, audible)
                 try:
                     result = self.matcher.match(a, b, span, audible, reference)
                 except Exception as exc:  # a file gone: say so, keep going
@@ -417,7 +428,31 @@ class Player(AuditionVersions):
                     self.match = result
                     self.offset_db = result.offset_db
                     self._offset_known = True
+                    self.offset_estimated = False
                     self.mixer.set_side_gain_db(self.offset_db if self.match_loudness else 0.0)
                 continue
             with self._match_cv:
                 self._match_cv.wait(MATCH_POLL_S)
+
+    def _estimate(
+        self,
+        key: tuple[Any, ...],
+        a: list[Change],
+        b: list[Change],
+        span: tuple[float, float],
+        audible: set[str],
+    ) -> None:
+        """Apply the instant estimate of the match while the exact one renders (matcher thread)."""
+        estimator = self.estimator
+        if estimator is None:
+            return
+        try:
+            guess = estimator.estimate(a, b, span, audible)
+        except Exception:  # a change the estimate cannot read: the exact match will say
+            return
+        current = self._wanted_match()
+        if guess is None or current is None or current[0] != key:
+            return
+        self.offset_db = guess.offset_db
+        self.offset_estimated = True
+        self.mixer.set_side_gain_db(self.offset_db if self.match_loudness else 0.0)

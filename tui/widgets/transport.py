@@ -38,6 +38,7 @@ class TransportState:
     match_loudness: bool = True
     offset_db: float = 0.0
     matching: bool = False  # the offset for what plays now is still being measured
+    estimated: bool = False  # offset_db is the instant estimate while it is measured
     safety_db: float = 0.0  # the monitor's safety gain drop (never in exports)
     listeners: int = 0  # ``mixreview listen`` clients connected
     available: bool = False
@@ -82,6 +83,8 @@ class Transport(Widget):
             return "match off"
         if math.isnan(s.offset_db):  # blind trials: the offset would hint at the sides
             return "matched"
+        if s.matching and s.estimated:
+            return f"match ≈{signed_db(s.offset_db)}"
         if s.matching:
             return "matching…"
         return f"match {signed_db(s.offset_db)}"
