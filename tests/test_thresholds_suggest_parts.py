@@ -832,3 +832,12 @@ def test_all_band_power_sums_the_stems() -> None:
     assert total[0, 2] == 2.0 and total[0, 7] == 4.0 and total[:, 0].sum() == 0.0
     empty = Features(analysis, {}, None, (), 5)
     assert empty.all_band_power.tolist() == [[0.0] * BANDS] * 5
+
+
+def test_an_empty_band_or_segment_list_is_described_as_changing_nothing() -> None:
+    """The processors take ``bands: []`` and ``segments: []`` as no change (a flat EQ, no
+    gain anywhere): the description says so rather than reading the params as one band."""
+    assert describe_params("eq", {"bands": [], "freq_hz": 100.0, "gain_db": -3.0}) == "no bands"
+    assert describe_params("section_gain", {"segments": [], "gain_db": 3.0}) == "no segments"
+    inline = {"start_s": 1.0, "end_s": 2.5, "gain_db": 3.0}
+    assert describe_params("section_gain", inline) == "+3.0 dB at 1.0-2.5 s"

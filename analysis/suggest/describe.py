@@ -35,7 +35,9 @@ def describe_params(kind: str, params: Mapping[str, Any]) -> str:
     if kind in ("gain", "headroom"):
         return signed_db(float(p["gain_db"]))
     if kind == "section_gain":
-        segments = p.get("segments") or [p]
+        segments = p.get("segments", [p])  # one may be given inline, as the processor takes it
+        if not segments:  # none: the processor changes nothing
+            return "no segments"
         return ", ".join(
             f"{signed_db(float(s['gain_db']))} at "
             f"{float(s['start_s']):.1f}-{float(s['end_s']):.1f} s"
@@ -45,8 +47,8 @@ def describe_params(kind: str, params: Mapping[str, Any]) -> str:
         gain = signed_db(float(p["gain_db"]))
         return f"cut {hz(float(p['freq_hz']))} {gain} Q {float(p['q']):.1f}"
     if kind == "eq":
-        bands = p.get("bands") or [p]
-        return "; ".join(_band(b) for b in bands)
+        bands = p.get("bands", [p])
+        return "; ".join(_band(b) for b in bands) if bands else "no bands"  # a flat EQ
     if kind == "highpass":
         return _band({"type": "highpass", **p})
     if kind == "mono_bass":
