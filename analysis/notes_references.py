@@ -231,6 +231,8 @@ def _width_remarks(now: Mapping[str, Any], before: Mapping[str, Any] | None) -> 
             continue
         word = "in line" if abs(diff) < WIDTH_CLOSE_DB else ("wider" if diff > 0 else "narrower")
         parts.append(f"{range_label(name)} {_before_now(prev, diff)} ({word})")
+    if not parts and not close:
+        return []  # no range measured on both sides: nothing to say, as for tone
     if not parts:
         return [
             f"width (side against mid) within {WIDTH_CLOSE_DB:g} dB of the references from "
