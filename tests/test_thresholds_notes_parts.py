@@ -626,3 +626,8 @@ def test_entries_feed_the_listening_summary() -> None:
     got = listening_summary(entries)
     assert (got["total"], got["heard"], got["unheard"], got["unknown"]) == (3, 1, 1, 1)
     assert got["unheard_ids"] == ["s-2"]
+
+
+def test_a_section_gain_with_no_segments_reads_as_changing_nothing() -> None:
+    """The processor takes ``segments: []`` as no gain anywhere; the notes say so."""
+    assert describe_change("section_gain", {"segments": []}) == "no segments"
