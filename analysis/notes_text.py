@@ -70,7 +70,7 @@ def span_label(start_s: float, end_s: float, sections: Sequence[Mapping[str, Any
 
 def _segments(params: Mapping[str, Any], sections: Sequence[Mapping[str, Any]]) -> str:
     parts = []
-    for segment in params.get("segments", [params]):  # one may be given inline
+    for segment in params.get("segments", [params]) or []:  # one may be given inline
         where = span_label(float(segment["start_s"]), float(segment["end_s"]), sections)
         named = "(" in where
         parts.append(f"{signed_db(float(segment['gain_db']))} {'in' if named else 'at'} {where}")

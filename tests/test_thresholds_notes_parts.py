@@ -182,8 +182,8 @@ def test_a_section_gain_names_its_sections() -> None:
     )
     one = {"start_s": 21.8, "end_s": 30.0, "gain_db": 2.0}
     assert describe_change("section_gain", one, 1.0, [OUTRO]) == "+2.0 dB in Outro (21.8-30.0 s)"
-    assert describe_change("section_gain", {**one, "segments": []}) == "+2.0 dB at 21.8-30.0 s"
-    assert describe_change("section_gain", {**one, "segments": None}) == "+2.0 dB at 21.8-30.0 s"
+    assert describe_change("section_gain", {**one, "segments": []}) == "no segments"
+    assert describe_change("section_gain", {**one, "segments": None}) == "no segments"
     assert describe_change("section_gain", {"start_s": 1, "end_s": 2, "gain_db": -3}) == (
         "-3.0 dB at 1.0-2.0 s"
     )
