@@ -172,6 +172,7 @@ SCOPES: dict[str, Scope] = {
         "analysis/suggest/live.py",
         (
             "tests/test_thresholds_live.py",
+            "tests/test_thresholds_live_more.py",
             "tests/test_live.py::test_decisions_re_derive_the_others",
         ),
     ),
