@@ -191,6 +191,16 @@ SCOPES: dict[str, Scope] = {
             "tests/test_suggestion_claims.py::test_tilt_just_outside_its_window_keeps_its_claim",
         ),
     ),
+    "suggest_stereo": Scope(
+        "analysis/suggest/stereo.py",
+        ("tests/test_thresholds_small_scopes.py", "tests/test_thresholds_stereo.py"),
+    ),
+    "suggest_all": Scope(
+        "analysis/suggest/__init__.py", ("tests/test_thresholds_small_scopes.py",)
+    ),
+    "notes_document": Scope(
+        "analysis/notes_document.py", ("tests/test_thresholds_small_scopes.py",)
+    ),
     "notes_references": Scope(
         "analysis/notes_references.py", ("tests/test_thresholds_notes_references.py",)
     ),
