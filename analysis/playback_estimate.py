@@ -33,7 +33,7 @@ from mixreview.analysis.playback_match import Match, match_offset_db
 from mixreview.analysis.playback_match_cache import stem_changes
 from mixreview.analysis.predict import CENTERS, K_POWER, TINY, effect_of, scoped_ratio
 from mixreview.analysis.scipy_calls import sos_response
-from mixreview.analysis.session import Session
+from mixreview.analysis.session import Session, Stem
 from mixreview.analysis.suggest.dynamics import frame_gain_reduction
 
 if TYPE_CHECKING:
@@ -216,11 +216,16 @@ class MatchEstimator:
     """Predicts A/B loudness matches from the session's measurements (stems and mix)."""
 
     def __init__(
-        self, session: Session, mix: Measurement, stems: Mapping[str, Measurement]
+        self,
+        session: Session,
+        mix: Measurement,
+        stems: Mapping[str, Measurement],
+        references: Mapping[str, Measurement] | None = None,
     ) -> None:
         self.session = session
         self.mix = mix
         self.stems = dict(stems)
+        self.references = dict(references or {})  # by the reference file's path, as text
 
     @classmethod
     def of(cls, analysis: Analysis) -> MatchEstimator | None:
@@ -228,7 +233,12 @@ class MatchEstimator:
         if analysis.mix is None:
             return None
         stems = {r.stem.file: r.measurement for r in analysis.stems if r.measurement is not None}
-        return cls(analysis.session, analysis.mix, stems)
+        references = {
+            str(r.spec.path): r.measurement
+            for r in analysis.references
+            if r.usable and r.measurement is not None
+        }
+        return cls(analysis.session, analysis.mix, stems, references)
 
     def estimate(
         self,
@@ -236,8 +246,16 @@ class MatchEstimator:
         b: Sequence[Change],
         span_s: tuple[float, float],
         audible: set[str] | None = None,
+        reference: Stem | None = None,
     ) -> Match | None:
-        """The predicted match of B to A over ``span_s`` (None: a passage under 400 ms)."""
+        """The predicted match of B to A over ``span_s`` (None: a passage under 400 ms, or a
+        ``reference`` track playing as B that was not measured). A reference plays at its own
+        level from the start of the timeline, as the player plays it: B is its measured energy."""
+        heard_reference = None
+        if reference is not None:
+            heard_reference = self.references.get(str(reference.path))
+            if heard_reference is None:
+                return None
         # the frames wholly inside the passage, as integrated_from_energy takes them
         first = max(0, math.ceil(span_s[0] / FRAME_S - 1e-6))
         last = min(math.floor(span_s[1] / FRAME_S + 1e-6), len(self.mix.loudness.energy_100ms))
@@ -267,6 +285,9 @@ class MatchEstimator:
             # some stems muted or one soloed: the stems heard, as they measure on their own
             energy = _mix_energy(mix, old_bands, total) if whole else total.energy
             loudness.append(integrated_from_energy(energy[start:]))
+        if heard_reference is not None:
+            reference_energy = _rows(heard_reference.loudness.energy_100ms, first, last)
+            loudness[1] = integrated_from_energy(reference_energy)
         la, lb = loudness
         return Match(match_offset_db(la, lb), la, lb, (first * FRAME_S, last * FRAME_S))
 

@@ -269,3 +269,34 @@ def test_the_estimator_of_an_unmeasured_mix_is_none(tmp_path: Path) -> None:
     analysis = analyze(folder, workers=1, use_cache=False)
     assert MatchEstimator.of(analysis) is not None
     assert MatchEstimator.of(replace(analysis, mix=None)) is None
+
+
+def test_a_reference_track_is_estimated_from_its_own_measurement(
+    measured: tuple[Session, MatchEstimator], tmp_path: Path
+) -> None:
+    """B is a reference track at its own level (here the session's own mix, 7 dB louder, at
+    44.1 kHz and played twice: a reference needs 10 s); a reference not measured gives no
+    estimate."""
+    import soundfile as sf
+    from scipy import signal
+
+    from mixreview.analysis.playback_render import render_mix
+    from mixreview.analysis.reference import reference_stem
+
+    session, _ = measured
+    mix = np.tile(render_mix(session, [], 0, session.frames) * 10 ** (7 / 20), (2, 1))
+    path = tmp_path / "Master.wav"
+    sf.write(str(path), signal.resample_poly(mix, 147, 160, axis=0).astype(np.float32), 44100,
+             subtype="FLOAT")  # fmt: skip
+    estimator = MatchEstimator.of(analyze(session, workers=1, use_cache=False, references=[path]))
+    assert estimator is not None and set(estimator.references) == {str(path)}
+    reference = reference_stem(path)
+    up = [gain("Vocal.wav", 3.0)]
+    estimate = estimator.estimate(up, up, (1.0, 5.0), reference=reference)
+    exact = LoudnessMatcher(session).match(up, up, (1.0, 5.0), None, reference)
+    assert estimate is not None and exact.offset_db < -5.0
+    assert estimate.offset_db == pytest.approx(exact.offset_db, abs=LINEAR_DB)
+    assert estimate.loudness_b_lufs == pytest.approx(exact.loudness_b_lufs, abs=LINEAR_DB)
+    elsewhere = reference_stem(path)
+    other = MatchEstimator(session, estimator.mix, estimator.stems)  # no reference measured
+    assert other.estimate(up, up, (1.0, 5.0), reference=elsewhere) is None

@@ -414,8 +414,8 @@ class Player(AuditionVersions):
             if wanted is not None and wanted[0] != self._match_key:
                 key, (a, b, span, audible, reference) = wanted
                 self.match_pending = True
-                if reference is None and self.matcher.cached(key) is None:
-                    self._estimate(key, a, b, span, audible)
+                if self.matcher.cached(key) is None:
+                    self._estimate(key, a, b, span, audible, reference)
                 try:
                     result = self.matcher.match(a, b, span, audible, reference)
                 except Exception as exc:  # a file gone: say so, keep going
@@ -441,13 +441,14 @@ class Player(AuditionVersions):
         b: list[Change],
         span: tuple[float, float],
         audible: set[str],
+        reference: Stem | None,
     ) -> None:
         """Apply the instant estimate of the match while the exact one renders (matcher thread)."""
         estimator = self.estimator
         if estimator is None:
             return
         try:
-            guess = estimator.estimate(a, b, span, audible)
+            guess = estimator.estimate(a, b, span, audible, reference)
         except Exception:  # a change the estimate cannot read: the exact match will say
             return
         current = self._wanted_match()

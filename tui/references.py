@@ -18,6 +18,7 @@ from textual.notifications import SeverityLevel
 
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.comparisons import REFERENCE_COMPARE
+from mixreview.analysis.playback_estimate import MatchEstimator
 from mixreview.analysis.reference import (
     ReferenceReport,
     ReferenceSpec,
@@ -258,6 +259,7 @@ class ReferencesMixin(ReviewParts):
     def use_analysis(self, analysis: Analysis, suggestions: list[Suggestion]) -> None:
         """New references or aspects: the suggestions, the queue, the detail and A/B follow."""
         self.analysis = analysis
+        self.audition.use_estimator(MatchEstimator.of(analysis))  # its references too
         self.all_suggestions = list(suggestions)
         self.suggestions = follow_aspects(self.all_suggestions, self.reference_aspects)
         self.by_id = {s.id: s for s in self.suggestions}
