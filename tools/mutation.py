@@ -54,6 +54,7 @@ SCOPES: dict[str, Scope] = {
             "tests/test_thresholds_meters.py",
             "tests/test_thresholds_checks.py",
             "tests/test_meters_loudness.py",
+            "tests/test_thresholds_open_meters.py",
         ),
     ),
     "stereo_meter": Scope(
@@ -111,6 +112,7 @@ SCOPES: dict[str, Scope] = {
             "tests/test_meters_levels.py::test_limited_threshold_on_distinct_peaks",
             "tests/test_meters_levels.py::test_limited_threshold_on_the_share_exactly_at_the_top",
             "tests/test_meters_levels.py::test_dc_and_nan",
+            "tests/test_thresholds_open_meters.py",
         ),
     ),
     "segments": Scope("analysis/meters/segments.py", ("tests/test_thresholds_meters.py",)),
@@ -141,7 +143,11 @@ SCOPES: dict[str, Scope] = {
     ),
     "notes_markdown": Scope(
         "analysis/notes_markdown.py",
-        ("tests/test_thresholds_notes_build.py", "tests/test_thresholds_notes_markdown.py"),
+        (
+            "tests/test_thresholds_notes_build.py",
+            "tests/test_thresholds_notes_markdown.py",
+            "tests/test_thresholds_open_notes.py",
+        ),
     ),
     "review": Scope(
         "analysis/review.py",
