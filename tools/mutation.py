@@ -66,7 +66,7 @@ SCOPES: dict[str, Scope] = {
     ),
     "balance": Scope(
         "analysis/suggest/balance.py",
-        ("tests/test_thresholds_rules.py",),
+        ("tests/test_thresholds_rules.py", "tests/test_thresholds_open_balance.py"),
     ),
     "roles": Scope("analysis/roles.py", ("tests/test_thresholds_rules.py",)),
     "masking": Scope("analysis/suggest/masking.py", ("tests/test_thresholds_masking.py",)),
@@ -78,12 +78,17 @@ SCOPES: dict[str, Scope] = {
     "stereo_polarity": Scope(
         "analysis/suggest/stereo_polarity.py", ("tests/test_thresholds_stereo.py",)
     ),
-    "dynamics": Scope("analysis/suggest/dynamics.py", ("tests/test_thresholds_dynamics.py",)),
+    "dynamics": Scope(
+        "analysis/suggest/dynamics.py",
+        ("tests/test_thresholds_dynamics.py", "tests/test_thresholds_open_rules.py"),
+    ),
     "section_balance": Scope(
-        "analysis/suggest/section_balance.py", ("tests/test_thresholds_sections.py",)
+        "analysis/suggest/section_balance.py",
+        ("tests/test_thresholds_sections.py", "tests/test_thresholds_open_rules.py"),
     ),
     "reference_rules": Scope(
-        "analysis/suggest/reference.py", ("tests/test_thresholds_reference.py",)
+        "analysis/suggest/reference.py",
+        ("tests/test_thresholds_reference.py", "tests/test_thresholds_open_balance.py"),
     ),
     "sections": Scope("analysis/sections.py", ("tests/test_thresholds_detection.py",)),
     "reference_doubts": Scope(
@@ -168,7 +173,11 @@ SCOPES: dict[str, Scope] = {
     ),
     "suggest_levels": Scope(
         "analysis/suggest/levels.py",
-        ("tests/test_thresholds_levels.py", "tests/test_thresholds_rules.py"),
+        (
+            "tests/test_thresholds_levels.py",
+            "tests/test_thresholds_rules.py",
+            "tests/test_thresholds_open_balance.py",
+        ),
     ),
     "spectrum": Scope(
         "analysis/suggest/spectrum.py",
