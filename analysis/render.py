@@ -165,7 +165,9 @@ class MixAssembler:
     def finish(self) -> tuple[dict[str, Measurement], dict[str, float]]:
         for writer in self.writers.values():
             writer.close()
-        measurements = {v: bank.result() for v, bank in self.banks.items()}
+        measurements = {}
+        for version in VERSIONS:  # each bank let go once measured: its blocks are not held
+            measurements[version] = self.banks.pop(version).result()  # beside the next result
         mono = {v: float(meter.result().integrated_lufs) for v, meter in self.mono.items()}
         return measurements, mono
 

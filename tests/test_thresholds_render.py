@@ -602,3 +602,21 @@ def test_rechecks_follow_each_chosen_change_of_the_stems_asked_for(tmp_path: Pat
     nothing = GroupRenderer(session, [0, 1, 2], changes, tmp_path, None, "PCM_24")
     render_group(nothing, session.frames, 10000)
     assert nothing.rechecks() == {}
+
+
+def test_the_mixes_are_metered_and_their_meters_let_go(tmp_path: Path) -> None:
+    """Each version is measured on what was added, and its meters are dropped as soon as it
+    is: a long render does not hold four versions' blocks beside their results."""
+    from mixreview.analysis.render import VERSIONS, MixAssembler
+
+    tone = (0.25 * np.sin(2 * np.pi * 440 * np.arange(SR) / SR)).astype(np.float32)
+    session = session_of(tmp_path / "song", {"A.wav": tone})
+    assembler = MixAssembler(session, tmp_path, [], "PCM_24")
+    both = np.stack([tone, tone], axis=1)
+    assembler.add([np.stack([both * (index + 1) for index in range(len(VERSIONS))])])
+    measurements, mono = assembler.finish()
+    assert assembler.banks == {}
+    assert list(measurements) == list(VERSIONS) and set(mono) == set(VERSIONS)
+    loudness = [measurements[v].loudness.integrated_lufs for v in VERSIONS]
+    for index in range(1, len(VERSIONS)):  # version i was added at (i + 1) times the level
+        assert loudness[index] - loudness[0] == pytest.approx(20 * math.log10(index + 1), abs=0.01)
