@@ -88,7 +88,7 @@ SCOPES: dict[str, Scope] = {
     ),
     "reference_rules": Scope(
         "analysis/suggest/reference.py",
-        ("tests/test_thresholds_reference.py", "tests/test_thresholds_open_balance.py"),
+        ("tests/test_thresholds_reference.py",),
     ),
     "sections": Scope("analysis/sections.py", ("tests/test_thresholds_detection.py",)),
     "reference_doubts": Scope(
