@@ -69,14 +69,25 @@ SCOPES: dict[str, Scope] = {
         ("tests/test_thresholds_rules.py", "tests/test_thresholds_open_balance.py"),
     ),
     "roles": Scope("analysis/roles.py", ("tests/test_thresholds_rules.py",)),
-    "masking": Scope("analysis/suggest/masking.py", ("tests/test_thresholds_masking.py",)),
-    "masking_frames": Scope(
-        "analysis/suggest/masking_frames.py", ("tests/test_thresholds_masking.py",)
+    "masking": Scope(
+        "analysis/suggest/masking.py",
+        ("tests/test_thresholds_masking.py", "tests/test_thresholds_open_masking.py"),
     ),
-    "stereo_width": Scope("analysis/suggest/stereo_width.py", ("tests/test_thresholds_stereo.py",)),
-    "stereo_pan": Scope("analysis/suggest/stereo_pan.py", ("tests/test_thresholds_stereo.py",)),
+    "masking_frames": Scope(
+        "analysis/suggest/masking_frames.py",
+        ("tests/test_thresholds_masking.py", "tests/test_thresholds_open_masking.py"),
+    ),
+    "stereo_width": Scope(
+        "analysis/suggest/stereo_width.py",
+        ("tests/test_thresholds_stereo.py", "tests/test_thresholds_open_stereo.py"),
+    ),
+    "stereo_pan": Scope(
+        "analysis/suggest/stereo_pan.py",
+        ("tests/test_thresholds_stereo.py", "tests/test_thresholds_open_stereo.py"),
+    ),
     "stereo_polarity": Scope(
-        "analysis/suggest/stereo_polarity.py", ("tests/test_thresholds_stereo.py",)
+        "analysis/suggest/stereo_polarity.py",
+        ("tests/test_thresholds_stereo.py", "tests/test_thresholds_open_stereo.py"),
     ),
     "dynamics": Scope(
         "analysis/suggest/dynamics.py",
