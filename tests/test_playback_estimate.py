@@ -5,7 +5,6 @@ player applies it at once, shows it as an estimate, then replaces it with the ex
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from mixreview.analysis.playback_match import LoudnessMatcher, Match
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui.widgets.transport import Transport, TransportState
 from tests.test_playback_match import CHOSEN, SECONDS, _stems, _write, comp, eq, gain
-from tests.test_player_pulse import fake_sd
+from tests.test_player_pulse import fake_sd, wait_for
 
 LINEAR_DB = 0.1
 """Linear changes (gains, filters, width, pan, mono below a frequency) on a music-like mix."""
@@ -185,15 +184,6 @@ def test_a_compressor_holds_the_gain_down_through_its_release() -> None:
 # ------------------------------------------------------------------------------ the player ---
 
 
-def wait_for(predicate: Any, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 def test_the_player_applies_the_estimate_then_the_exact_match(
     measured: tuple[Session, MatchEstimator], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -215,14 +205,14 @@ def test_the_player_applies_the_estimate_then_the_exact_match(
         player.set_versions([], [change], "without", "with")
         player.set_loop((1.0, 5.0))
         assert player.wait_idle()
-        assert wait_for(lambda: player.offset_estimated)
+        assert wait_for(lambda: player.offset_estimated, 20.0)
         expected = estimator.estimate([], [change], (1.0, 5.0), set(player.mixer.files))
         assert expected is not None and expected.offset_db < -1.0
         assert player.matching  # the exact match is still being measured
         assert player.offset_db == pytest.approx(expected.offset_db, abs=1e-9)
         assert player.mixer.side_gain_db[1] == pytest.approx(expected.offset_db, abs=1e-9)
         release.set()
-        assert wait_for(lambda: not player.matching)
+        assert wait_for(lambda: not player.matching, 30.0)
         assert not player.offset_estimated
         assert player.match is not None
         assert player.offset_db == player.match.offset_db
@@ -242,7 +232,7 @@ def test_without_an_estimator_the_player_waits_for_the_exact_match(
     try:
         player.set_versions([], [gain("Vocal.wav", -6.0)], "without", "with")
         player.set_loop((1.0, 5.0))
-        assert wait_for(lambda: not player.matching)
+        assert wait_for(lambda: not player.matching, 30.0)
         assert not player.offset_estimated and player.offset_db > 0.4
     finally:
         player.close()
