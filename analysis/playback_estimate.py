@@ -25,13 +25,22 @@ import numpy as np
 
 from mixreview.analysis.apply import Change
 from mixreview.analysis.dsp.biquad import linkwitz_riley_highpass_sos
+from mixreview.analysis.dsp.compressor import Compressor
+from mixreview.analysis.dsp.factory import build_processor
 from mixreview.analysis.dsp.pan import balance_gains
 from mixreview.analysis.dsp.stereo import HIGHPASS_NEUTRAL_HZ
 from mixreview.analysis.measure import Measurement
 from mixreview.analysis.meters.loudness import integrated_from_energy
 from mixreview.analysis.playback_match import Match, match_offset_db
 from mixreview.analysis.playback_match_cache import stem_changes
-from mixreview.analysis.predict import CENTERS, K_POWER, TINY, effect_of, scoped_ratio
+from mixreview.analysis.predict import (
+    CENTERS,
+    K_POWER,
+    TINY,
+    effect_of,
+    fit_frames,
+    scoped_ratio,
+)
 from mixreview.analysis.scipy_calls import sos_response
 from mixreview.analysis.session import Session, Stem
 from mixreview.analysis.suggest.dynamics import frame_gain_reduction
@@ -74,36 +83,29 @@ class StemSeries:
 
 def _rows(series: np.ndarray, first: int, last: int) -> np.ndarray:
     """``series[first:last]`` as float64, padded with zeros to ``last - first`` rows."""
-    series = np.asarray(series)
-    part = np.asarray(series[first:last], np.float64)
-    missing = (last - first) - len(part)
-    if missing > 0:
-        part = np.concatenate([part, np.zeros((missing, *series.shape[1:]))])
-    return part
+    return fit_frames(np.asarray(series)[first:last], last - first)
 
 
-def _compressor_power(change: Change, series: StemSeries) -> np.ndarray:
-    """Per-frame power ratio of a compressor (its gain reduction and makeup) on ``series``."""
-    params = change.params
-    amount = change.amount
-    slope = (1.0 - 1.0 / float(params.get("ratio", 4.0))) * amount
-    ratio = math.inf if slope >= 1.0 else 1.0 / (1.0 - slope)
+def _compressor_power(change: Change, series: StemSeries, sample_rate: int) -> np.ndarray:
+    """Per-frame power ratio of a compressor (its gain reduction and makeup) on ``series``,
+    with the settings the processor takes from the change (its defaults filled in)."""
+    comp = build_processor("compressor", change.params, sample_rate)
+    assert isinstance(comp, Compressor)
+    slope = (1.0 - 1.0 / comp.ratio) * change.amount  # how the processor scales its ratio
+    makeup_db = comp.makeup_db * change.amount
     if slope <= 0.0:
-        return np.full(
-            len(series.energy), 10.0 ** (float(params.get("makeup_db", 0.0)) * amount / 10.0)
-        )
+        return np.full(len(series.energy), 10.0 ** (makeup_db / 10.0))
     with np.errstate(divide="ignore"):
         peak_db = np.maximum(20.0 * np.log10(np.maximum(series.peak, 1e-12)), -240.0)
     reduction_db = frame_gain_reduction(
         peak_db,
         series.mean_square,
-        float(params.get("threshold_db", -20.0)),
-        ratio,
-        float(params.get("attack_ms", 10.0)),
-        float(params.get("release_ms", 100.0)),
+        comp.threshold_db,
+        math.inf if slope >= 1.0 else 1.0 / (1.0 - slope),
+        comp.attack_ms,
+        comp.release_ms,
     )
-    gain_db = float(params.get("makeup_db", 0.0)) * amount - reduction_db
-    return np.asarray(10.0 ** (gain_db / 10.0), np.float64)
+    return np.asarray(10.0 ** ((makeup_db - reduction_db) / 10.0), np.float64)
 
 
 def _pan_power(change: Change, series: StemSeries) -> np.ndarray | None:
@@ -158,12 +160,13 @@ def processed(
     frames = len(series.energy)
     for change in changes:
         if change.kind == "compressor":
-            series = _scaled(series, series.mid, series.side, _compressor_power(change, series))
+            power = _compressor_power(change, series, sample_rate)
+            series = _scaled(series, series.mid, series.side, power)
             continue
         if change.kind == "pan":
-            power = _pan_power(change, series)
-            if power is not None:
-                series = _scaled(series, series.mid, series.side, power)
+            balance = _pan_power(change, series)
+            if balance is not None:
+                series = _scaled(series, series.mid, series.side, balance)
             continue
         if change.kind == "mono_bass":
             ratio = scoped_ratio(change, frames, _mono_below_power(change, sample_rate), first)
@@ -175,13 +178,6 @@ def processed(
         mid, side = (series.side, series.mid) if effect.swap else (series.mid, series.side)
         series = _scaled(series, mid * effect.mid, side * effect.side, None)
     return series
-
-
-def processed_energy(
-    series: StemSeries, changes: Sequence[Change], first: int, sample_rate: int
-) -> np.ndarray:
-    """The K-weighted energy per frame of a stem after ``changes`` (see ``processed``)."""
-    return processed(series, changes, first, sample_rate).energy
 
 
 @dataclass
@@ -292,4 +288,4 @@ class MatchEstimator:
         return Match(match_offset_db(la, lb), la, lb, (first * FRAME_S, last * FRAME_S))
 
 
-__all__ = ["LEAD_FRAMES", "MatchEstimator", "StemSeries", "processed", "processed_energy"]
+__all__ = ["LEAD_FRAMES", "MatchEstimator", "StemSeries", "processed"]

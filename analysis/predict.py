@@ -57,7 +57,7 @@ class Effect:
     swap: bool = False
 
 
-def _frame_mask(change: Change, frames: int, first: int = 0) -> np.ndarray:
+def frame_mask(change: Change, frames: int, first: int = 0) -> np.ndarray:
     """Frames ``first .. first + frames - 1`` of the song that the change's section covers."""
     mask = np.ones(frames, dtype=bool)
     if change.section_span_s is not None:
@@ -72,7 +72,7 @@ def _frame_mask(change: Change, frames: int, first: int = 0) -> np.ndarray:
 def scoped_ratio(change: Change, frames: int, ratio: np.ndarray, first: int = 0) -> np.ndarray:
     """A per-band ratio on the frames of the change's section (everywhere without one)."""
     out = np.ones((frames, len(CENTERS)))
-    out[_frame_mask(change, frames, first)] = ratio
+    out[frame_mask(change, frames, first)] = ratio
     return out
 
 
@@ -129,7 +129,8 @@ def effect_of(change: Change, frames: int, sample_rate: int, first: int = 0) -> 
     return None
 
 
-def _fit(series: np.ndarray, frames: int, fill: float = 0.0) -> np.ndarray:
+def fit_frames(series: np.ndarray, frames: int, fill: float = 0.0) -> np.ndarray:
+    """``series`` as float64 with exactly ``frames`` rows: cut, or padded with ``fill``."""
     series = np.asarray(series, np.float64)
     if len(series) >= frames:
         return series[:frames].copy()
@@ -159,19 +160,19 @@ class Series:
 
     @classmethod
     def of(cls, m: Measurement, frames: int) -> Series:
-        square = _fit(m.levels.mean_square_series, frames)
+        square = fit_frames(m.levels.mean_square_series, frames)
         if m.stereo is not None:
-            ll, rr, lr = (_fit(s, frames) for s in (m.stereo.ll_series, m.stereo.rr_series,
+            ll, rr, lr = (fit_frames(s, frames) for s in (m.stereo.ll_series, m.stereo.rr_series,
                                                     m.stereo.lr_series))  # fmt: skip
         else:
             ll = rr = lr = square  # a mono stem enters the mix as dual mono
         return cls(
-            mid=_fit(m.bands.mid_power, frames),
-            side=_fit(m.bands.side_power, frames),
+            mid=fit_frames(m.bands.mid_power, frames),
+            side=fit_frames(m.bands.side_power, frames),
             ll=ll,
             rr=rr,
             lr=lr,
-            energy=_fit(m.loudness.energy_100ms, frames),
+            energy=fit_frames(m.loudness.energy_100ms, frames),
             mean_square=square,
         )
 
@@ -229,8 +230,8 @@ def _loudness(old: LoudnessResult, energy: np.ndarray) -> LoudnessResult:
 def _peaks(levels: LevelsResult, peak: TruePeakResult, ratio: np.ndarray,
            ) -> tuple[LevelsResult, TruePeakResult]:  # fmt: skip
     amp = np.sqrt(ratio)
-    sample = _fit(levels.peak_series, len(amp)) * amp
-    tp_db = _fit(peak.peak_series_dbtp, len(amp), -np.inf) + 10 * np.log10(ratio)
+    sample = fit_frames(levels.peak_series, len(amp)) * amp
+    tp_db = fit_frames(peak.peak_series_dbtp, len(amp), -np.inf) + 10 * np.log10(ratio)
     top = float(sample.max(initial=0.0))
     new_levels = dataclasses.replace(levels, peak_series=sample, sample_peak=top)
     new_peak = dataclasses.replace(
@@ -431,7 +432,7 @@ def predict_mix(
 
 
 def _linear_tp(m: Measurement, frames: int) -> np.ndarray:
-    return 10.0 ** (_fit(m.true_peak.peak_series_dbtp, frames, -np.inf) / 20.0)
+    return 10.0 ** (fit_frames(m.true_peak.peak_series_dbtp, frames, -np.inf) / 20.0)
 
 
 def _with_transient_peaks(

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mixreview.analysis.analyze import analyze
+from mixreview.analysis.analyze import Analysis, analyze
 from mixreview.analysis.apply import Change, change_of
 from mixreview.analysis.playback import LoudnessMatcher, passage_for, section_spans
 from mixreview.analysis.playback_estimate import MatchEstimator
@@ -32,9 +32,10 @@ from mixreview.analysis.suggest import suggest
 from tools.bench_songs.build import ensure_songs
 
 
-def comparisons(folder: Path) -> list[tuple[str, list[Change], list[Change], tuple[float, float]]]:
+def comparisons(
+    analysis: Analysis,
+) -> list[tuple[str, list[Change], list[Change], tuple[float, float]]]:
     """(kind, A, B, passage) for every suggestion of the take, in both contexts."""
-    analysis = analyze(folder, workers=2)
     session = analysis.session
     spans = section_spans(session)
     found = []
@@ -60,7 +61,7 @@ def run_take(folder: Path) -> list[tuple[str, float, float, float]]:
     assert analysis.mix is not None
     estimator = MatchEstimator(analysis.session, analysis.mix, stems)
     rows = []
-    for kind, a, b, span in comparisons(folder):
+    for kind, a, b, span in comparisons(analysis):
         started = time.perf_counter()
         estimate = estimator.estimate(a, b, span)
         estimated = time.perf_counter()

@@ -17,7 +17,7 @@ from mixreview.analysis.playback_estimate import (
     LEAD_FRAMES,
     MatchEstimator,
     StemSeries,
-    processed_energy,
+    processed,
 )
 from mixreview.analysis.playback_match import LoudnessMatcher, Match
 from mixreview.analysis.session import Session, load_session
@@ -171,7 +171,7 @@ def test_a_compressor_holds_the_gain_down_through_its_release() -> None:
 
     def after(release_ms: float) -> np.ndarray:
         params = {"threshold_db": -20.0, "ratio": 4.0, "attack_ms": 5.0, "release_ms": release_ms}
-        return processed_energy(series, [Change("compressor", ("x",), params)], 0, 48000)
+        return processed(series, [Change("compressor", ("x",), params)], 0, 48000).energy
 
     slow, fast = after(1000.0), after(50.0)
     assert slow[loud_at + 3] < 0.5 * slow[-1]  # 300 ms on, a 1 s release still holds it down

@@ -307,9 +307,13 @@ class LevelsMeter:
                 self._longest = max(self._longest, int(lengths.max()))
         return clipped.sum(axis=1).astype(np.float32)
 
+    def _at_top_edge(self) -> float:
+        """The lowest level at the running peak: within AT_MAX_TOLERANCE of it."""
+        return _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
+
     def _update_flat_tops(self, mag: np.ndarray, block_max: float) -> None:
         """Count samples at the running peak that touch another one there (flat tops)."""
-        edge = _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
+        edge = self._at_top_edge()
         if block_max < edge:
             # nothing in this block reaches the peak: only the carried edge state changes
             self._prev_at_top[:] = False
@@ -321,7 +325,7 @@ class LevelsMeter:
         if block_top > self._top * (1 + AT_MAX_TOLERANCE):
             self._top = block_top
             self._flat = 0
-            edge = _float32_edge(self._top * (1 - AT_MAX_TOLERANCE))
+            edge = self._at_top_edge()
             self._prev_at_top = self._prev_abs >= edge
             self._prev_counted[:] = False
         if self._top > 0:
