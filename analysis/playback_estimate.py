@@ -39,6 +39,7 @@ from mixreview.analysis.predict import (
     TINY,
     effect_of,
     fit_frames,
+    frame_mask,
     scoped_ratio,
 )
 from mixreview.analysis.scipy_calls import sos_response
@@ -159,14 +160,14 @@ def processed(
     chain order)."""
     frames = len(series.energy)
     for change in changes:
-        if change.kind == "compressor":
-            power = _compressor_power(change, series, sample_rate)
-            series = _scaled(series, series.mid, series.side, power)
-            continue
-        if change.kind == "pan":
-            balance = _pan_power(change, series)
-            if balance is not None:
-                series = _scaled(series, series.mid, series.side, balance)
+        if change.kind in ("compressor", "pan"):
+            if change.kind == "compressor":
+                power: np.ndarray | None = _compressor_power(change, series, sample_rate)
+            else:
+                power = _pan_power(change, series)
+            if power is not None:  # only inside its section, where it has one
+                power = np.where(frame_mask(change, frames, first), power, 1.0)
+                series = _scaled(series, series.mid, series.side, power)
             continue
         if change.kind == "mono_bass":
             ratio = scoped_ratio(change, frames, _mono_below_power(change, sample_rate), first)

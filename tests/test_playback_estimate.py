@@ -4,6 +4,7 @@ player applies it at once, shows it as an estimate, then replaces it with the ex
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,22 @@ def test_a_compressor_is_estimated_within_half_a_db(
         estimate, exact = both(measured, [], [change])
         assert abs(exact.offset_db) > 0.5
         assert estimate.offset_db == pytest.approx(exact.offset_db, abs=COMPRESSOR_DB)
+
+
+def test_a_compressor_or_pan_confined_to_a_section_acts_only_there(
+    measured: tuple[Session, MatchEstimator],
+) -> None:
+    """Changes of the reviewer's own may be confined to a section: outside it the estimate
+    leaves the stem as it is, inside it the change is estimated as the exact match has it."""
+    _, estimator = measured
+    for whole in (comp("Bass.wav"), Change("pan", ("Gtr_A.wav",), {"pan": 0.8})):
+        scoped = dataclasses.replace(whole, section_span_s=(3.0, 6.0))
+        outside = estimator.estimate([], [scoped], (0.5, 2.9))
+        assert outside is not None and outside.offset_db == 0.0
+        estimate, exact = both(measured, [], [scoped], (2.0, 5.0))
+        assert abs(exact.offset_db) > 0.2
+        assert estimate.offset_db == pytest.approx(exact.offset_db, abs=COMPRESSOR_DB)
+        assert abs(estimate.offset_db) < abs(both(measured, [], [whole], (2.0, 5.0))[0].offset_db)
 
 
 def test_the_chosen_mix_against_the_stems_as_they_are(
