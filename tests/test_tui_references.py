@@ -95,6 +95,9 @@ async def test_add_a_reference_and_play_the_mix_against_it(
         assert fake.reference is not None and fake.reference.path == master_file.resolve()
         assert (fake.label_a, fake.label_b) == ("chosen", "Master.flac")
         assert fake.a == fake.b  # both the chosen mix: B's changes are not played
+        # and its match is estimated at once from its measurement
+        assert fake.estimator is not None
+        assert list(fake.estimator.references) == [str(master_file.resolve())]
         await pilot.press("escape")
         await pilot.pause()
         assert "chosen mix vs Master.flac" in screen_text(app)
@@ -115,7 +118,8 @@ async def test_aspects_to_follow_and_forgetting_a_reference(
     tmp_path: Path, master_file: Path
 ) -> None:
     session = session_copy(tmp_path)
-    app = new_app(session, tmp_path, audition=FakeAudition())
+    fake = FakeAudition()
+    app = new_app(session, tmp_path, audition=fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
         screen = await open_references(app, pilot)
@@ -142,6 +146,7 @@ async def test_aspects_to_follow_and_forgetting_a_reference(
         await pilot.press("delete")
         await pilot.pause()
         assert load_user_references(session) == []
+        assert fake.estimator is not None and fake.estimator.references == {}
         assert master_file.exists()
         assert not [s for s in app.main.all_suggestions if s.rule.startswith("reference_")]
         assert app.main.compare == "suggestion"

@@ -426,10 +426,8 @@ class Player(AuditionVersions):
                 if result is not None and current is not None and current[0] == key:
                     self._match_key = key
                     self.match = result
-                    self.offset_db = result.offset_db
                     self._offset_known = True
-                    self.offset_estimated = False
-                    self.mixer.set_side_gain_db(self.offset_db if self.match_loudness else 0.0)
+                    self._apply_offset(result.offset_db, estimated=False)
                 continue
             with self._match_cv:
                 self._match_cv.wait(MATCH_POLL_S)
@@ -454,6 +452,10 @@ class Player(AuditionVersions):
         current = self._wanted_match()
         if guess is None or current is None or current[0] != key:
             return
-        self.offset_db = guess.offset_db
-        self.offset_estimated = True
-        self.mixer.set_side_gain_db(self.offset_db if self.match_loudness else 0.0)
+        self._apply_offset(guess.offset_db, estimated=True)
+
+    def _apply_offset(self, offset_db: float, estimated: bool) -> None:
+        """B's matching gain, heard at once when matching is on (matcher thread)."""
+        self.offset_db = offset_db
+        self.offset_estimated = estimated
+        self.mixer.set_side_gain_db(offset_db if self.match_loudness else 0.0)

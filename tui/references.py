@@ -258,8 +258,9 @@ class ReferencesMixin(ReviewParts):
 
     def use_analysis(self, analysis: Analysis, suggestions: list[Suggestion]) -> None:
         """New references or aspects: the suggestions, the queue, the detail and A/B follow."""
+        if analysis is not self.analysis:  # references changed (not a decision): so do matches
+            self.audition.use_estimator(MatchEstimator.of(analysis))
         self.analysis = analysis
-        self.audition.use_estimator(MatchEstimator.of(analysis))  # its references too
         self.all_suggestions = list(suggestions)
         self.suggestions = follow_aspects(self.all_suggestions, self.reference_aspects)
         self.by_id = {s.id: s for s in self.suggestions}
