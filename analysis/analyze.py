@@ -94,23 +94,29 @@ class Analysis:
         raise KeyError(file)
 
     @property
+    def frame_s(self) -> float:
+        """The grid of the measured series: the mix's, as it was measured (the session's when
+        there is no mix)."""
+        return self.mix.loudness.frame_s if self.mix is not None else self.session.frame_s
+
+    @property
     def all_checks(self) -> list[Check]:
         return [*self.session_checks, *(c for r in self.stems for c in r.checks)]
 
 
-def _stem_cache_path(folder: Path, stem: Stem) -> Path | None:
+def _stem_cache_path(folder: Path, stem: Stem, step: int) -> Path | None:
     try:
         signature = cache.file_signature(stem.path)
     except OSError:
         return None
-    return folder / f"stem-{cache.cache_key(signature)}.npz"
+    return folder / f"stem-{cache.cache_key(signature, str(step))}.npz"
 
 
 def _mix_cache_path(folder: Path, session: Session, stem_paths: list[Path | None]) -> Path | None:
     known = [p for p in stem_paths if p is not None]
     if len(known) != len(stem_paths):
         return None
-    parts = [str(session.sample_rate), str(session.frames)]
+    parts = [str(session.sample_rate), str(session.frames), str(session.series_step)]
     parts += [f"{s.file}={p.name}" for s, p in zip(session.mix_stems, known, strict=True)]
     return folder / f"mix-{cache.cache_key(*parts)}.npz"
 
@@ -144,7 +150,11 @@ def plan_analysis(
     tasks: list[Task[Any]] = []
     stem_paths: dict[str, Path | None] = {}
     for stem in session.stems:
-        path = _stem_cache_path(cache_dir, stem) if cache_dir and stem.mixable else None
+        path = (
+            _stem_cache_path(cache_dir, stem, session.series_step)
+            if cache_dir and stem.mixable
+            else None
+        )
         stem_paths[stem.file] = path
         hit = cache.load(Measurement, path) if path and path.exists() else None
         if hit is not None:
@@ -152,7 +162,7 @@ def plan_analysis(
             cached[stem.file] = True
         else:
             cached[stem.file] = False
-            tasks.append(Task(stem.file, measure_stem, (stem,)))
+            tasks.append(Task(stem.file, measure_stem, (stem, session.series_step)))
     mix: Measurement | None = None
     mix_path = None
     if session.mix_stems:
@@ -201,7 +211,7 @@ def run_plan(plan: AnalysisPlan, workers: int, progress: Progress | None = None)
     if workers >= 2 and len(files) >= 2 and can_use_pipes():
         results, outcomes = _pass_in_groups(plan, files, measured, others, workers, progress)
     else:
-        mix = MeterBank(session.sample_rate, 2)
+        mix = MeterBank(session.sample_rate, 2, session.series_step)
         done = 0
 
         def emit(block: np.ndarray) -> None:
@@ -215,7 +225,9 @@ def run_plan(plan: AnalysisPlan, workers: int, progress: Progress | None = None)
         results = {MIX_KEY: mix.result()}
         results.update(run_tasks(others, workers, _offset(progress, units, total)))
     again = [
-        Task(file, measure_stem, (session.stem(file),)) for file, o in outcomes.items() if not o
+        Task(file, measure_stem, (session.stem(file), session.series_step))
+        for file, o in outcomes.items()
+        if not o
     ]
     results.update({file: outcome for file, outcome in outcomes.items() if outcome is not None})
     if again:  # a file that failed to decode on the way: measured on its own, which salvages

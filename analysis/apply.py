@@ -97,6 +97,6 @@ def measure_processed(
     """
     chains = chains_for(changes, session)
     wanted = set(chains) if files is None else set(files)
-    banks = {f: MeterBank(session.sample_rate, 2) for f in wanted}
+    banks = {f: MeterBank(session.sample_rate, 2, session.series_step) for f in wanted}
     mix = mix_pass(session, chains, banks)
     return {f: bank.result() for f, bank in banks.items()}, mix

@@ -83,10 +83,13 @@ class Check:
         }
 
 
-def _where(series: np.ndarray, session: Session, hop_s: float = 0.1) -> str:
+def _where(series: np.ndarray, session: Session, hop_s: float) -> str:
+    """When the frames flagged in ``series`` (frames of ``hop_s``) happen, for people."""
     times = (np.flatnonzero(series) * hop_s).tolist()
     manifest = session.manifest
-    return describe_ranges(merge_ranges(times), manifest.tempo_bpm, manifest.beats_per_bar)
+    return describe_ranges(
+        merge_ranges(times, hop_s=hop_s), manifest.tempo_bpm, manifest.beats_per_bar
+    )
 
 
 def _format_checks(stem: Stem, session: Session) -> list[Check]:
@@ -291,7 +294,7 @@ def _audio_checks(stem: Stem, outcome: StemOutcome, session: Session) -> list[Ch
     # held at full scale itself count as clipped there
     at_full_scale = lv.clipped_samples - (lv.over_full_scale_samples if _is_float(stem) else 0)
     if at_full_scale > CLIP_SAMPLES_MAX:
-        where = _where(lv.clip_series, session)
+        where = _where(lv.clip_series, session, m.loudness.frame_s)
         checks.append(
             Check(
                 "clipping",

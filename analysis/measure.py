@@ -88,17 +88,18 @@ class StemOutcome:
 
 
 class MeterBank:
-    """All meters for one signal, fed from the same blocks."""
+    """All meters for one signal, fed from the same blocks; their series on frames of ``step``
+    100 ms segments (``Session.series_step``)."""
 
-    def __init__(self, sample_rate: int, channels: int) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
         self.frames = 0
-        self.loudness = LoudnessMeter(sample_rate, channels, dual_mono=channels == 1)
-        self.true_peak = TruePeakMeter(sample_rate, channels)
-        self.levels = LevelsMeter(sample_rate, channels)
-        self.bands = BandsMeter(sample_rate, channels)
-        self.stereo = StereoMeter(sample_rate, 2) if channels == 2 else None
+        self.loudness = LoudnessMeter(sample_rate, channels, dual_mono=channels == 1, step=step)
+        self.true_peak = TruePeakMeter(sample_rate, channels, step)
+        self.levels = LevelsMeter(sample_rate, channels, step)
+        self.bands = BandsMeter(sample_rate, channels, step)
+        self.stereo = StereoMeter(sample_rate, 2, step) if channels == 2 else None
 
     def update(self, block: np.ndarray) -> None:
         """Feed every meter ``block`` (frames, channels), in chunks the cache holds."""
@@ -129,13 +130,14 @@ class MeterBank:
         )
 
 
-def measure_stem(stem: Stem) -> StemOutcome:
-    """One pass over a stem file at its own rate. Never raises for bad audio: returns the error."""
+def measure_stem(stem: Stem, step: int = 1) -> StemOutcome:
+    """One pass over a stem file at its own rate, its series on frames of ``step`` segments (the
+    session's). Never raises for bad audio: returns the error."""
     if not stem.readable:
         return StemOutcome(stem.file, None, stem.error)
     if not 1 <= stem.channels <= 2:
         return StemOutcome(stem.file, None, f"{stem.channels} channels; only mono and stereo")
-    bank = MeterBank(stem.sample_rate, stem.channels)
+    bank = MeterBank(stem.sample_rate, stem.channels, step)
     try:
         _feed(stem, bank, READ_BLOCK_FRAMES)
     except (RuntimeError, sf.LibsndfileError, OSError) as exc:
@@ -172,7 +174,7 @@ def mix_pass(
     Each stem block goes through its chain (any object with ``process``) when it has one and
     feeds its bank in ``stem_banks`` when it has one; the sum feeds the mix meters returned.
     """
-    bank = MeterBank(session.sample_rate, 2)
+    bank = MeterBank(session.sample_rate, 2, session.series_step)
     readers = [StemReader(stem, session.sample_rate) for stem in session.mix_stems]
     try:
         sum_readers(readers, session.frames, bank.update, chains, stem_banks)

@@ -30,7 +30,8 @@ from mixreview.analysis.dsp.factory import build_processor
 from mixreview.analysis.dsp.pan import balance_gains
 from mixreview.analysis.dsp.stereo import HIGHPASS_NEUTRAL_HZ
 from mixreview.analysis.measure import Measurement
-from mixreview.analysis.meters.loudness import integrated_from_energy
+from mixreview.analysis.meters.loudness import block_frames, integrated_from_energy
+from mixreview.analysis.meters.segments import SEGMENT_S
 from mixreview.analysis.playback_match import Match, match_offset_db
 from mixreview.analysis.playback_match_cache import stem_changes
 from mixreview.analysis.predict import (
@@ -45,6 +46,7 @@ from mixreview.analysis.predict import (
 from mixreview.analysis.scipy_calls import sos_response
 from mixreview.analysis.session import Session, Stem
 from mixreview.analysis.suggest.dynamics import frame_gain_reduction
+from mixreview.analysis.suggest.features import grid_count
 
 if TYPE_CHECKING:
     from mixreview.analysis.analyze import Analysis
@@ -52,12 +54,11 @@ if TYPE_CHECKING:
 LEAD_FRAMES = 100
 """Frames (100 ms) worked through before the passage, so a compressor's release has settled
 (10 s: longer than the longest release the rules propose, 1 s, by ten times)."""
-FRAME_S = 0.1
 
 
 @dataclass(frozen=True)
 class StemSeries:
-    """What the estimate reads of one stem's measurement, as float64 rows of 100 ms frames."""
+    """What the estimate reads of one stem's measurement, as float64 rows of its frames."""
 
     energy: np.ndarray  # K-weighted, channels summed (a mono stem as dual mono)
     mid: np.ndarray  # (frames, bands) band powers
@@ -66,20 +67,30 @@ class StemSeries:
     mean_square: np.ndarray  # unweighted, per frame
     ll: np.ndarray | None  # left and right powers per frame (a stereo stem)
     rr: np.ndarray | None
+    frame_s: float = SEGMENT_S
 
     @classmethod
     def of(cls, m: Measurement, first: int, last: int) -> StemSeries:
         """Frames ``first .. last - 1`` of ``m`` (zeros past its end)."""
         stereo = m.stereo
         return cls(
-            energy=_rows(m.loudness.energy_100ms, first, last),
+            energy=_rows(m.loudness.frame_energy, first, last),
             mid=_rows(m.bands.mid_power, first, last),
             side=_rows(m.bands.side_power, first, last),
             peak=_rows(m.levels.peak_series, first, last),
             mean_square=_rows(m.levels.mean_square_series, first, last),
             ll=_rows(stereo.ll_series, first, last) if stereo is not None else None,
             rr=_rows(stereo.rr_series, first, last) if stereo is not None else None,
+            frame_s=m.loudness.frame_s,
         )
+
+
+def _reference_loudness(m: Measurement, start_s: float, end_s: float) -> float:
+    """A reference track's loudness over a passage, on its own grid (its length sets it)."""
+    frame_s = m.loudness.frame_s
+    first = max(0, math.ceil(start_s / frame_s - 1e-6))
+    last = max(first, math.floor(end_s / frame_s + 1e-6))
+    return integrated_from_energy(_rows(m.loudness.frame_energy, first, last), frame_s=frame_s)
 
 
 def _rows(series: np.ndarray, first: int, last: int) -> np.ndarray:
@@ -105,6 +116,7 @@ def _compressor_power(change: Change, series: StemSeries, sample_rate: int) -> n
         math.inf if slope >= 1.0 else 1.0 / (1.0 - slope),
         comp.attack_ms,
         comp.release_ms,
+        frame_ms=series.frame_s * 1000.0,
     )
     return np.asarray(10.0 ** ((makeup_db - reduction_db) / 10.0), np.float64)
 
@@ -166,14 +178,16 @@ def processed(
             else:
                 power = _pan_power(change, series)
             if power is not None:  # only inside its section, where it has one
-                power = np.where(frame_mask(change, frames, first), power, 1.0)
+                scope = frame_mask(change, frames, first, series.frame_s)
+                power = np.where(scope, power, 1.0)
                 series = _scaled(series, series.mid, series.side, power)
             continue
         if change.kind == "mono_bass":
-            ratio = scoped_ratio(change, frames, _mono_below_power(change, sample_rate), first)
+            below = _mono_below_power(change, sample_rate)
+            ratio = scoped_ratio(change, frames, below, first, series.frame_s)
             series = _scaled(series, series.mid, series.side * ratio, None)
             continue
-        effect = effect_of(change, frames, sample_rate, first)
+        effect = effect_of(change, frames, sample_rate, first, series.frame_s)
         if effect is None:
             continue  # nothing the series can tell: the exact match will
         mid, side = (series.side, series.mid) if effect.swap else (series.mid, series.side)
@@ -254,11 +268,12 @@ class MatchEstimator:
             if heard_reference is None:
                 return None
         # the frames wholly inside the passage, as integrated_from_energy takes them
-        first = max(0, math.ceil(span_s[0] / FRAME_S - 1e-6))
-        last = min(math.floor(span_s[1] / FRAME_S + 1e-6), len(self.mix.loudness.energy_100ms))
-        if last - first < 4:
+        frame_s = self.mix.loudness.frame_s
+        first = max(0, math.ceil(span_s[0] / frame_s - 1e-6))
+        last = min(math.floor(span_s[1] / frame_s + 1e-6), len(self.mix.loudness.frame_energy))
+        if last - first < block_frames(frame_s):
             return None
-        lead = max(0, first - LEAD_FRAMES)
+        lead = max(0, first - grid_count(LEAD_FRAMES, frame_s))
         start = first - lead
         rows = last - lead
         old_bands = np.zeros((rows, len(K_POWER)))
@@ -281,12 +296,11 @@ class MatchEstimator:
         for total in sides:
             # some stems muted or one soloed: the stems heard, as they measure on their own
             energy = _mix_energy(mix, old_bands, total) if whole else total.energy
-            loudness.append(integrated_from_energy(energy[start:]))
+            loudness.append(integrated_from_energy(energy[start:], frame_s=frame_s))
         if heard_reference is not None:
-            reference_energy = _rows(heard_reference.loudness.energy_100ms, first, last)
-            loudness[1] = integrated_from_energy(reference_energy)
+            loudness[1] = _reference_loudness(heard_reference, first * frame_s, last * frame_s)
         la, lb = loudness
-        return Match(match_offset_db(la, lb), la, lb, (first * FRAME_S, last * FRAME_S))
+        return Match(match_offset_db(la, lb), la, lb, (first * frame_s, last * frame_s))
 
 
 __all__ = ["LEAD_FRAMES", "MatchEstimator", "StemSeries", "processed"]

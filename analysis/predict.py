@@ -24,15 +24,18 @@ from mixreview.analysis.apply import Change, chains_for, changes_by_stem
 from mixreview.analysis.dsp.eq import Band, bands_sos, coerce_bands
 from mixreview.analysis.measure import Measurement, MeterBank
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, BandsResult
-from mixreview.analysis.meters.levels import LevelsResult
+from mixreview.analysis.meters.levels import LevelsResult, active_mean_square
 from mixreview.analysis.meters.loudness import (
     SILENCE_LUFS,
     LoudnessResult,
+    block_frames,
     integrated_from_energy,
     k_weighting_sos,
     loudness_range_from_energy,
     lufs_from_energy,
+    window_frames,
 )
+from mixreview.analysis.meters.segments import SEGMENT_S
 from mixreview.analysis.meters.truepeak import TruePeakResult
 from mixreview.analysis.scipy_calls import sos_response
 from mixreview.analysis.session import Session, Stem
@@ -57,22 +60,31 @@ class Effect:
     swap: bool = False
 
 
-def frame_mask(change: Change, frames: int, first: int = 0) -> np.ndarray:
+def frame_of(time_s: float, frame_s: float = SEGMENT_S) -> int:
+    """The grid frame a time falls on (rounded to the nearest edge)."""
+    return round(time_s * 10) if frame_s == SEGMENT_S else round(time_s / frame_s)
+
+
+def frame_mask(
+    change: Change, frames: int, first: int = 0, frame_s: float = SEGMENT_S
+) -> np.ndarray:
     """Frames ``first .. first + frames - 1`` of the song that the change's section covers."""
     mask = np.ones(frames, dtype=bool)
     if change.section_span_s is not None:
         start_s, end_s = change.section_span_s
         mask[:] = False
-        lo = max(0, round(start_s * 10) - first)
-        hi = max(0, round(end_s * 10) - first)
+        lo = max(0, frame_of(start_s, frame_s) - first)
+        hi = max(0, frame_of(end_s, frame_s) - first)
         mask[lo:hi] = True
     return mask
 
 
-def scoped_ratio(change: Change, frames: int, ratio: np.ndarray, first: int = 0) -> np.ndarray:
+def scoped_ratio(
+    change: Change, frames: int, ratio: np.ndarray, first: int = 0, frame_s: float = SEGMENT_S
+) -> np.ndarray:
     """A per-band ratio on the frames of the change's section (everywhere without one)."""
     out = np.ones((frames, len(CENTERS)))
-    out[frame_mask(change, frames, first)] = ratio
+    out[frame_mask(change, frames, first, frame_s)] = ratio
     return out
 
 
@@ -95,28 +107,30 @@ def _filter_power(change: Change, sample_rate: int) -> np.ndarray:
     return np.maximum(np.abs(response) ** 2, 1e-24)
 
 
-def effect_of(change: Change, frames: int, sample_rate: int, first: int = 0) -> Effect | None:
-    """The change's effect on the band series of frames ``first .. first + frames - 1``, or
-    None when only a new measurement tells."""
+def effect_of(
+    change: Change, frames: int, sample_rate: int, first: int = 0, frame_s: float = SEGMENT_S
+) -> Effect | None:
+    """The change's effect on the band series of frames ``first .. first + frames - 1`` (of
+    ``frame_s``), or None when only a new measurement tells."""
     kind = change.kind
     ones = np.ones((frames, len(CENTERS)))
     if kind in GAIN_KINDS:
         power = 10.0 ** (float(change.params["gain_db"]) * change.amount / 10.0)
-        ratio = scoped_ratio(change, frames, np.full(len(CENTERS), power), first)
+        ratio = scoped_ratio(change, frames, np.full(len(CENTERS), power), first, frame_s)
         return Effect(ratio, ratio)
     if kind == "section_gain":
         per_frame = np.ones(frames)
         params = change.params
         segments = params.get("segments", [params] if "start_s" in params else [])
         for segment in segments:  # one segment may be given inline, as the processor takes it
-            lo = max(0, round(float(segment["start_s"]) * 10))
-            hi = max(lo, round(float(segment["end_s"]) * 10))
+            lo = max(0, frame_of(float(segment["start_s"]), frame_s))
+            hi = max(lo, frame_of(float(segment["end_s"]), frame_s))
             lo, hi = max(0, lo - first), max(0, hi - first)
             per_frame[lo:hi] = 10.0 ** (float(segment["gain_db"]) * change.amount / 10.0)
         ratio = np.repeat(per_frame[:, None], len(CENTERS), axis=1)
         return Effect(ratio, ratio)
     if kind in FILTER_KINDS:
-        ratio = scoped_ratio(change, frames, _filter_power(change, sample_rate), first)
+        ratio = scoped_ratio(change, frames, _filter_power(change, sample_rate), first, frame_s)
         return Effect(ratio, ratio)
     if kind == "polarity":
         channels = change.params.get("channels", "both")
@@ -125,7 +139,8 @@ def effect_of(change: Change, frames: int, sample_rate: int, first: int = 0) -> 
         return Effect(ones, ones, swap=True)
     if kind == "width":
         width = 1.0 + (float(change.params["width"]) - 1.0) * change.amount
-        return Effect(ones, scoped_ratio(change, frames, np.full(len(CENTERS), width**2), first))
+        wide = np.full(len(CENTERS), width**2)
+        return Effect(ones, scoped_ratio(change, frames, wide, first, frame_s))
     return None
 
 
@@ -172,7 +187,7 @@ class Series:
             ll=ll,
             rr=rr,
             lr=lr,
-            energy=fit_frames(m.loudness.energy_100ms, frames),
+            energy=fit_frames(m.loudness.frame_energy, frames),
             mean_square=square,
         )
 
@@ -210,20 +225,22 @@ def _apply(series: Series, effect: Effect) -> Series:
 
 def _loudness(old: LoudnessResult, energy: np.ndarray) -> LoudnessResult:
     windows = {}
-    for name, width in (("momentary", 4), ("short", 30)):
+    widths = {"momentary": block_frames(old.frame_s), "short": window_frames(3.0, old.frame_s)}
+    for name, width in widths.items():
         sums = np.convolve(energy, np.ones(width))[: len(energy)] / width
         windows[name] = sums
     momentary = np.asarray(lufs_from_energy(np.maximum(windows["momentary"], TINY)))
     short = np.asarray(lufs_from_energy(np.maximum(windows["short"], TINY)))
+    full = widths["short"] - 1  # the first complete 3 s window
     return dataclasses.replace(
         old,
-        integrated_lufs=integrated_from_energy(energy),
-        momentary_max_lufs=float(momentary[3:].max(initial=-np.inf)),
-        short_term_max_lufs=float(short[29:].max(initial=-np.inf)),
-        lra_lu=loudness_range_from_energy(windows["short"][29:]),
+        integrated_lufs=integrated_from_energy(energy, frame_s=old.frame_s),
+        momentary_max_lufs=float(momentary[widths["momentary"] - 1 :].max(initial=-np.inf)),
+        short_term_max_lufs=float(short[full:].max(initial=-np.inf)),
+        lra_lu=loudness_range_from_energy(windows["short"][full:]),
         short_term_lufs=short,
         momentary_lufs=momentary,
-        energy_100ms=energy,
+        frame_energy=energy,
     )
 
 
@@ -247,7 +264,10 @@ def rebuild(m: Measurement, series: Series, old: Series) -> Measurement:
     levels, true_peak = _peaks(m.levels, m.true_peak, ratio)
     mean_square = float(series.mean_square.mean()) if len(series.mean_square) else 0.0
     levels = dataclasses.replace(
-        levels, mean_square_series=series.mean_square, mean_square=mean_square
+        levels,
+        mean_square_series=series.mean_square,
+        mean_square=mean_square,
+        active_mean_square=active_mean_square(series.mean_square),
     )
     stereo = m.stereo
     if stereo is not None:
@@ -302,20 +322,20 @@ def with_gain(m: Measurement, gain_db: float) -> Measurement:
         return m
     power, amp = 10.0 ** (gain_db / 10.0), 10.0 ** (gain_db / 20.0)
     loud = m.loudness
-    energy = np.asarray(loud.energy_100ms) * power
+    energy = np.asarray(loud.frame_energy) * power
     short = _moved_lufs(loud.short_term_lufs, gain_db)
-    windows = short[29:]  # the complete 3 s windows, as the meter passes them to the LRA
+    windows = short[window_frames(3.0, loud.frame_s) - 1 :]  # the complete 3 s windows
     unit_lufs = float(lufs_from_energy(1.0))
     short_energy = np.where(windows > SILENCE_LUFS, 10.0 ** ((windows - unit_lufs) / 10.0), 0.0)
     loudness = dataclasses.replace(
         loud,
-        integrated_lufs=integrated_from_energy(energy),
+        integrated_lufs=integrated_from_energy(energy, frame_s=loud.frame_s),
         momentary_max_lufs=loud.momentary_max_lufs + gain_db,
         short_term_max_lufs=loud.short_term_max_lufs + gain_db,
         lra_lu=loudness_range_from_energy(short_energy),
         short_term_lufs=short,
         momentary_lufs=_moved_lufs(loud.momentary_lufs, gain_db),
-        energy_100ms=energy,
+        frame_energy=energy,
     )
     peak = m.true_peak
     true_peak = dataclasses.replace(
@@ -333,6 +353,8 @@ def with_gain(m: Measurement, gain_db: float) -> Measurement:
         dc_offsets=tuple(v * amp for v in lv.dc_offsets),
         peak_series=np.asarray(lv.peak_series) * amp,
         mean_square_series=np.asarray(lv.mean_square_series) * power,
+        # the -60 dBFS floor does not move with the gain: which frames sound may change
+        active_mean_square=active_mean_square(np.asarray(lv.mean_square_series) * power),
     )
     bands = BandsResult(
         np.asarray(m.bands.mid_power) * np.float32(power),
@@ -357,7 +379,7 @@ def predict_stem(m: Measurement, changes: Sequence[Change], frames: int) -> Meas
     old = Series.of(m, frames)
     series = old
     for change in changes:
-        effect = effect_of(change, frames, m.sample_rate)
+        effect = effect_of(change, frames, m.sample_rate, frame_s=m.loudness.frame_s)
         if effect is None:
             raise ValueError(f"{change.kind} has no exact effect on the series")
         series = _apply(series, effect)
@@ -368,7 +390,7 @@ def measure_processed_stem(session: Session, stem: Stem, changes: Sequence[Chang
     """Read one stem at the session rate, process it with ``changes`` and measure it (stereo,
     as it enters the mix)."""
     chain = chains_for(changes, session).get(stem.file)
-    bank = MeterBank(session.sample_rate, 2)
+    bank = MeterBank(session.sample_rate, 2, session.series_step)
     reader = StemReader(stem, session.sample_rate)
     try:
         remaining = session.frames

@@ -18,6 +18,7 @@ import soundfile as sf
 
 from mixreview.analysis.measure import Measurement, measure_stem
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, bands_from
+from mixreview.analysis.meters.segments import series_step
 from mixreview.analysis.roles import infer_role
 from mixreview.analysis.session import Stem
 
@@ -106,7 +107,7 @@ def measure_reference(spec: ReferenceSpec, mix_duration_s: float | None = None) 
     probed = _probe(spec.path)
     if isinstance(probed, str):
         return ReferenceReport(spec, None, probed)
-    outcome = measure_stem(probed)
+    outcome = measure_stem(probed, series_step(probed.frames, probed.sample_rate))
     m = outcome.measurement
     if m is None:
         return ReferenceReport(spec, None, f"{spec.name}: {outcome.error}")
@@ -130,7 +131,7 @@ def measure_reference(spec: ReferenceSpec, mix_duration_s: float | None = None) 
 
 
 def _active(m: Measurement) -> np.ndarray:
-    energy = np.asarray(m.loudness.energy_100ms, np.float64)
+    energy = np.asarray(m.loudness.frame_energy, np.float64)
     frames = min(len(energy), len(m.bands.mid_power))
     energy = energy[:frames]
     with np.errstate(divide="ignore"):

@@ -134,8 +134,11 @@ class MixAssembler:
         self, session: Session, folder: Path, write_versions: Sequence[str], subtype: str
     ) -> None:
         self.subtype = subtype
-        self.banks = {v: MeterBank(session.sample_rate, 2) for v in VERSIONS}
-        self.mono = {v: LoudnessMeter(session.sample_rate, 1, dual_mono=True) for v in VERSIONS}
+        step = session.series_step
+        self.banks = {v: MeterBank(session.sample_rate, 2, step) for v in VERSIONS}
+        self.mono = {
+            v: LoudnessMeter(session.sample_rate, 1, dual_mono=True, step=step) for v in VERSIONS
+        }
         self.clipped = dict.fromkeys(VERSIONS, 0)
         self.writers: dict[str, WavWriter] = {}
         try:

@@ -20,6 +20,9 @@ from mixreview.analysis.render_wav import WavWriter, quantize
 from mixreview.analysis.session import Session
 from mixreview.analysis.stem_reader import StemReader
 
+WHOLE_SIGNAL_STEP = 1 << 40
+"""A series step longer than any stem: the series hold one frame."""
+
 
 @dataclass(frozen=True)
 class StageChecks:
@@ -38,8 +41,9 @@ class StageTaps:
     def __init__(self, file: str, changes: Sequence[Change], sample_rate: int) -> None:
         self.file = file
         self.ids = [c.source_id for c in changes]
-        self.levels = [LevelsMeter(sample_rate, 2) for _ in changes]
-        self.stereo = [StereoMeter(sample_rate, 2) for _ in changes]
+        # the checks read whole-stem figures only: the series fold into one frame
+        self.levels = [LevelsMeter(sample_rate, 2, WHOLE_SIGNAL_STEP) for _ in changes]
+        self.stereo = [StereoMeter(sample_rate, 2, WHOLE_SIGNAL_STEP) for _ in changes]
 
     def update(self, stage: int, block: np.ndarray) -> None:
         self.levels[stage].update(block)

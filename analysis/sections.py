@@ -1,6 +1,7 @@
 """Song sections: from the manifest when the user gave them, else detected from the stems.
 
-Detection works on the 100 ms grid the meters already keep (no audio is read):
+Detection works on the grid the meters already keep (no audio is read): 100 ms frames, or the
+longer frames of a session over ten minutes (``Session.frame_s``); every span below is in seconds.
 
 1. Activity: a stem plays in a frame when its K-weighted energy is above -60 LUFS and within 35 LU
    of its loudest frame (the same test the suggestion rules use). Pauses shorter than 2 s are
@@ -118,7 +119,12 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
-def activity(energy: np.ndarray) -> np.ndarray:
+def grid_frames(duration_s: float, frame_s: float = FRAME_S) -> int:
+    """Frames of ``frame_s`` covering ``duration_s``, the last one possibly partial."""
+    return int(np.ceil(duration_s / frame_s - 1e-9))
+
+
+def activity(energy: np.ndarray, frame_s: float = FRAME_S) -> np.ndarray:
     """Frames where a part plays, with short pauses filled and short runs dropped."""
     with np.errstate(divide="ignore"):
         lufs = np.asarray(lufs_from_energy(np.maximum(energy, 1e-30)), np.float64)
@@ -126,12 +132,12 @@ def activity(energy: np.ndarray) -> np.ndarray:
     active = (lufs > ACTIVE_FLOOR_LUFS) & (lufs > top - ACTIVE_BELOW_MAX_LU)
     starts, ends = _runs(active)
     filled = active.copy()
-    gap = round(GAP_FILL_S / FRAME_S)
+    gap = round(GAP_FILL_S / frame_s)
     for end, start in zip(ends[:-1], starts[1:], strict=True):
         if start - end < gap:
             filled[end:start] = True
     starts, ends = _runs(filled)
-    shortest = round(MIN_RUN_S / FRAME_S)
+    shortest = round(MIN_RUN_S / frame_s)
     for start, end in zip(starts, ends, strict=True):
         if end - start < shortest:
             filled[start:end] = False
@@ -187,7 +193,7 @@ def mix_change(mix: Measurement | None, frames: int, width: int) -> np.ndarray:
     """
     if mix is None:
         return np.zeros(frames)
-    energy = _fit(np.asarray(mix.loudness.energy_100ms, np.float64), frames)
+    energy = _fit(np.asarray(mix.loudness.frame_energy, np.float64), frames)
     before, after = _window_means(energy, width)
     top = float(max(before.max(initial=0.0), after.max(initial=0.0)))
     if top <= 0:
@@ -209,35 +215,40 @@ def mix_change(mix: Measurement | None, frames: int, width: int) -> np.ndarray:
 class Novelty:
     """The detection's working data, kept for tests and the docs."""
 
-    curve: np.ndarray  # novelty per 100 ms frame
+    curve: np.ndarray  # novelty per frame
     parts: np.ndarray  # the part-entrance share of it
     activity: dict[str, np.ndarray]  # filled activity per stem
 
 
 def novelty(
-    session: Session, stems: Mapping[str, Measurement], mix: Measurement | None, frames: int
+    session: Session,
+    stems: Mapping[str, Measurement],
+    mix: Measurement | None,
+    frames: int,
+    frame_s: float = FRAME_S,
 ) -> Novelty:
-    """Novelty per 100 ms frame from part entrances/exits and the mix's broad-band changes."""
-    width = round(WINDOW_S / FRAME_S)
+    """Novelty per frame (of ``frame_s``) from part entrances/exits and the mix's broad-band
+    changes."""
+    width = max(1, round(WINDOW_S / frame_s))
     mixable = {s.file for s in session.mix_stems}
     mix_energy = (
-        _fit(np.asarray(mix.loudness.energy_100ms, np.float64), frames) if mix is not None else None
+        _fit(np.asarray(mix.loudness.frame_energy, np.float64), frames) if mix is not None else None
     )
     acts: dict[str, np.ndarray] = {}
     parts = np.zeros(frames)
     for file in sorted(stems):
         if file not in mixable:
             continue
-        energy = _fit(np.asarray(stems[file].loudness.energy_100ms, np.float64), frames)
-        act = activity(energy)
+        energy = _fit(np.asarray(stems[file].loudness.frame_energy, np.float64), frames)
+        act = activity(energy, frame_s)
         if not act.any():
             continue
         acts[file] = act
         rel = float("-inf")
         if mix_energy is not None:
-            rel = integrated_from_energy(np.where(act, energy, 0.0)) - integrated_from_energy(
-                np.where(act, mix_energy, 0.0)
-            )
+            rel = integrated_from_energy(
+                np.where(act, energy, 0.0), frame_s=frame_s
+            ) - integrated_from_energy(np.where(act, mix_energy, 0.0), frame_s=frame_s)
         before, after = _window_means(act.astype(np.float64), width)
         change = np.abs(after - before)
         parts += PART_POINTS * part_weight(rel) * (change + level_step(energy, act, width))
@@ -259,15 +270,16 @@ def boundaries(
     duration_s: float,
     bar_s: float | None = None,
     parts: np.ndarray | None = None,
+    frame_s: float = FRAME_S,
 ) -> list[float]:
     """Boundary times (s): strongest novelty peaks first, spaced, snapped to bars if known.
 
     A peak with a part entering or leaving within 0.5 s moves onto that entrance: part edges are
-    exact on the 100 ms grid, while the mix's windowed change can peak a frame or two off.
+    exact on the grid, while the mix's windowed change can peak a frame or two off.
     """
     peaks = [int(p) for p in _peaks(curve) if curve[p] >= NOVELTY_MIN]
     peaks.sort(key=lambda p: (-round(float(curve[p]), 9), p))
-    reach = round(SNAP_TO_PART_S / FRAME_S)
+    reach = round(SNAP_TO_PART_S / frame_s)
     chosen: list[float] = []
     eps = 1e-6
     for frame in peaks:
@@ -276,7 +288,7 @@ def boundaries(
             near = parts[lo:hi]
             if near.max(initial=0.0) >= PART_POINTS * PART_MIN_WEIGHT:
                 frame = lo + int(np.argmax(near))
-        t = frame * FRAME_S
+        t = frame * frame_s
         if bar_s:
             t = round(t / bar_s) * bar_s
         t = round(t, 6)
@@ -293,21 +305,22 @@ def _name_sections(
     acts: dict[str, np.ndarray],
     mix: Measurement | None,
     frames: int,
+    frame_s: float = FRAME_S,
 ) -> list[str]:
     if len(spans) == 1:
         return ["Song"]
     mix_energy = (
-        _fit(np.asarray(mix.loudness.energy_100ms, np.float64), frames)
+        _fit(np.asarray(mix.loudness.frame_energy, np.float64), frames)
         if mix is not None
         else np.zeros(frames)
     )
     playing: list[frozenset[str]] = []
     loudness: list[float] = []
     for start_s, end_s in spans:
-        first = round(start_s / FRAME_S)
-        last = max(first + 1, round(end_s / FRAME_S))
+        first = round(start_s / frame_s)
+        last = max(first + 1, round(end_s / frame_s))
         playing.append(frozenset(f for f, a in acts.items() if a[first:last].mean() > 0.5))
-        loudness.append(integrated_from_energy(mix_energy[first:last]))
+        loudness.append(integrated_from_energy(mix_energy[first:last], frame_s=frame_s))
     loudest = max((v for v in loudness if np.isfinite(v)), default=float("-inf"))
     busiest = max(len(p) for p in playing)
 
@@ -353,17 +366,19 @@ def detect_sections(
 ) -> list[Section]:
     """Sections found from part entrances/exits and mix novelty, covering the whole song."""
     duration = session.duration_s
-    frames = int(np.ceil(duration / FRAME_S - 1e-9))
+    measured = [mix, *stems.values()] if mix is not None else list(stems.values())
+    frame_s = measured[0].loudness.frame_s if measured else session.frame_s  # as measured
+    frames = grid_frames(duration, frame_s)
     whole = [Section("Song", 0.0, duration, source="detected")]
     if frames < 2 or not stems:
         return whole
-    found = novelty(session, stems, mix, frames)
+    found = novelty(session, stems, mix, frames, frame_s)
     tempo = session.manifest.tempo_bpm
     bar_s = 60.0 / tempo * session.manifest.beats_per_bar if tempo else None
-    cuts = boundaries(found.curve, duration, bar_s, found.parts)
+    cuts = boundaries(found.curve, duration, bar_s, found.parts, frame_s)
     edges = [0.0, *cuts, duration]
     spans = list(itertools.pairwise(edges))
-    names = _name_sections(spans, found.activity, mix, frames)
+    names = _name_sections(spans, found.activity, mix, frames, frame_s)
     return [
         Section(name, start, end, source="detected")
         for name, (start, end) in zip(names, spans, strict=True)

@@ -23,6 +23,7 @@ from mixreview.analysis.manifest import (
     read_manifest,
     safe_resolve,
 )
+from mixreview.analysis.meters.segments import SEGMENT_S, series_step
 from mixreview.analysis.printable import shown
 from mixreview.analysis.roles import infer_role
 from mixreview.analysis.stem_header import promised_frames
@@ -91,6 +92,16 @@ class Session:
     @property
     def duration_s(self) -> float:
         return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+    @property
+    def series_step(self) -> int:
+        """100 ms segments per frame of the measured series (more than 1 in a long session)."""
+        return series_step(self.frames, self.sample_rate)
+
+    @property
+    def frame_s(self) -> float:
+        """The length of a frame of the measured series, the grid every rule reads."""
+        return SEGMENT_S * self.series_step
 
     @property
     def mix_stems(self) -> tuple[Stem, ...]:

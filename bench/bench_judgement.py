@@ -6,6 +6,7 @@ in-process on every take and prints, per song and in total, a Markdown report (t
 the one in docs/rules.md), or JSON with ``--json``.
 
     python bench/bench_judgement.py [--songs a,b] [--short] [--cache DIR] [--json] [--out FILE]
+                                    [--frame-s 0.2]
 """
 
 from __future__ import annotations
@@ -155,6 +156,14 @@ def run(args: argparse.Namespace) -> tuple[list[tuple[TakeResult, TakeResult]], 
     return pairs, {"folders": {s.slug: str(s.folder) for s in built}, **timing}
 
 
+def _force_frames(frame_s: float) -> None:
+    """Measure every session on frames of ``frame_s`` (a whole number of 100 ms segments)."""
+    from mixreview.analysis import session as session_module
+
+    step = max(1, round(frame_s / 0.1))
+    session_module.series_step = lambda frames, sample_rate: step  # type: ignore[assignment]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--songs", default=None, help="comma-separated song slugs (default: all)")
@@ -163,7 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=None, help="parallel workers for generation")
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     ap.add_argument("--out", type=Path, default=None, help="also write the output to FILE")
+    ap.add_argument(
+        "--frame-s",
+        type=float,
+        default=None,
+        help="judge on series frames of this length (0.2, 0.3...), as a session long enough to "
+        "be measured on them would be",
+    )
     args = ap.parse_args(argv)
+    if args.frame_s:
+        _force_frames(args.frame_s)
     pairs, meta = run(args)
     results = [r for pair in pairs for r in pair]
     if args.json:

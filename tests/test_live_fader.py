@@ -85,7 +85,7 @@ def _assert_same_measurement(shortcut: Measurement, again: Measurement) -> None:
         else:
             assert ours[key] == pytest.approx(value, abs=LEVEL_TOLERANCE_DB), key
     loud_a, loud_b = shortcut.loudness, again.loudness
-    _assert_same_series("energy", loud_a.energy_100ms, loud_b.energy_100ms, 1e-9)
+    _assert_same_series("energy", loud_a.frame_energy, loud_b.frame_energy, 1e-9)
     for name in ("short_term_lufs", "momentary_lufs"):
         a, b = getattr(loud_a, name), getattr(loud_b, name)
         a, b = a[: min(len(a), len(b))], b[: min(len(a), len(b))]

@@ -62,7 +62,7 @@ def assert_same(one: Measurement, other: Measurement) -> None:
         else:
             assert value == pytest.approx(theirs, abs=2e-4), key
     np.testing.assert_allclose(
-        one.loudness.energy_100ms, other.loudness.energy_100ms, rtol=1e-5, atol=1e-12
+        one.loudness.frame_energy, other.loudness.frame_energy, rtol=1e-5, atol=1e-12
     )
     np.testing.assert_allclose(
         one.true_peak.peak_series_dbtp, other.true_peak.peak_series_dbtp, atol=1e-3

@@ -188,8 +188,8 @@ def test_agrees_with_pyloudnorm_deman_filter() -> None:
 
 def test_integrated_from_energy_full_range_equals_integrated() -> None:
     r = measure(ebu.program_like(8.0, 48000, 2, seed=3))
-    assert r.energy_100ms.size == 80
-    assert integrated_from_energy(r.energy_100ms) == pytest.approx(r.integrated_lufs, abs=1e-9)
+    assert r.frame_energy.size == 80
+    assert integrated_from_energy(r.frame_energy) == pytest.approx(r.integrated_lufs, abs=1e-9)
 
 
 def test_integrated_from_energy_sub_range_equals_fresh_meter() -> None:
@@ -203,11 +203,11 @@ def test_integrated_from_energy_sub_range_equals_fresh_meter() -> None:
     for start_s, end_s in [(1.7, 4.0), (1.8, 6.8), (3.8, 7.6), (0.0, 3.5)]:
         part = x[round(start_s * fs) : round(end_s * fs)]
         fresh = measure(part).integrated_lufs
-        assert integrated_from_energy(full.energy_100ms, start_s, end_s) == pytest.approx(
+        assert integrated_from_energy(full.frame_energy, start_s, end_s) == pytest.approx(
             fresh, abs=1e-6
         )
     # a range under 400 ms has no gating block
-    assert integrated_from_energy(full.energy_100ms, 1.0, 1.35) == float("-inf")
+    assert integrated_from_energy(full.frame_energy, 1.0, 1.35) == float("-inf")
 
 
 def test_lufs_from_energy() -> None:
@@ -221,7 +221,7 @@ def test_series_timing_and_lengths() -> None:
     x = ebu.sine_segments([(1.0, None), (1.05, -20.0)], freq_hz=997.0)
     r = measure(x)
     assert r.duration_s == pytest.approx(2.05)
-    assert r.momentary_lufs.size == r.short_term_lufs.size == r.energy_100ms.size == 20
+    assert r.momentary_lufs.size == r.short_term_lufs.size == r.frame_energy.size == 20
     # momentary window ending at 1.0 s is silent, the one ending at 1.4 s is all tone
     assert r.momentary_lufs[9] == -200.0
     assert r.momentary_lufs[13] == pytest.approx(-20.0, abs=0.01)
@@ -236,7 +236,7 @@ def _assert_same(a: LoudnessResult, b: LoudnessResult, tol: float = 1e-6) -> Non
         assert getattr(a, field) == pytest.approx(getattr(b, field), abs=tol), field
     np.testing.assert_allclose(a.momentary_lufs, b.momentary_lufs, atol=tol)
     np.testing.assert_allclose(a.short_term_lufs, b.short_term_lufs, atol=tol)
-    np.testing.assert_allclose(a.energy_100ms, b.energy_100ms, rtol=1e-9)
+    np.testing.assert_allclose(a.frame_energy, b.frame_energy, rtol=1e-9)
     assert a.duration_s == b.duration_s
 
 
@@ -336,4 +336,4 @@ def test_result_is_frozen() -> None:
     with pytest.raises(AttributeError):
         r.integrated_lufs = 0.0  # type: ignore[misc]
     with pytest.raises(ValueError):
-        r.energy_100ms[0] = 1.0
+        r.frame_energy[0] = 1.0

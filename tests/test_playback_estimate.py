@@ -108,7 +108,7 @@ def test_the_estimate_of_a_version_against_itself_is_zero_and_the_mix_is_the_mea
     estimate = estimator.estimate(CHOSEN, CHOSEN, (1.0, 5.0))
     assert estimate is not None and estimate.offset_db == 0.0
     plain = estimator.estimate([], [], (1.0, 5.0))
-    energy = np.asarray(estimator.mix.loudness.energy_100ms)[10:50]
+    energy = np.asarray(estimator.mix.loudness.frame_energy)[10:50]
     assert plain is not None and plain.loudness_a_lufs == integrated_from_energy(energy)
     assert plain.span_s == (1.0, 5.0)
 

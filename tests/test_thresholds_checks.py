@@ -530,7 +530,12 @@ def _with_active_level(peak_db: float, floor_db: float) -> lv.LevelsResult:
     """Levels peaking at ``peak_db`` whose sounding RMS is exactly ``floor_db`` under it."""
     mean_square = _nudged(10 ** ((peak_db - floor_db) / 10), peak_db - floor_db,
                           lambda x: float(lv.power_to_db(x)))  # fmt: skip
-    return _levels(sample_peak=10 ** (peak_db / 20), mean_square_series=np.full(10, mean_square))
+    series = np.full(10, mean_square)
+    return _levels(
+        sample_peak=10 ** (peak_db / 20),
+        mean_square_series=series,
+        active_mean_square=lv.active_mean_square(series),
+    )
 
 
 @pytest.mark.parametrize("role", sorted(ck.CREST_FLOOR_DB))

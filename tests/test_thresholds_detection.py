@@ -97,7 +97,7 @@ def _measurement(energy: np.ndarray, bands: np.ndarray | None = None) -> Any:
     power = np.zeros((len(energy), BANDS)) if bands is None else bands
     low = np.arange(BANDS) < NOMINAL_CENTERS_HZ.index("1k")
     return SimpleNamespace(
-        loudness=SimpleNamespace(energy_100ms=np.asarray(energy, np.float64)),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=np.asarray(energy, np.float64)),
         bands=SimpleNamespace(mid_power=power * low, side_power=power * ~low),
     )
 

@@ -81,7 +81,7 @@ def _part(
     energy = np.where(np.isfinite(energy_db), 10.0 ** (energy_db / 10.0), 0.0)
     peak = np.sqrt(energy * 10.0 ** (np.asarray(peak_over_db, np.float64) / 10.0))
     measurement: Any = SimpleNamespace(
-        loudness=SimpleNamespace(energy_100ms=energy, lra_lu=float("nan")),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=energy, lra_lu=float("nan")),
         levels=SimpleNamespace(peak_series=peak, mean_square_series=energy, crest_db=crest_db),
     )
     stem = StemFeatures("Part.wav", role, measurement, len(energy))

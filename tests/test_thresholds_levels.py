@@ -36,7 +36,7 @@ MAX_GAIN_DB = 18.0  # docs/rules/balance.md: "within ±18 dB"
 
 def _stem(energy: float | np.ndarray, file: str = "Part.wav") -> StemFeatures:
     series = np.broadcast_to(np.asarray(energy, np.float64), (FRAMES,)).copy()
-    measurement: Any = SimpleNamespace(loudness=SimpleNamespace(energy_100ms=series))
+    measurement: Any = SimpleNamespace(loudness=SimpleNamespace(frame_s=0.1, frame_energy=series))
     return StemFeatures(file, "keys", measurement, FRAMES)
 
 

@@ -106,7 +106,7 @@ def _part(
     plays (every frame, or where ``playing`` says), with a DC offset of ``dc``."""
     plays = np.ones(frames, bool) if playing is None else np.asarray(playing, bool)
     measurement: Any = SimpleNamespace(
-        loudness=SimpleNamespace(energy_100ms=plays.astype(np.float64)),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=plays.astype(np.float64)),
         bands=SimpleNamespace(mid_power=_rows(mid, plays), side_power=_rows(side, plays)),
         levels=SimpleNamespace(dc_offset=dc),
         channels=channels,

@@ -90,7 +90,7 @@ def _part(
     plays = np.ones(frames, bool) if playing is None else np.asarray(playing, bool)
     power[~plays] = 0.0
     measurement: Any = SimpleNamespace(
-        loudness=SimpleNamespace(energy_100ms=plays.astype(np.float64)),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=plays.astype(np.float64)),
         bands=SimpleNamespace(mid_power=power, side_power=np.zeros_like(power)),
     )
     return StemFeatures(file, role, measurement, frames)

@@ -236,9 +236,16 @@ def test_peaks_at_full_scale_are_not_at_the_top() -> None:
 
 
 def _with_series(series: list[float], peak: float = 0.5) -> lv.LevelsResult:
-    """A measured result whose 10 Hz mean squares and sample peak are replaced."""
+    """A measured result whose 10 Hz mean squares (and so its mean square where it sounds, as
+    the meter takes it from them) and sample peak are replaced."""
     base = _feed(lv.LevelsMeter(SR, 1), np.zeros((10, 1), np.float32), 10)
-    return replace(base, mean_square_series=np.array(series), sample_peak=peak)
+    values = np.array(series)
+    return replace(
+        base,
+        mean_square_series=values,
+        active_mean_square=lv.active_mean_square(values),
+        sample_peak=peak,
+    )
 
 
 def test_active_rms_over_segments_that_carry_sound() -> None:

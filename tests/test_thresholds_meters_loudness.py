@@ -91,7 +91,7 @@ def test_maxima_need_one_complete_window(seconds: float, window: int, field: str
 def test_inputs_under_100_ms_have_empty_series(frames: int) -> None:
     x = ebu.sine_segments([(0.1, -20.0)], freq_hz=997.0)[:frames]
     r = _measure(x)
-    assert r.energy_100ms.shape == r.momentary_lufs.shape == r.short_term_lufs.shape == (0,)
+    assert r.frame_energy.shape == r.momentary_lufs.shape == r.short_term_lufs.shape == (0,)
     assert (r.sample_rate, r.channels) == (FS, 2)
     assert r.duration_s == frames / FS
 
@@ -101,7 +101,7 @@ def test_result_names_its_rate_and_channels() -> None:
     meter.update(np.zeros((4410, 1), np.float32))
     r = meter.result()
     assert (r.sample_rate, r.channels, r.duration_s) == (44100, 1, 0.1)
-    assert r.energy_100ms.shape == (1,)
+    assert r.frame_energy.shape == (1,)
 
 
 @pytest.mark.parametrize(
@@ -119,10 +119,10 @@ def test_chunks_ending_anywhere_on_the_10_ms_grid(blocks: tuple[int, ...]) -> No
         if total <= len(x):
             part = _measure(x[:total], blocks[: blocks.index(cut) + 1])
             reference = _measure(x[:total])
-            assert part.energy_100ms.shape == reference.energy_100ms.shape == (total // 4800,)
-            np.testing.assert_allclose(part.energy_100ms, reference.energy_100ms, rtol=1e-9)
+            assert part.frame_energy.shape == reference.frame_energy.shape == (total // 4800,)
+            np.testing.assert_allclose(part.frame_energy, reference.frame_energy, rtol=1e-9)
     split = _measure(x, blocks)
-    np.testing.assert_allclose(split.energy_100ms, whole.energy_100ms, rtol=1e-9)
+    np.testing.assert_allclose(split.frame_energy, whole.frame_energy, rtol=1e-9)
     assert split.duration_s == whole.duration_s == len(x) / FS
 
 
@@ -132,8 +132,8 @@ def test_a_chunk_with_one_10_ms_boundary_completes_its_100_ms_segment() -> None:
     x = ebu.program_like(0.3, FS, 2, seed=6)[:9700]
     split = _measure(x, (9200,))
     whole = _measure(x)
-    assert split.energy_100ms.shape == whole.energy_100ms.shape == (2,)
-    np.testing.assert_allclose(split.energy_100ms, whole.energy_100ms, rtol=1e-9)
+    assert split.frame_energy.shape == whole.frame_energy.shape == (2,)
+    np.testing.assert_allclose(split.frame_energy, whole.frame_energy, rtol=1e-9)
 
 
 def test_the_gates_keep_blocks_exactly_at_them() -> None:
@@ -196,7 +196,7 @@ def test_a_mono_meter_takes_one_dimensional_blocks() -> None:
     x = ebu.sine_segments([(0.5, -20.0)], freq_hz=997.0, channels=1)
     flat = ld.LoudnessMeter(FS, 1)
     flat.update(x[:, 0])
-    np.testing.assert_array_equal(flat.result().energy_100ms, _measure(x, channels=1).energy_100ms)
+    np.testing.assert_array_equal(flat.result().frame_energy, _measure(x, channels=1).frame_energy)
     with pytest.raises(ValueError) as raised:
         ld.LoudnessMeter(FS, 2).update(np.zeros((10, 3), np.float32))
     assert str(raised.value) == "expected a (frames, 2) block, got shape (10, 3)"

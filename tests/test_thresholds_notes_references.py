@@ -250,8 +250,8 @@ def measured(
     mid_db = -20.0 + tilt_db * np.arange(BANDS) / (BANDS - 1)
     mid = np.tile(10 ** (mid_db / 10), (frames, 1))
     return SimpleNamespace(
-        loudness=SimpleNamespace(
-            energy_100ms=np.full(frames, energy), integrated_lufs=integrated, lra_lu=5.0,
+        loudness=SimpleNamespace(frame_s=0.1,
+            frame_energy=np.full(frames, energy), integrated_lufs=integrated, lra_lu=5.0,
             short_term_lufs=np.linspace(-20.0, -14.0, frames),
         ),
         levels=SimpleNamespace(sample_peak=peak, crest_db=12.0),

@@ -45,8 +45,8 @@ def test_five_channel_weights_one_channel_at_a_time(channel: int) -> None:
     x[:, channel] = tone[:, 0]
     weight = [1.0, 1.0, 1.0, ld._SURROUND_WEIGHT, ld._SURROUND_WEIGHT][channel]
     five, mono = _whole(x), _whole(tone)
-    assert five.energy_100ms.shape == mono.energy_100ms.shape == (5,)
-    np.testing.assert_allclose(five.energy_100ms, weight * mono.energy_100ms, rtol=1e-12)
+    assert five.frame_energy.shape == mono.frame_energy.shape == (5,)
+    np.testing.assert_allclose(five.frame_energy, weight * mono.frame_energy, rtol=1e-12)
     assert five.integrated_lufs == pytest.approx(
         mono.integrated_lufs + 10.0 * np.log10(weight), abs=1e-9
     )
@@ -69,8 +69,8 @@ def test_a_drained_chunk_without_a_boundary_adds_to_the_segment_being_filled() -
     meter.update(x[9100:])
     last = meter.result()
     whole = _whole(x)
-    assert first.energy_100ms.shape == second.energy_100ms.shape == (1,)
-    np.testing.assert_allclose(last.energy_100ms, whole.energy_100ms, rtol=1e-9)
+    assert first.frame_energy.shape == second.frame_energy.shape == (1,)
+    np.testing.assert_allclose(last.frame_energy, whole.frame_energy, rtol=1e-9)
     assert last.momentary_max_lufs == pytest.approx(whole.momentary_max_lufs, abs=1e-9)
     assert second.duration_s == 9100 / FS
 
@@ -97,8 +97,8 @@ def test_a_meter_chunk_ending_on_a_segments_first_sample() -> None:
     meter = ld.LoudnessMeter(ODD_RATE, 1)
     _feed(meter, x, (43659,))
     split, whole = meter.result(), _whole(x, ODD_RATE)
-    assert split.energy_100ms.shape == whole.energy_100ms.shape == (12,)
-    np.testing.assert_allclose(split.energy_100ms, whole.energy_100ms, rtol=1e-9)
+    assert split.frame_energy.shape == whole.frame_energy.shape == (12,)
+    np.testing.assert_allclose(split.frame_energy, whole.frame_energy, rtol=1e-9)
 
 
 def test_segment_bounds_are_whole_samples_at_a_rate_prime_to_100() -> None:
@@ -120,9 +120,9 @@ def test_segment_bounds_are_whole_samples_at_a_rate_prime_to_100() -> None:
     assert b10[1] == 441 and b10[100] == 44101 and b100[30] == 4410 and b100[0] == -127893
     assert b10[-1] == n  # 3.3 s is 145533 samples, the end of the 330th 10 ms segment
     n100 = len(b100) - 30
-    assert got.energy_100ms.shape == (n100,) == (33,)
+    assert got.frame_energy.shape == (n100,) == (33,)
     want_100 = [mean(b100[29 + i], b100[30 + i]) for i in range(n100)]
-    np.testing.assert_allclose(got.energy_100ms, want_100, rtol=1e-9)
+    np.testing.assert_allclose(got.frame_energy, want_100, rtol=1e-9)
     momentary = np.array([mean(b100[26 + i], b100[30 + i]) for i in range(n100)])
     short_term = np.array([mean(b100[i], b100[30 + i]) for i in range(n100)])
     np.testing.assert_allclose(got.momentary_lufs, ld.lufs_from_energy(momentary), atol=1e-9)

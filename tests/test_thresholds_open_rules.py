@@ -500,7 +500,7 @@ def test_the_substep_sum_at_the_small_rate_edge_is_the_series() -> None:
     """At a step of exactly 1e-12 the geometric series is summed (under it the sum is taken as
     the number of sub-steps): the sum over the sub-steps to 1e-13."""
     rate = 4e-13
-    assert rate * dynamics._STEP_MS == 1e-12
+    assert rate * (dynamics.FRAME_MS / dynamics.SUBSTEPS) == 1e-12
     t = (np.arange(dynamics.SUBSTEPS) + 0.5) * (dynamics.FRAME_MS / dynamics.SUBSTEPS)
     direct = float(np.log(np.exp(rate * t).sum()))
     got = float(dynamics._log_substep_sum(np.array([rate]))[0])

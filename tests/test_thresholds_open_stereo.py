@@ -172,7 +172,7 @@ def _moved(part: StemFeatures, gain_db: float) -> StemFeatures:
     f = 10 ** (gain_db / 10)
     moved: Any = SimpleNamespace(
         channels=m.channels,
-        loudness=SimpleNamespace(energy_100ms=m.loudness.energy_100ms * f),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=m.loudness.frame_energy * f),
         levels=SimpleNamespace(mean_square_series=m.levels.mean_square_series * f),
         bands=SimpleNamespace(mid_power=m.bands.mid_power * f, side_power=m.bands.side_power * f),
         stereo=None

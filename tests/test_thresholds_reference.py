@@ -99,7 +99,9 @@ def _stem(
     short_term = np.linspace(-20.0, -20.0 + spread_lu / 0.85, FRAMES)  # P95 - P10: spread_lu
     measurement: Any = SimpleNamespace(
         channels=channels,
-        loudness=SimpleNamespace(energy_100ms=playing * power, short_term_lufs=short_term),
+        loudness=SimpleNamespace(
+            frame_s=0.1, frame_energy=playing * power, short_term_lufs=short_term
+        ),
         levels=SimpleNamespace(mean_square_series=playing * power),
         bands=SimpleNamespace(mid_power=mid, side_power=mid * 10 ** (SIDE_DB / 10)),
     )
@@ -769,14 +771,14 @@ def _reference(
 
     return SimpleNamespace(
         channels=channels,
-        loudness=SimpleNamespace(energy_100ms=np.ones(frames), integrated_lufs=lufs),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=np.ones(frames), integrated_lufs=lufs),
         bands=SimpleNamespace(mid_power=power(levels), side_power=power(side or {})),
         stereo=SimpleNamespace(side_to_mid_db=side_to_mid_db) if stereo else None,
     )
 
 
 def _mix(lufs: float = -14.0) -> Any:
-    return SimpleNamespace(loudness=SimpleNamespace(integrated_lufs=lufs))
+    return SimpleNamespace(loudness=SimpleNamespace(frame_s=0.1, integrated_lufs=lufs))
 
 
 @pytest.mark.parametrize("gap, doubted", [(9.99, False), (10.0, False), (10.01, True)])

@@ -36,7 +36,7 @@ def _stem(
     series = np.broadcast_to(np.asarray(energy, np.float64), (FRAMES,)).copy()
     power = np.zeros(BANDS) if bands is None else bands
     measurement: Any = SimpleNamespace(
-        loudness=SimpleNamespace(energy_100ms=series),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=series),
         bands=SimpleNamespace(
             mid_power=np.tile(power, (FRAMES, 1)), side_power=np.zeros((FRAMES, BANDS))
         ),

@@ -82,7 +82,7 @@ def _song(
 
 
 def _stem(file: str, role: str, energy: np.ndarray) -> StemFeatures:
-    measurement: Any = SimpleNamespace(loudness=SimpleNamespace(energy_100ms=energy))
+    measurement: Any = SimpleNamespace(loudness=SimpleNamespace(frame_s=0.1, frame_energy=energy))
     return StemFeatures(file, role, measurement, len(energy))
 
 

@@ -118,7 +118,7 @@ def _part(
     )  # fmt: skip
     measurement: Any = SimpleNamespace(
         channels=channels,
-        loudness=SimpleNamespace(energy_100ms=series(1.0)),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=series(1.0)),
         levels=SimpleNamespace(mean_square_series=series((ll + rr) / 2)),
         bands=SimpleNamespace(mid_power=bands(mid), side_power=bands(side)),
         stereo=pair if channels == 2 else None,

@@ -515,7 +515,9 @@ def test_balanced_applies_the_balance_law() -> None:
 
 def _song(tempo: float | None = None, beats: int = 4) -> Any:
     manifest = Manifest(tempo_bpm=tempo, beats_per_bar=beats)
-    return SimpleNamespace(analysis=SimpleNamespace(session=SimpleNamespace(manifest=manifest)))
+    return SimpleNamespace(
+        analysis=SimpleNamespace(session=SimpleNamespace(manifest=manifest)), frame_s=0.1
+    )
 
 
 def test_where_in_the_song() -> None:
@@ -544,7 +546,9 @@ def _measurement(
     energy: np.ndarray | None = None, mid: np.ndarray | None = None, side: np.ndarray | None = None
 ) -> Any:
     return SimpleNamespace(
-        loudness=SimpleNamespace(energy_100ms=np.zeros(FRAMES) if energy is None else energy),
+        loudness=SimpleNamespace(
+            frame_s=0.1, frame_energy=np.zeros(FRAMES) if energy is None else energy
+        ),
         bands=SimpleNamespace(
             mid_power=np.zeros((FRAMES, BANDS), np.float32) if mid is None else mid,
             side_power=np.zeros((FRAMES, BANDS), np.float32) if side is None else side,
@@ -741,7 +745,7 @@ def test_a_stem_behind_a_fader_plays_where_it_played_before_it() -> None:
     before = _measurement(energy=loud, mid=mid)
     faded = _measurement(energy=loud * 1e-9, mid=mid * 1e-12)  # -90 dB: silent by itself
     offset = Offset(before, -90.0)
-    stem = _stem("Faded.wav", offset=offset, energy=faded.loudness.energy_100ms,
+    stem = _stem("Faded.wav", offset=offset, energy=faded.loudness.frame_energy,
                  mid=faded.bands.mid_power)  # fmt: skip
     plain = _stem("Plain.wav", energy=loud, mid=mid)
     assert stem.ahead is before and stem.fader_db == -90.0
@@ -792,7 +796,7 @@ def _analysis(duration_s: float, mix: Any = None) -> Any:
         entry("Reference.wav", "reference", mixable=False),
     ]
     session = SimpleNamespace(duration_s=duration_s)
-    return SimpleNamespace(session=session, stems=stems, mix=mix, sections=("intro",))
+    return SimpleNamespace(session=session, stems=stems, mix=mix, sections=("intro",), frame_s=0.1)
 
 
 def test_features_build_lays_every_mixable_measured_stem_on_the_grid() -> None:

@@ -113,7 +113,7 @@ def _part(
         return out
 
     measurement: Any = SimpleNamespace(
-        loudness=SimpleNamespace(energy_100ms=plays.astype(np.float64)),
+        loudness=SimpleNamespace(frame_s=0.1, frame_energy=plays.astype(np.float64)),
         bands=SimpleNamespace(mid_power=rows(power), side_power=rows(side)),
     )
     return StemFeatures("Part.wav", role, measurement, FRAMES)

@@ -316,7 +316,7 @@ def test_meter_readings_at_the_playhead() -> None:
     ll = np.full(50, 1.0)
     measurement = SimpleNamespace(
         true_peak=SimpleNamespace(peak_series_dbtp=peak),
-        loudness=SimpleNamespace(short_term_lufs=np.linspace(-40, -10, 50)),
+        loudness=SimpleNamespace(frame_s=0.1, short_term_lufs=np.linspace(-40, -10, 50)),
         stereo=SimpleNamespace(ll_series=ll, rr_series=ll, lr_series=ll * 0.5),
     )
     series = StemSeries(measurement)  # type: ignore[arg-type]

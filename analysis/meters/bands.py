@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixreview.analysis.meters.segments import segment_frames
+from mixreview.analysis.meters.segments import SeriesFold, segment_frames
 from mixreview.analysis.scipy_calls import rfft
 
 BAND_CENTERS_HZ: tuple[float, ...] = tuple(1000.0 * 2.0 ** (k / 3.0) for k in range(-16, 14))
@@ -69,7 +69,8 @@ def band_matrix(sample_rate: int, n_fft: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BandsResult:
-    """Band mean-square energies per frame: arrays of shape (frames, 30), float32."""
+    """Band mean-square energies per frame of the measurement's grid (100 ms, or the mean of
+    several 100 ms frames in a long signal): arrays of shape (frames, 30), float32."""
 
     mid_power: np.ndarray
     side_power: np.ndarray
@@ -90,8 +91,9 @@ class BandsMeter:
     reads A²/2 in its band), so band values add up to the signal's mean square.
     """
 
-    def __init__(self, sample_rate: int, channels: int) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
         self.channels = channels
+        self._folds = (SeriesFold(step, "mean"), SeriesFold(step, "mean"))  # mid, side
         self.hop = segment_frames(sample_rate)
         self.n_fft = fft_size_for(sample_rate)
         window = np.hanning(self.n_fft + 1)[:-1].astype(np.float32)
@@ -107,8 +109,6 @@ class BandsMeter:
         self._buffer = np.zeros((2, self._first_offset), dtype=np.float32)  # mid, side rows
         self._frames_in = 0
         self._frames_out = 0
-        self._mid: list[np.ndarray] = []
-        self._side: list[np.ndarray] = []
 
     def _mid_side(self, block: np.ndarray) -> np.ndarray:
         """(2, frames) rows of mid and side."""
@@ -145,14 +145,13 @@ class BandsMeter:
         power = spectrum.real**2
         power += spectrum.imag**2
         bands = power @ self._matrix
-        self._mid.append(bands[0])
-        self._side.append(bands[1])
+        self._folds[0].push(bands[0])
+        self._folds[1].push(bands[1])
         self._frames_out += n_avail
         self._buffer = self._buffer[:, n_avail * self.hop :]
 
     def result(self) -> BandsResult:
         self._emit(final=True)
         empty = np.zeros((0, len(BAND_CENTERS_HZ)), np.float32)
-        mid = np.concatenate(self._mid) if self._mid else empty
-        side = np.concatenate(self._side) if self._side else empty
+        mid, side = (fold.series(empty) for fold in self._folds)
         return BandsResult(mid_power=mid, side_power=side)

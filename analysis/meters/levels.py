@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixreview.analysis.meters.segments import RowSegmenter, segment_frames
+from mixreview.analysis.meters.segments import RowSegmenter, SeriesFold, segment_frames
 
 FULL_SCALE = 0.99996  # 32767/32768 and 24-bit maxima count as full scale
 AT_MAX_TOLERANCE = 1e-5  # relative: samples within ~0.0001 dB of the peak sit "at" it
@@ -50,7 +50,8 @@ def power_to_db(value: float | np.ndarray) -> float | np.ndarray:
 
 @dataclass(frozen=True)
 class LevelsResult:
-    """Peak, RMS, DC and clipping facts; series are per 100 ms segment."""
+    """Peak, RMS, DC and clipping facts; series are per frame of the measurement's grid (100 ms
+    segments, or several of them in a long signal: ``segments.series_step``)."""
 
     frames: int
     sample_peak: float
@@ -66,9 +67,10 @@ class LevelsResult:
     top_peaks_exact: int  # of those, the ones within TOP_PEAK_EXACT_TOLERANCE
     top_peak_shapes: int  # distinct neighbourhoods among the exact ones
     nan_samples: int
-    peak_series: np.ndarray  # linear peak per 100 ms segment (all channels)
-    mean_square_series: np.ndarray  # mean square per 100 ms segment (channel average)
-    clip_series: np.ndarray  # clipped samples per 100 ms segment
+    peak_series: np.ndarray  # linear peak per series frame (all channels)
+    mean_square_series: np.ndarray  # mean square per series frame (channel average)
+    clip_series: np.ndarray  # clipped samples per series frame
+    active_mean_square: float  # over the 100 ms segments that carry sound: ``active_mean_square``
 
     @property
     def sample_peak_dbfs(self) -> float:
@@ -85,17 +87,10 @@ class LevelsResult:
 
     @property
     def active_rms_dbfs(self) -> float:
-        """RMS over the segments that carry sound (above -60 dBFS and within 40 dB of the loudest).
-
-        Stems are mostly silence between parts; RMS over the whole file would make the crest
-        factor depend on the arrangement rather than on the sound.
-        """
-        series = self.mean_square_series
-        if not len(series) or series.max() <= 0:
+        """RMS over the 100 ms segments that carry sound (``active_mean_square``)."""
+        if self.active_mean_square <= 0:
             return SILENCE_DB
-        floor = max(1e-6, series.max() * 1e-4)
-        active = series[series > floor]
-        return float(power_to_db(active.mean())) if len(active) else SILENCE_DB
+        return float(power_to_db(self.active_mean_square))
 
     @property
     def crest_db(self) -> float | None:
@@ -103,6 +98,20 @@ class LevelsResult:
         if self.sample_peak <= 0:
             return None
         return self.sample_peak_dbfs - self.active_rms_dbfs
+
+
+def active_mean_square(series: np.ndarray) -> float:
+    """Mean square over the segments that carry sound (above -60 dBFS and within 40 dB of the
+    loudest); 0 when none does.
+
+    Stems are mostly silence between parts; RMS over the whole file would make the crest factor
+    depend on the arrangement rather than on the sound.
+    """
+    if not len(series) or series.max() <= 0:
+        return 0.0
+    floor = max(1e-6, series.max() * 1e-4)
+    active = series[series > floor]
+    return float(active.mean()) if len(active) else 0.0
 
 
 def _float32_edge(value: float) -> float:
@@ -216,9 +225,12 @@ class TopPeaks:
 class LevelsMeter:
     """Streams sample peak, mean square, DC, clipped runs, flat tops and the peaks at the top."""
 
-    def __init__(self, sample_rate: int, channels: int) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
         self.channels = channels
         self._segmenter = RowSegmenter(segment_frames(sample_rate), 3)
+        self._folds = (SeriesFold(step, "max"), SeriesFold(step, "mean"), SeriesFold(step, "sum"))
+        # the 100 ms mean squares the crest factor is measured on, when the series fold them
+        self._segment_squares = SeriesFold(1, "mean") if step > 1 else None
         self._frames = 0
         self._channel_peaks = np.zeros(channels)
         self._sums = np.zeros(channels)
@@ -235,9 +247,6 @@ class LevelsMeter:
         self._prev_counted = np.zeros(channels, dtype=bool)
         self._prev_abs = np.zeros(channels, dtype=np.float32)
         self._top_peaks = TopPeaks(sample_rate, channels)
-        self._peaks: list[np.ndarray] = []
-        self._squares_series: list[np.ndarray] = []
-        self._clips: list[np.ndarray] = []
 
     def update(self, block: np.ndarray) -> None:
         if not len(block):
@@ -341,12 +350,15 @@ class LevelsMeter:
         self._prev_abs = below[-1].copy()
 
     def _reduce(self, segs: np.ndarray) -> None:
-        """Per-frame (peak, sum of squares, clipped count) rows to 10 Hz series."""
-        self._peaks.append(segs[0].max(axis=1))
-        self._squares_series.append(
-            segs[1].sum(axis=1, dtype=np.float64) / (segs.shape[2] * self.channels)
-        )
-        self._clips.append(segs[2].sum(axis=1).astype(np.int32))
+        """Per-frame (peak, sum of squares, clipped count) rows to per-segment values, folded
+        into the series' frames."""
+        peaks, squares, clips = self._folds
+        peaks.push(segs[0].max(axis=1))
+        segment_squares = segs[1].sum(axis=1, dtype=np.float64) / (segs.shape[2] * self.channels)
+        squares.push(segment_squares)
+        if self._segment_squares is not None:
+            self._segment_squares.push(segment_squares)
+        clips.push(segs[2].sum(axis=1).astype(np.int32))
 
     def result(self) -> LevelsResult:
         rest = self._segmenter.flush()
@@ -356,9 +368,8 @@ class LevelsMeter:
         n = max(self._frames, 1)
         top_peaks, top_exact, top_shapes = self._top_peaks.result()
 
-        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
-
+        peaks, squares, clips = self._folds
+        mean_squares = squares.series(np.zeros(0)).astype(np.float64)
         return LevelsResult(
             frames=self._frames,
             sample_peak=float(self._channel_peaks.max(initial=0.0)),
@@ -374,7 +385,12 @@ class LevelsMeter:
             top_peaks_exact=top_exact,
             top_peak_shapes=top_shapes,
             nan_samples=self._nan,
-            peak_series=cat(self._peaks, np.float32),
-            mean_square_series=cat(self._squares_series, np.float64),
-            clip_series=cat(self._clips, np.int32),
+            peak_series=peaks.series(np.zeros(0, np.float32)).astype(np.float32),
+            mean_square_series=mean_squares,
+            clip_series=clips.series(np.zeros(0, np.int32)).astype(np.int32),
+            active_mean_square=active_mean_square(
+                mean_squares
+                if self._segment_squares is None
+                else self._segment_squares.series(np.zeros(0))
+            ),
         )

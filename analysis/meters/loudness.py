@@ -22,15 +22,18 @@ from typing import overload
 import numpy as np
 
 from mixreview.analysis.dsp.sosfilter import SosFilter
+from mixreview.analysis.meters.segments import SEGMENT_S
 
 __all__ = [
     "SILENCE_LUFS",
     "LoudnessMeter",
     "LoudnessResult",
+    "block_frames",
     "integrated_from_energy",
     "k_weighting_sos",
     "loudness_range_from_energy",
     "lufs_from_energy",
+    "window_frames",
 ]
 
 SILENCE_LUFS = -200.0
@@ -47,6 +50,10 @@ _SEGS_PER_100MS = 10
 _MOMENTARY_SEGS = 40  # 400 ms
 _SHORT_TERM_SEGS = 300  # 3 s
 _SURROUND_WEIGHT = 1.41
+_COMPACT_SEGMENTS = 6000
+"""10 ms sums kept before the ones no open window needs are folded (a minute, 48 kB)."""
+_CHUNKS_MAX = 64
+"""Arrays of 10 ms sums kept before they are joined into one."""
 
 
 def k_weighting_sos(sample_rate: int) -> np.ndarray:
@@ -105,21 +112,41 @@ def _gated_mean(block_energy: np.ndarray, relative_gate_lu: float) -> np.ndarray
     return gated[gated >= threshold]
 
 
-def integrated_from_energy(
-    energy_100ms: np.ndarray, start_s: float = 0.0, end_s: float | None = None
-) -> float:
-    """BS.1770 gated integrated loudness (LUFS) of ``[start_s, end_s)`` from 100 ms energies.
+def window_frames(window_s: float, frame_s: float) -> int:
+    """Frames of ``frame_s`` in a window of ``window_s``: 30 of 100 ms in 3 s, at least one."""
+    return max(1, round(window_s / frame_s))
 
-    Gating blocks are 4 consecutive 100 ms segments (400 ms) on a 100 ms hop, using only segments
-    lying wholly inside the range. ``-inf`` when no block passes the gates or the range is < 400 ms.
+
+def block_frames(frame_s: float) -> int:
+    """Frames of ``frame_s`` in a 400 ms gating block: 4 of 100 ms, at least one."""
+    return window_frames(0.4, frame_s)
+
+
+def integrated_from_energy(
+    frame_energy: np.ndarray,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    frame_s: float = SEGMENT_S,
+) -> float:
+    """BS.1770 gated integrated loudness (LUFS) of ``[start_s, end_s)`` from frame energies.
+
+    On 100 ms frames the gating blocks are 4 consecutive frames (400 ms) on a 100 ms hop, using
+    only frames lying wholly inside the range; on the longer frames of a long signal, as many
+    frames as make about 400 ms (at least one). ``-inf`` when no block passes the gates or the
+    range is shorter than a block.
     """
-    energy = np.asarray(energy_100ms, dtype=np.float64)
-    first = max(0, int(np.ceil(start_s * 10.0 - 1e-6)))
-    last = energy.size if end_s is None else min(energy.size, int(np.floor(end_s * 10.0 + 1e-6)))
+    energy = np.asarray(frame_energy, dtype=np.float64)
+    per_s = 1.0 / frame_s
+    first = max(0, int(np.ceil(start_s * per_s - 1e-6)))
+    last = energy.size if end_s is None else min(energy.size, int(np.floor(end_s * per_s + 1e-6)))
     seg = energy[first:last]
-    if seg.size < 4:
+    width = block_frames(frame_s)
+    if seg.size < width:
         return float("-inf")
-    blocks = (seg[:-3] + seg[1:-2] + seg[2:-1] + seg[3:]) * 0.25
+    if width == 4:
+        blocks = (seg[:-3] + seg[1:-2] + seg[2:-1] + seg[3:]) * 0.25
+    else:
+        blocks = np.convolve(seg, np.full(width, 1.0 / width), mode="valid")
     passed = _gated_mean(blocks, RELATIVE_GATE_LU)
     if passed.size == 0:
         return float("-inf")
@@ -241,9 +268,12 @@ class _BlockQueue:
 class LoudnessResult:
     """Loudness of one signal. LUFS scalars are ``-inf`` when not measurable (see module doc).
 
-    ``short_term_lufs[i]`` / ``momentary_lufs[i]``: the 3 s / 400 ms window ending at (i+1)*100 ms.
-    ``energy_100ms[i]``: mean-square K-weighted, channel-weighted energy of the i-th complete 100 ms
-    segment; pass it to ``integrated_from_energy`` to get the integrated loudness of any range.
+    The series are on frames of ``frame_s``: 100 ms, or several 100 ms segments in a signal longer
+    than ``segments.SERIES_FRAMES_MAX`` segments; the scalars are always measured on 100 ms.
+    ``short_term_lufs[i]`` / ``momentary_lufs[i]``: the 3 s / 400 ms window ending at the end of
+    frame i. ``frame_energy[i]``: mean-square K-weighted, channel-weighted energy of frame i (the
+    complete 100 ms segments only); pass it and ``frame_s`` to ``integrated_from_energy`` for
+    the integrated loudness of any range.
     """
 
     integrated_lufs: float
@@ -252,7 +282,8 @@ class LoudnessResult:
     lra_lu: float
     short_term_lufs: np.ndarray
     momentary_lufs: np.ndarray
-    energy_100ms: np.ndarray
+    frame_energy: np.ndarray
+    frame_s: float
     duration_s: float
     sample_rate: int
     channels: int
@@ -265,7 +296,9 @@ class LoudnessMeter:
     mono stem panned centre in a stereo mix contributes.
     """
 
-    def __init__(self, sample_rate: int, channels: int, dual_mono: bool = False) -> None:
+    def __init__(
+        self, sample_rate: int, channels: int, dual_mono: bool = False, step: int = 1
+    ) -> None:
         if sample_rate < 100:
             raise ValueError(f"sample rate too low: {sample_rate}")
         self.sample_rate = int(sample_rate)
@@ -277,7 +310,12 @@ class LoudnessMeter:
         self._filter = SosFilter(self._sos)  # sosfilt's recursion without its per-call checks
         self._grid = _Segmenter(self.sample_rate, _SEGMENTS_PER_S)
         self._partial_sum = 0.0  # energy sum of the 10 ms segment being filled
-        self._chunks: list[np.ndarray] = []  # completed 10 ms segment energy sums
+        self._chunks: list[np.ndarray] = []  # completed 10 ms energy sums not yet compacted
+        self._chunked = 0  # how many sums ``_chunks`` holds
+        self._first_10ms = 0  # the index of its first sum (a multiple of 10)
+        self._sums_100ms: list[np.ndarray] = []  # 100 ms sums of the compacted part
+        self._window_peaks = {_MOMENTARY_SEGS: 0.0, _SHORT_TERM_SEGS: 0.0}  # of compacted part
+        self._step = max(1, int(step))
         self._blocks = _BlockQueue()
 
     def update(self, block: np.ndarray) -> None:
@@ -304,24 +342,44 @@ class LoudnessMeter:
         sums = np.add.reduceat(energy[:last], starts)
         sums[0] += self._partial_sum
         self._chunks.append(sums)
+        if len(self._chunks) >= _CHUNKS_MAX:  # a few sums each: one array holds them better
+            self._chunks = [np.concatenate(self._chunks)]
+        self._chunked += sums.size
         self._partial_sum = float(energy[last:].sum())
+        if self._chunked > _COMPACT_SEGMENTS:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Fold the 10 ms sums that no window still open needs: the window maxima over them are
+        kept, and their 100 ms sums. The meter then holds 80 bytes a second, not 800."""
+        tail = np.concatenate(self._chunks)
+        first = self._first_10ms
+        for width in self._window_peaks:
+            peak = _window_peak(tail, first, self.sample_rate, width)
+            self._window_peaks[width] = max(self._window_peaks[width], peak)
+        cut = (first + tail.size - (_SHORT_TERM_SEGS - 1)) // _SEGS_PER_100MS * _SEGS_PER_100MS
+        done = tail[: cut - first]
+        self._sums_100ms.append(done.reshape(-1, _SEGS_PER_100MS).sum(axis=1))
+        self._chunks = [tail[cut - first :].copy()]
+        self._chunked = tail.size - done.size
+        self._first_10ms = cut
 
     def result(self) -> LoudnessResult:
         """Measurements of everything fed so far (the meter can keep running afterwards)."""
         for chunk in self._blocks.drain():
             self._process(chunk)
         fs = self.sample_rate
-        sums_10ms = np.concatenate(self._chunks) if self._chunks else np.zeros(0)
+        tail = np.concatenate(self._chunks) if self._chunks else np.zeros(0)
         if len(self._chunks) > 1:
-            self._chunks = [sums_10ms]
-        n_10ms = sums_10ms.size
-        bounds_10ms = np.arange(n_10ms + 1, dtype=np.int64) * fs // _SEGMENTS_PER_S
-
-        momentary_max = _window_max(sums_10ms, bounds_10ms, _MOMENTARY_SEGS)
-        short_term_max = _window_max(sums_10ms, bounds_10ms, _SHORT_TERM_SEGS)
+            self._chunks = [tail]
+        first = self._first_10ms
+        n_10ms = first + tail.size
+        momentary_max = self._max_lufs(tail, n_10ms, _MOMENTARY_SEGS)
+        short_term_max = self._max_lufs(tail, n_10ms, _SHORT_TERM_SEGS)
 
         n_100ms = n_10ms // _SEGS_PER_100MS
-        sums_100ms = sums_10ms[: n_100ms * _SEGS_PER_100MS].reshape(-1, _SEGS_PER_100MS).sum(axis=1)
+        whole = tail[: n_100ms * _SEGS_PER_100MS - first].reshape(-1, _SEGS_PER_100MS).sum(axis=1)
+        sums_100ms = np.concatenate([*self._sums_100ms, whole]) if self._sums_100ms else whole
         bounds_100ms = np.arange(-29, n_100ms + 1, dtype=np.int64) * fs // 10
         counts_100ms = np.diff(bounds_100ms)[29:]
         energy_100ms = sums_100ms / counts_100ms if n_100ms else np.zeros(0)
@@ -331,6 +389,17 @@ class LoudnessMeter:
 
         integrated = integrated_from_energy(energy_100ms)
         lra = loudness_range_from_energy(short_term_energy[29:])
+        step = self._step
+        if step > 1:  # the series on frames of ``step`` segments
+            ends = np.arange(step - 1, n_100ms + step - 1, step).clip(max=n_100ms - 1)
+            groups = np.arange(0, n_100ms, step)
+            energy_100ms = (
+                np.add.reduceat(sums_100ms, groups) / np.add.reduceat(counts_100ms, groups)
+                if n_100ms
+                else energy_100ms
+            )
+            momentary_energy = momentary_energy[ends]
+            short_term_energy = short_term_energy[ends]
         return LoudnessResult(
             integrated_lufs=integrated,
             momentary_max_lufs=momentary_max,
@@ -338,21 +407,33 @@ class LoudnessMeter:
             lra_lu=lra,
             short_term_lufs=_readonly(_series_lufs(short_term_energy)),
             momentary_lufs=_readonly(_series_lufs(momentary_energy)),
-            energy_100ms=_readonly(energy_100ms),
+            frame_energy=_readonly(energy_100ms),
+            frame_s=SEGMENT_S * step,
             duration_s=self._grid.samples_seen / fs,
             sample_rate=fs,
             channels=self.channels,
         )
 
+    def _max_lufs(self, tail: np.ndarray, n_10ms: int, width: int) -> float:
+        """The loudest complete window of ``width`` 10 ms segments, in LUFS."""
+        if n_10ms < width:
+            return float("-inf")
+        peak = max(
+            self._window_peaks[width], _window_peak(tail, self._first_10ms, self.sample_rate, width)
+        )
+        return float(lufs_from_energy(peak)) if peak > 0.0 else float("-inf")
 
-def _window_max(sums: np.ndarray, bounds: np.ndarray, width: int) -> float:
-    """Max loudness over complete windows of ``width`` segments on a one-segment hop."""
+
+def _window_peak(sums: np.ndarray, first: int, sample_rate: int, width: int) -> float:
+    """The largest energy of the complete windows of ``width`` 10 ms sums in ``sums`` (which
+    starts at segment ``first``) on a one-segment hop; 0 when there is none."""
     if sums.size < width:
-        return float("-inf")
+        return 0.0
     window_sums = np.convolve(sums, np.ones(width), mode="valid")
-    energy = window_sums / (bounds[width:] - bounds[:-width])
-    peak = float(energy.max())
-    return float(lufs_from_energy(peak)) if peak > 0.0 else float("-inf")
+    bounds = (
+        np.arange(first, first + sums.size + 1, dtype=np.int64) * sample_rate // _SEGMENTS_PER_S
+    )
+    return float((window_sums / (bounds[width:] - bounds[:-width])).max())
 
 
 def _trailing_energy(sums_100ms: np.ndarray, bounds: np.ndarray, width: int) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 
@@ -59,3 +61,96 @@ class RowSegmenter:
         if not rest.shape[1]:
             return np.zeros((rest.shape[0], 0, 0), np.float32)
         return rest[:, None, :]
+
+
+SEGMENT_S = 0.1
+"""The meters' finest grid: every series is made of whole 100 ms segments."""
+SERIES_FRAMES_MAX = 6000
+"""A measurement's series hold at most about this many frames: 100 ms frames up to 10 minutes,
+longer frames beyond (a 2-hour stem has 1.2 s frames), so memory does not grow with length."""
+
+Fold = Literal["sum", "max", "mean"]
+
+
+def series_step(frames: int, sample_rate: int) -> int:
+    """Segments per series frame for a signal of ``frames`` frames: 1 up to
+    ``SERIES_FRAMES_MAX`` segments, then as many as keep the series within it."""
+    segments = -(-max(frames, 0) * 10 // max(sample_rate, 1))
+    return max(1, -(-segments // SERIES_FRAMES_MAX))
+
+
+class SeriesFold:
+    """Folds a per-segment series (segments along axis 0), given in pieces, into frames of
+    ``step`` segments (their sum, max or mean) and keeps them. With ``step`` 1 the segments are
+    the frames. The open frame is held as its running sum or max, and the frames made so far as
+    few arrays, so memory does not depend on ``step`` or on how the pieces come."""
+
+    def __init__(self, step: int, fold: Fold) -> None:
+        self.step = max(1, int(step))
+        self.fold = fold
+        self._done: list[np.ndarray] = []  # the frames completed so far
+        self._open: np.ndarray | None = None  # the open frame's running sum or max
+        self._count = 0  # segments in it
+
+    def push(self, values: np.ndarray) -> None:
+        """Add the next segments."""
+        if self.step == 1:
+            self._keep(values)
+            return
+        if self._count:
+            head = values[: self.step - self._count]
+            self._add(head)
+            values = values[len(head) :]
+            if self._count < self.step:
+                return
+            assert self._open is not None
+            self._keep(self._close(self._open, self._count))
+            self._open, self._count = None, 0
+        whole = len(values) // self.step * self.step
+        if whole:
+            grouped = values[:whole].reshape(whole // self.step, self.step, *values.shape[1:])
+            self._keep(self._finish(self._reduce(grouped, axis=1), self.step, values.dtype))
+        self._add(values[whole:])
+
+    def series(self, empty: np.ndarray) -> np.ndarray:
+        """Every frame so far, the open one last (it stays open); ``empty`` when there is none
+        (it gives the dtype and the shape of a frame)."""
+        parts = list(self._done)
+        if self._count:
+            assert self._open is not None
+            parts.append(self._close(self._open, self._count))
+        if not parts:
+            return empty
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _keep(self, frames: np.ndarray) -> None:
+        if not len(frames):
+            return
+        self._done.append(frames)
+        if len(self._done) >= _PARTS_MAX:
+            self._done = [np.concatenate(self._done)]
+
+    def _add(self, values: np.ndarray) -> None:
+        if not len(values):
+            return
+        part = self._reduce(values, axis=0)
+        if self._open is None:
+            self._open = part
+        else:
+            self._open = np.maximum(self._open, part) if self.fold == "max" else self._open + part
+        self._count += len(values)
+
+    def _close(self, reduced: np.ndarray, count: int) -> np.ndarray:
+        return self._finish(reduced, count, reduced.dtype)[None]
+
+    def _reduce(self, values: np.ndarray, axis: int) -> np.ndarray:
+        return values.max(axis=axis) if self.fold == "max" else values.sum(axis=axis)
+
+    def _finish(self, reduced: np.ndarray, count: int, dtype: np.dtype) -> np.ndarray:
+        if self.fold == "mean":
+            return (reduced / count).astype(dtype)
+        return reduced.astype(dtype, copy=False)
+
+
+_PARTS_MAX = 64
+"""Pieces of series a fold keeps before it joins them into one array."""

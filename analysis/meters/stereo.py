@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixreview.analysis.meters.levels import power_to_db
-from mixreview.analysis.meters.segments import RowSegmenter, segment_frames
+from mixreview.analysis.meters.segments import RowSegmenter, SeriesFold, segment_frames
 
 SIDE_TO_MID_FLOOR_DB = -120.0  # identical channels read as this rather than rounding noise
 IDENTICAL_DIFFERENCE_MAX = 0.0  # bit-identical: any difference at all is stereo
@@ -19,7 +19,7 @@ IDENTICAL_DIFFERENCE_MAX = 0.0  # bit-identical: any difference at all is stereo
 
 @dataclass(frozen=True)
 class StereoResult:
-    """Whole-file stereo facts and per-segment sums (LL, RR, LR) at 10 Hz."""
+    """Whole-file stereo facts and sums (LL, RR, LR) per frame of the measurement's grid."""
 
     ll: float
     rr: float
@@ -67,12 +67,12 @@ def correlation_of(ll: np.ndarray, rr: np.ndarray, lr: np.ndarray) -> np.ndarray
 class StereoMeter:
     """Streams the L/R energy sums of a stereo signal."""
 
-    def __init__(self, sample_rate: int, channels: int = 2) -> None:
+    def __init__(self, sample_rate: int, channels: int = 2, step: int = 1) -> None:
         if channels != 2:
             raise ValueError("StereoMeter needs two channels")
         self._segmenter = RowSegmenter(segment_frames(sample_rate), 3)
+        self._fold = SeriesFold(step, "sum")
         self._max_diff = 0.0
-        self._series: list[np.ndarray] = []
 
     def update(self, block: np.ndarray) -> None:
         if not len(block):
@@ -89,13 +89,13 @@ class StereoMeter:
 
     def _reduce(self, segs: np.ndarray) -> None:
         """Per-frame products (LL, RR, LR) summed per segment."""
-        self._series.append(segs.sum(axis=2, dtype=np.float64))
+        self._fold.push(segs.sum(axis=2, dtype=np.float64).T)
 
     def result(self) -> StereoResult:
         rest = self._segmenter.flush()
         if rest.shape[1]:
             self._reduce(rest)
-        series = np.concatenate(self._series, axis=1) if self._series else np.zeros((3, 0))
+        series = np.ascontiguousarray(self._fold.series(np.zeros((0, 3))).T)
         return StereoResult(
             ll=float(series[0].sum()),
             rr=float(series[1].sum()),

@@ -16,12 +16,14 @@ Silence gives ``float('-inf')``; the 10 Hz ``peak_series_dbtp`` floors silence a
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mixreview.analysis.meters.loudness import _as_frames, _BlockQueue, _Segmenter
+from mixreview.analysis.meters.segments import SeriesFold
 from mixreview.analysis.scipy_calls import kaiser_lowpass
 
 __all__ = ["SILENCE_DBTP", "TruePeakMeter", "TruePeakResult", "oversampling_factor"]
@@ -70,8 +72,9 @@ def _banded_matrix(kernels: np.ndarray, frame: int) -> np.ndarray:
 class TruePeakResult:
     """True peak of one signal in dBTP (``-inf`` for silence).
 
-    ``peak_series_dbtp[i]``: max true peak over all channels in the i-th 100 ms segment (the last,
-    possibly partial, segment included, so ``max(peak_series_dbtp) == true_peak_dbtp``).
+    ``peak_series_dbtp[i]``: max true peak over all channels in the i-th frame of the series
+    (100 ms segments, or several in a long signal; the last, possibly partial, segment included,
+    so ``max(peak_series_dbtp) == true_peak_dbtp``).
     """
 
     true_peak_dbtp: float
@@ -83,7 +86,7 @@ class TruePeakResult:
 class TruePeakMeter:
     """Streaming true-peak meter: feed float32 ``(frames, channels)`` blocks, then ``result()``."""
 
-    def __init__(self, sample_rate: int, channels: int) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
         if channels < 1:
             raise ValueError(f"channels must be >= 1, got {channels}")
         self.sample_rate = int(sample_rate)
@@ -103,7 +106,7 @@ class TruePeakMeter:
         self._channel_peak = np.zeros(self.channels)
         self._grid = _Segmenter(self.sample_rate, 10)
         self._partial_peak = 0.0
-        self._segment_peaks: list[np.ndarray] = []
+        self._fold = SeriesFold(step, "max")  # the series' frames completed so far
         self._blocks = _BlockQueue()
 
     def update(self, block: np.ndarray) -> None:
@@ -154,9 +157,12 @@ class TruePeakMeter:
         if peaks.shape[1] == 0:
             return
         self._channel_peak = np.maximum(self._channel_peak, peaks.max(axis=1))
+        completed: list[np.ndarray] = []
         self._partial_peak = _fold_segments(
-            peaks.max(axis=0), self._grid, self._partial_peak, self._segment_peaks
+            peaks.max(axis=0), self._grid, self._partial_peak, completed
         )
+        for maxima in completed:
+            self._fold.push(maxima)
 
     def result(self) -> TruePeakResult:
         """Measurements of everything fed so far. The last samples, whose interpolation needs
@@ -164,7 +170,7 @@ class TruePeakMeter:
         for chunk in self._blocks.drain():
             self._process(chunk)
         channel_peak = self._channel_peak.copy()
-        segment_peaks = list(self._segment_peaks)
+        segment_peaks: list[np.ndarray] = []  # the segments completed by the tail
         partial = self._partial_peak
         grid = _Segmenter(self.sample_rate, 10)
         grid.samples_seen, grid.segment = self._grid.samples_seen, self._grid.segment
@@ -179,7 +185,10 @@ class TruePeakMeter:
             partial = _fold_segments(tail.max(axis=0), grid, partial, segment_peaks)
         if grid.samples_seen > grid.boundary(grid.segment):
             segment_peaks.append(np.array([partial]))
-        series = np.concatenate(segment_peaks) if segment_peaks else np.zeros(0)
+        fold = copy.deepcopy(self._fold)
+        for peaks in segment_peaks:
+            fold.push(peaks)
+        series = fold.series(np.zeros(0))
         return TruePeakResult(
             true_peak_dbtp=_dbtp(float(channel_peak.max())),
             per_channel_dbtp=tuple(_dbtp(float(v)) for v in channel_peak),

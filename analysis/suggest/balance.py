@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixreview.analysis.roles import ROLE_LABELS
-from mixreview.analysis.suggest.features import Features, StemFeatures
+from mixreview.analysis.suggest.features import Features, StemFeatures, grid_count
 from mixreview.analysis.suggest.levels import (
     MAX_GAIN_DB,
     ROLE_RANGES_LU,
@@ -110,7 +110,8 @@ def solve_balance(features: Features) -> list[BalanceMove]:
         return []
     candidates = {
         f: st for f, st in features.stems.items()
-        if st.role in ROLE_RANGES_LU and st.active.sum() >= MIN_ACTIVE_FRAMES
+        if st.role in ROLE_RANGES_LU
+        and st.active.sum() >= grid_count(MIN_ACTIVE_FRAMES, st.frame_s)
     }  # fmt: skip
     if not candidates:
         return []

@@ -16,6 +16,7 @@ Rules, thresholds and sources: docs/rules/dynamics.md.
 
 from __future__ import annotations
 
+import functools
 import math
 from functools import partial
 
@@ -24,7 +25,7 @@ import numpy as np
 from mixreview.analysis.dsp.compressor import static_gain_reduction_db
 from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
 from mixreview.analysis.roles import ROLE_LABELS
-from mixreview.analysis.suggest.features import Features, StemFeatures, _fit
+from mixreview.analysis.suggest.features import Features, StemFeatures, _fit, grid_count
 from mixreview.analysis.suggest.memo import IdentityMemo
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
@@ -85,30 +86,32 @@ def playing_loudness(stem: StemFeatures) -> tuple[np.ndarray, np.ndarray]:
 
     Frame i reads the 3 s window centred on it, averaging the energy of its playing frames only.
     """
-    return _playing_loudness(stem.energy, stem.active)
+    return _playing_loudness(stem.energy, stem.active, stem.frame_s)
 
 
-def _playing_loudness(energy: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    kernel = np.ones(WINDOW_FRAMES + 1)
+def _playing_loudness(
+    energy: np.ndarray, active: np.ndarray, frame_s: float = FRAME_S
+) -> tuple[np.ndarray, np.ndarray]:
+    kernel = np.ones(grid_count(WINDOW_FRAMES, frame_s) + 1)
     weights = active.astype(np.float64)
     total = np.convolve(energy * weights, kernel, mode="same")
     count = np.convolve(weights, kernel, mode="same")
-    valid = active & (count >= MIN_PLAYING_FRAMES - 1e-9)
+    valid = active & (count >= grid_count(MIN_PLAYING_FRAMES, frame_s) - 1e-9)
     mean = np.where(valid, total / np.maximum(count, 1.0), 0.0)
     lufs = np.asarray(lufs_from_energy(np.maximum(mean, 1e-30)), np.float64)
     return np.maximum(lufs, -200.0), valid
 
 
-def spread_of(lufs: np.ndarray, valid: np.ndarray) -> float:
+def spread_of(lufs: np.ndarray, valid: np.ndarray, frame_s: float = FRAME_S) -> float:
     """P95 - P10 of the playing loudness (LU); NaN when too little plays."""
-    if valid.sum() < MIN_ACTIVE_FRAMES:
+    if valid.sum() < grid_count(MIN_ACTIVE_FRAMES, frame_s):
         return float("nan")
     high, low = np.percentile(lufs[valid], (HIGH_PERCENTILE, LOW_PERCENTILE))
     return float(high - low)
 
 
 def loudness_spread(stem: StemFeatures) -> float:
-    return spread_of(*playing_loudness(stem))
+    return spread_of(*playing_loudness(stem), stem.frame_s)
 
 
 def _peak_db(stem: StemFeatures) -> np.ndarray:
@@ -117,13 +120,13 @@ def _peak_db(stem: StemFeatures) -> np.ndarray:
         return np.maximum(20.0 * np.log10(np.maximum(peaks, 1e-12)), -240.0)
 
 
-def _held(target: np.ndarray, release_ms: float) -> np.ndarray:
+def _held(target: np.ndarray, release_ms: float, frame_ms: float = FRAME_MS) -> np.ndarray:
     """The detector's level at the end of each frame: peaks held, released with ``release_ms``."""
-    alpha = math.exp(-FRAME_S * 1000.0 / release_ms)
+    alpha = math.exp(-frame_ms / release_ms)
     held: list[float] = []
     append = held.append
     level = 0.0
-    # one step per 100 ms frame; alpha * level + (1 - alpha) * value, or value when higher
+    # one step per frame; alpha * level + (1 - alpha) * value, or value when higher
     for value, kept in zip(target.tolist(), ((1.0 - alpha) * target).tolist(), strict=True):
         released = alpha * level + kept
         level = released if released > value else value
@@ -132,34 +135,45 @@ def _held(target: np.ndarray, release_ms: float) -> np.ndarray:
 
 
 _TAUS_MS = np.geomspace(0.5, 5000.0, 400)
-_CREST_OF_TAU = FRAME_MS / (_TAUS_MS * (1.0 - np.exp(-FRAME_MS / _TAUS_MS)))  # decreasing
-_SUBSTEP_MS = (np.arange(SUBSTEPS) + 0.5) * (FRAME_MS / SUBSTEPS)
 
 
-def _decay_ms(crest: np.ndarray) -> np.ndarray:
+@functools.cache
+def _crest_of_tau(frame_ms: float) -> np.ndarray:
+    """A frame's crest (peak² over mean square) for each decay time of ``_TAUS_MS``
+    (decreasing)."""
+    return frame_ms / (_TAUS_MS * (1.0 - np.exp(-frame_ms / _TAUS_MS)))
+
+
+def _substeps_ms(frame_ms: float) -> np.ndarray:
+    """The middles of a frame's sub-steps, in ms from its start."""
+    return (np.arange(SUBSTEPS) + 0.5) * (frame_ms / SUBSTEPS)
+
+
+def _decay_ms(crest: np.ndarray, frame_ms: float = FRAME_MS) -> np.ndarray:
     """Energy decay time of a frame from its peak²/mean-square, as if the sound started at the
     frame's start and decayed exponentially (a sine carrier's own crest of 2 taken out)."""
     c = np.maximum(crest / 2.0, 1.0)
-    return np.interp(-c, -_CREST_OF_TAU, _TAUS_MS)
+    return np.interp(-c, -_crest_of_tau(frame_ms), _TAUS_MS)
 
 
-def hit_decay_ms(peak_db: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
+def hit_decay_ms(
+    peak_db: np.ndarray, mean_square: np.ndarray, frame_ms: float = FRAME_MS
+) -> np.ndarray:
     """Per frame, the energy decay time of a hit at the rate the frame's crest implies: the
     weights of ``frame_gain_reduction``'s hit case, the same for every setting."""
     with np.errstate(divide="ignore", invalid="ignore"):
         crest = np.where(mean_square > 0, 10 ** (peak_db / 10) / mean_square, 2.0)
-    return np.asarray(_decay_ms(crest), np.float64)
+    return np.asarray(_decay_ms(crest, frame_ms), np.float64)
 
 
 _LN10_10 = math.log(10.0) / 10.0  # 10 ** (-x / 10) == exp(-_LN10_10 * x)
-_STEP_MS = FRAME_MS / SUBSTEPS
 RISING_CHUNK_FRAMES = 4096  # rising frames worked out on sub-steps this many at a time
 
 
-def _log_substep_sum(rate_per_ms: np.ndarray) -> np.ndarray:
+def _log_substep_sum(rate_per_ms: np.ndarray, frame_ms: float = FRAME_MS) -> np.ndarray:
     """log of the sum over the sub-steps of exp(rate * t) (t: the sub-steps' middles, in ms),
     in closed form: a geometric series."""
-    x = rate_per_ms * _STEP_MS
+    x = rate_per_ms * (frame_ms / SUBSTEPS)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.abs(x) < 1e-12, float(SUBSTEPS), np.expm1(x * SUBSTEPS) / np.expm1(x))
     return 0.5 * x + np.log(ratio)
@@ -173,8 +187,9 @@ def frame_gain_reduction(
     attack_ms: float,
     release_ms: float,
     decay_ms: np.ndarray | None = None,
+    frame_ms: float = FRAME_MS,
 ) -> np.ndarray:
-    """Energy-weighted gain reduction (dB) per 100 ms frame, from the frame peaks.
+    """Energy-weighted gain reduction (dB) per frame of ``frame_ms``, from the frame peaks.
 
     The compressor's static curve on each frame's peak, held through the release as its peak
     detector does, gives the level at the end of each frame. Within a frame two bounding cases
@@ -187,20 +202,20 @@ def frame_gain_reduction(
     ``decay_ms``: ``hit_decay_ms`` of the same frames, when several settings are tried.
     """
     target = static_gain_reduction_db(peak_db, threshold_db, ratio, KNEE_DB)
-    held = _held(target, release_ms)
+    held = _held(target, release_ms, frame_ms)
     start = np.concatenate([[0.0], held[:-1]])
     sustained = 0.5 * (start + held)
     if decay_ms is None:
-        decay_ms = hit_decay_ms(peak_db, mean_square)
+        decay_ms = hit_decay_ms(peak_db, mean_square, frame_ms)
     # the hit: energy exp(-t / decay) against the gain in dB along the frame
     plain_rate = -1.0 / decay_ms
-    log_weights = _log_substep_sum(plain_rate)
-    # falling or holding: gain start + (held - start) t / FRAME_MS, so the weighted gain
+    log_weights = _log_substep_sum(plain_rate, frame_ms)
+    # falling or holding: gain start + (held - start) t / frame_ms, so the weighted gain
     # 10 ** (-gain / 10) sums as exp(rate t) with the rate below
-    fall_rate = plain_rate - _LN10_10 * (held - start) / FRAME_MS
-    log_factor = -_LN10_10 * start + _log_substep_sum(fall_rate) - log_weights
+    fall_rate = plain_rate - _LN10_10 * (held - start) / frame_ms
+    log_factor = -_LN10_10 * start + _log_substep_sum(fall_rate, frame_ms) - log_weights
     rises = np.flatnonzero(held > start)
-    t = _SUBSTEP_MS
+    t = _substeps_ms(frame_ms)
     attack = np.exp(-t / attack_ms)
     for first in range(0, len(rises), RISING_CHUNK_FRAMES):
         frames = rises[first : first + RISING_CHUNK_FRAMES]
@@ -224,16 +239,28 @@ def predict(
 ) -> tuple[float, float, float] | None:
     """Makeup (dB), spread after (LU) and integrated loudness before, for one setting
     (``decay_ms``: the stem's ``hit_decay_ms``, when several settings are tried)."""
+    frame_ms = stem.frame_s * 1000.0
     reduction = frame_gain_reduction(
-        _peak_db(stem), _mean_square(stem), threshold_db, ratio, attack_ms, release_ms, decay_ms
+        _peak_db(stem),
+        _mean_square(stem),
+        threshold_db,
+        ratio,
+        attack_ms,
+        release_ms,
+        decay_ms,
+        frame_ms,
     )
     energy_after = stem.energy * 10.0 ** (-reduction / 10.0)
-    loudness_before = integrated_from_energy(stem.energy)
-    loudness_after = integrated_from_energy(energy_after)
+    loudness_before = integrated_from_energy(stem.energy, frame_s=stem.frame_s)
+    loudness_after = integrated_from_energy(energy_after, frame_s=stem.frame_s)
     if not (np.isfinite(loudness_before) and np.isfinite(loudness_after)):
         return None
     makeup_db = round(loudness_before - loudness_after, 1)
-    return makeup_db, spread_of(*_playing_loudness(energy_after, stem.active)), loudness_before
+    return (
+        makeup_db,
+        spread_of(*_playing_loudness(energy_after, stem.active, stem.frame_s), stem.frame_s),
+        loudness_before,
+    )
 
 
 def _plan(
@@ -244,7 +271,7 @@ def _plan(
     attack_ms, release_ms, ratio = settings
     peak_db = _peak_db(stem)
     playing = peak_db[stem.active]
-    decay_ms = hit_decay_ms(peak_db, _mean_square(stem))
+    decay_ms = hit_decay_ms(peak_db, _mean_square(stem), stem.frame_s * 1000.0)
     plan = None
     for level in np.percentile(playing, THRESHOLD_PERCENTILES):
         threshold_db = round(float(level), 1)
@@ -263,9 +290,11 @@ def _mean_square(stem: StemFeatures) -> np.ndarray:
 
 def _where_loud(features: Features, mask: np.ndarray) -> str:
     manifest = features.analysis.session.manifest
-    times = (np.flatnonzero(mask) * FRAME_S).tolist()
+    times = (np.flatnonzero(mask) * features.frame_s).tolist()
     return describe_ranges(
-        merge_ranges(times, gap_s=2.0), manifest.tempo_bpm, manifest.beats_per_bar
+        merge_ranges(times, gap_s=2.0, hop_s=features.frame_s),
+        manifest.tempo_bpm,
+        manifest.beats_per_bar,
     )
 
 
@@ -275,13 +304,15 @@ def _blocked(features: Features, file: str) -> bool:
 
 
 def _compressor(features: Features, stem: StemFeatures) -> Suggestion | None:
-    if stem.active.sum() < MIN_ACTIVE_FRAMES or _blocked(features, stem.file):
+    if stem.active.sum() < grid_count(MIN_ACTIVE_FRAMES, stem.frame_s) or _blocked(
+        features, stem.file
+    ):
         return None
     crest = stem.measurement.levels.crest_db
     if crest is None or crest < MIN_CREST_DB:
         return None
     lufs, valid = playing_loudness(stem)
-    spread = spread_of(lufs, valid)
+    spread = spread_of(lufs, valid, stem.frame_s)
     limit = ROLE_SPREAD_LU.get(stem.role, DEFAULT_SPREAD_LU)
     if not np.isfinite(spread) or spread <= limit:
         return None

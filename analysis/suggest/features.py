@@ -1,4 +1,5 @@
-"""Per-stem features the rules share, derived from the measurements on the 100 ms grid.
+"""Per-stem features the rules share, derived from the measurements on the session's grid
+(100 ms frames; longer ones in a session over ten minutes: ``Session.frame_s``).
 
 Everything here is cheap array work over the stored series (no audio is read), so every rule can
 ask the same questions: when is a stem playing, how loud is it in a section, what does its
@@ -7,6 +8,7 @@ spectrum look like while it plays.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,8 +18,13 @@ import numpy as np
 from mixreview.analysis.analyze import Analysis
 from mixreview.analysis.measure import Measurement
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ, bands_between
-from mixreview.analysis.meters.loudness import integrated_from_energy, lufs_from_energy
-from mixreview.analysis.sections import Section, activity
+from mixreview.analysis.meters.loudness import (
+    block_frames,
+    integrated_from_energy,
+    lufs_from_energy,
+)
+from mixreview.analysis.meters.segments import SEGMENT_S
+from mixreview.analysis.sections import Section, activity, grid_frames
 from mixreview.analysis.suggest.memo import IdentityMemo
 
 CENTERS_HZ = np.array(BAND_CENTERS_HZ)
@@ -26,6 +33,12 @@ ACTIVE_BELOW_MAX_LU = 35.0
 BAND_ACTIVE_BELOW_MAX_DB = 30.0
 BAND_FLOOR_DB = -100.0
 MASKS = IdentityMemo()  # where a stem moved by a gain plays: read ahead of its fader
+
+
+def grid_count(frames_100ms: int, frame_s: float) -> int:
+    """A rule's count of 100 ms frames (a minimum, a window) as frames of ``frame_s``: the same
+    time, at least one frame."""
+    return max(1, math.ceil(frames_100ms * SEGMENT_S / frame_s - 1e-9))
 
 
 def to_db(power: np.ndarray | float, floor_db: float = -150.0) -> np.ndarray:
@@ -45,22 +58,25 @@ def band_range(low_hz: float, high_hz: float) -> np.ndarray:
     return bands_between(low_hz, high_hz)
 
 
-def mask_bounds(mask: np.ndarray) -> slice:
+def mask_bounds(mask: np.ndarray, frame_s: float = SEGMENT_S) -> slice:
     """The frames a gated loudness over ``mask`` reads: its first to its last frame, widened by
-    the three frames a 400 ms block reaches beyond them (empty for an empty mask)."""
+    the frames a 400 ms block reaches beyond them (three of 100 ms; empty for an empty mask)."""
     where = np.flatnonzero(mask)
     if not len(where):
         return slice(0, 0)
-    return slice(max(0, int(where[0]) - 3), min(len(mask), int(where[-1]) + 4))
+    reach = block_frames(frame_s) - 1
+    return slice(max(0, int(where[0]) - reach), min(len(mask), int(where[-1]) + reach + 1))
 
 
-def masked_loudness(energy: np.ndarray, mask: np.ndarray, window: slice | None = None) -> float:
+def masked_loudness(
+    energy: np.ndarray, mask: np.ndarray, window: slice | None = None, frame_s: float = SEGMENT_S
+) -> float:
     """``integrated_from_energy(np.where(mask, energy, 0.0))``, to the bit, reading only the
     frames in ``window`` (``mask_bounds(mask)`` when None): a block that lies wholly outside
     the mask is silent and never passes the absolute gate, and the blocks that pass keep their
     values and order."""
-    window = mask_bounds(mask) if window is None else window
-    return integrated_from_energy(np.where(mask[window], energy[window], 0.0))
+    window = mask_bounds(mask, frame_s) if window is None else window
+    return integrated_from_energy(np.where(mask[window], energy[window], 0.0), frame_s=frame_s)
 
 
 def widened(rows: np.ndarray) -> np.ndarray:
@@ -89,13 +105,14 @@ class Offset:
 
 @dataclass(frozen=True)
 class StemFeatures:
-    """One stem's measurement laid on the session's 100 ms grid."""
+    """One stem's measurement laid on the session's grid: ``frames`` frames of ``frame_s``."""
 
     file: str
     role: str
     measurement: Measurement
     frames: int
     offset: Offset | None = None
+    frame_s: float = SEGMENT_S
 
     @property
     def ahead(self) -> Measurement:
@@ -112,7 +129,9 @@ class StemFeatures:
         sees."""
         if self.offset is None:
             return self
-        return StemFeatures(self.file, self.role, self.offset.before, self.frames)
+        return StemFeatures(
+            self.file, self.role, self.offset.before, self.frames, frame_s=self.frame_s
+        )
 
     def _ahead_mask(self, name: str) -> np.ndarray:
         """A mask of the stem ahead of its fader (``active``, ``band_active``, ``playing``),
@@ -123,7 +142,7 @@ class StemFeatures:
         return masks[name]
 
     def _ahead_masks(self) -> dict[str, np.ndarray]:
-        ahead = StemFeatures(self.file, self.role, self.ahead, self.frames)  # its arrays go
+        ahead = StemFeatures(self.file, self.role, self.ahead, self.frames, frame_s=self.frame_s)
         masks = {name: getattr(ahead, name) for name in ("active", "band_active", "playing")}
         for mask in masks.values():
             mask.flags.writeable = False  # shared from one derivation to the next
@@ -132,14 +151,14 @@ class StemFeatures:
     @classmethod
     def with_energy(cls, base: StemFeatures, energy: np.ndarray) -> StemFeatures:
         """``base`` with another energy series (a mix as a decision would make it)."""
-        copy = cls(base.file, base.role, base.measurement, base.frames)
+        copy = cls(base.file, base.role, base.measurement, base.frames, frame_s=base.frame_s)
         copy.__dict__["energy"] = energy  # the cached_property's own slot
         return copy
 
     @cached_property
     def energy(self) -> np.ndarray:
-        """K-weighted energy per 100 ms (the loudness meter's), on the session grid."""
-        return _fit(np.asarray(self.measurement.loudness.energy_100ms, np.float64), self.frames)
+        """K-weighted energy per frame (the loudness meter's), on the session grid."""
+        return _fit(np.asarray(self.measurement.loudness.frame_energy, np.float64), self.frames)
 
     @cached_property
     def frame_lufs(self) -> np.ndarray:
@@ -163,7 +182,7 @@ class StemFeatures:
         whether a part plays in a section at all."""
         if self.offset is not None:
             return self._ahead_mask("playing")
-        return activity(self.energy)
+        return activity(self.energy, self.frame_s)
 
     @cached_property
     def mid(self) -> np.ndarray:
@@ -200,14 +219,15 @@ class StemFeatures:
 
     def loudness_over(self, mask: np.ndarray) -> float:
         """Gated integrated loudness over the frames of ``mask`` (LUFS, -inf if silent)."""
-        return masked_loudness(self.energy, mask)
+        return masked_loudness(self.energy, mask, frame_s=self.frame_s)
 
     def loudness(self, start_s: float = 0.0, end_s: float | None = None) -> float:
         """Gated integrated loudness over a range, -inf if silent there."""
-        return integrated_from_energy(self.energy, start_s, end_s)
+        return integrated_from_energy(self.energy, start_s, end_s, self.frame_s)
 
     def active_share(self, start_s: float, end_s: float) -> float:
-        first, last = int(start_s * 10), max(int(start_s * 10) + 1, int(end_s * 10))
+        per_s = 1.0 / self.frame_s
+        first, last = int(start_s * per_s), max(int(start_s * per_s) + 1, int(end_s * per_s))
         window = self.active[first:last]
         return float(window.mean()) if len(window) else 0.0
 
@@ -221,23 +241,27 @@ class Features:
     mix: StemFeatures | None
     sections: tuple[Section, ...]
     frames: int
+    frame_s: float = SEGMENT_S
 
     @classmethod
     def build(cls, analysis: Analysis, offsets: Mapping[str, Offset] | None = None) -> Features:
         """``offsets``: the stems a whole-stem gain moved (the live model's), by file."""
-        frames = int(np.ceil(analysis.session.duration_s * 10 - 1e-9))
+        frame_s = analysis.frame_s
+        frames = grid_frames(analysis.session.duration_s, frame_s)
         offsets = offsets or {}
         stems = {
             r.stem.file: StemFeatures(
-                r.stem.file, r.stem.role, r.measurement, frames, offsets.get(r.stem.file)
+                r.stem.file, r.stem.role, r.measurement, frames, offsets.get(r.stem.file), frame_s
             )
             for r in analysis.stems
             if r.measurement is not None and r.stem.mixable
         }
         mix = (
-            StemFeatures("(mix)", "mix", analysis.mix, frames) if analysis.mix is not None else None
+            StemFeatures("(mix)", "mix", analysis.mix, frames, frame_s=frame_s)
+            if analysis.mix is not None
+            else None
         )
-        return cls(analysis, stems, mix, analysis.sections, frames)
+        return cls(analysis, stems, mix, analysis.sections, frames, frame_s)
 
     @cached_property
     def all_band_power(self) -> np.ndarray:

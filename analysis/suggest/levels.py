@@ -35,9 +35,9 @@ SOLVE_TOLERANCE_LU = 0.02
 
 def relative_level(stem: StemFeatures, mix: StemFeatures, mask: np.ndarray) -> float:
     """Stem loudness minus mix loudness over the frames in ``mask`` (LU); -inf if silent."""
-    window = mask_bounds(mask)
-    stem_lufs = masked_loudness(stem.energy, mask, window)
-    mix_lufs = masked_loudness(mix.energy, mask, window)
+    window = mask_bounds(mask, stem.frame_s)
+    stem_lufs = masked_loudness(stem.energy, mask, window, stem.frame_s)
+    mix_lufs = masked_loudness(mix.energy, mask, window, stem.frame_s)
     if not (np.isfinite(stem_lufs) and np.isfinite(mix_lufs)):
         return float("-inf")
     return stem_lufs - mix_lufs
@@ -49,12 +49,12 @@ def predicted_relative(
     """Relative level after a gain on the stem, mixing energies as uncorrelated (over the
     frames the gated loudness reads: elsewhere every energy is zero, see ``masked_loudness``)."""
     factor = 10.0 ** (gain_db / 10.0)
-    window = mask_bounds(mask)
+    window = mask_bounds(mask, stem.frame_s)
     inside = mask[window]
     stem_e = np.where(inside, stem.energy[window], 0.0)
     mix_e = np.maximum(np.where(inside, mix.energy[window], 0.0) + (factor - 1.0) * stem_e, 0.0)
-    stem_lufs = integrated_from_energy(stem_e * factor)
-    mix_lufs = integrated_from_energy(mix_e)
+    stem_lufs = integrated_from_energy(stem_e * factor, frame_s=stem.frame_s)
+    mix_lufs = integrated_from_energy(mix_e, frame_s=stem.frame_s)
     return stem_lufs - mix_lufs
 
 

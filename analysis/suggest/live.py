@@ -17,8 +17,6 @@ import dataclasses
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import numpy as np
-
 from mixreview.analysis.analyze import Analysis, StemReport
 from mixreview.analysis.apply import Change
 from mixreview.analysis.measure import Measurement
@@ -35,6 +33,7 @@ from mixreview.analysis.predict import (
 )
 from mixreview.analysis.reference import compare
 from mixreview.analysis.review import Review
+from mixreview.analysis.sections import grid_frames
 from mixreview.analysis.suggest import suggest
 from mixreview.analysis.suggest.balance import headroom_trim
 from mixreview.analysis.suggest.features import Features, Offset
@@ -103,7 +102,7 @@ class LiveModel:
 
     def __init__(self, analysis: Analysis) -> None:
         self.base = analysis
-        self.frames = int(np.ceil(analysis.session.duration_s * 10 - 1e-9))
+        self.frames = grid_frames(analysis.session.duration_s, analysis.frame_s)
         self.base_suggestions = tuple(suggest(analysis))
         self._measured: dict[tuple[str, str], Measurement] = {}
         # the latest prediction per stem: the same changes give back the very same object, so

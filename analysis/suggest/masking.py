@@ -23,6 +23,7 @@ from mixreview.analysis.suggest.features import (
     StemFeatures,
     band_index,
     band_range,
+    grid_count,
 )
 from mixreview.analysis.suggest.masking_frames import (
     MASK_MARGIN_DB,
@@ -181,13 +182,15 @@ class Conflict:
 
 def _section_masking(features: Features, frames: PairFrames) -> list[tuple[Section, BandMasking]]:
     spans = [(section.start_s, section.end_s) for section in features.sections]
-    results = frames.within_each(spans, MIN_SECTION_FRAMES)
+    results = frames.within_each(spans, grid_count(MIN_SECTION_FRAMES, features.frame_s))
     found = [(s, r) for s, r in zip(features.sections, results, strict=True) if r is not None]
     return sorted(found, key=lambda item: (-item[1].share, item[0].start_s))
 
 
 def _outside(features: Features, frames: PairFrames, section: Section) -> BandMasking:
-    return frames.over(~span_mask(features.frames, (section.start_s, section.end_s)))
+    return frames.over(
+        ~span_mask(features.frames, (section.start_s, section.end_s), features.frame_s)
+    )
 
 
 def _scope(
@@ -200,7 +203,7 @@ def _scope(
     if inside.share < FIRE_SHARE:
         return None
     outside = _outside(features, frames, worst)
-    if outside.joint_frames < MIN_JOINT_FRAMES:
+    if outside.joint_frames < grid_count(MIN_JOINT_FRAMES, features.frame_s):
         return None  # the pair only meets there: a plain cut does the same
     if outside.share > INTERMITTENT_RATIO * inside.share:
         return None
@@ -222,11 +225,12 @@ def _measure_pair(
     results = each_band(target, masker, [int(b) for b in candidates])
     if rule is not None and rule.peak_band:
         best = band_masking(target, masker, _peak_bands(target, candidates))
-        if best.joint_frames < MIN_JOINT_FRAMES:
+        if best.joint_frames < grid_count(MIN_JOINT_FRAMES, features.frame_s):
             return None
         coverage = best.share
     else:
-        judged_bands = [r for r in results if r.joint_frames >= MIN_JOINT_FRAMES]
+        least = grid_count(MIN_JOINT_FRAMES, features.frame_s)
+        judged_bands = [r for r in results if r.joint_frames >= least]
         if not judged_bands:
             return None
         best = max(judged_bands, key=lambda r: (r.share, r.median_diff_db, -r.band))
@@ -291,7 +295,7 @@ def _cut(features: Features, conflict: Conflict, freq_hz: float) -> tuple[float,
     sample_rate = features.analysis.session.sample_rate
     target, masker = conflict.pair(features)
     span = conflict.scope_mask
-    scope = span_mask(features.frames, span) if span else None
+    scope = span_mask(features.frames, span, features.frame_s) if span else None
     bands = list(conflict.judged.bands)
     before = conflict.judged.share
     excess_db = conflict.judged.median_diff_db + MASK_MARGIN_DB

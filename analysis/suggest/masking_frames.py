@@ -1,6 +1,6 @@
 """The masking measure of one pair, frame by frame: what the masking rules count and summarise.
 
-For a pair (target, masker) and a set of bands (their energies summed), each 100 ms frame has a
+For a pair (target, masker) and a set of bands (their energies summed), each frame has a
 level difference (masker minus target) and a flag saying whether both parts are active in one of
 the bands. The share of masked frames and the median difference over any scope (the song, a
 section, the rest of the song) follow from those two series alone, so they are worked out once
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mixreview.analysis.meters.segments import SEGMENT_S
 from mixreview.analysis.suggest.features import StemFeatures, to_db
 
 MASK_MARGIN_DB = 3.0  # masker within 3 dB of the target (or above): the target is masked there
@@ -45,6 +46,7 @@ class PairFrames:
     bands: tuple[int, ...]
     diff: np.ndarray
     joint: np.ndarray
+    frame_s: float = SEGMENT_S
 
     @classmethod
     def of(
@@ -61,7 +63,7 @@ class PairFrames:
         target_db = to_db(target.band_power[:, idx].sum(axis=1))
         masker_db = to_db((masker.band_power[:, idx] * gain[None, :]).sum(axis=1))
         joint = target.band_active[:, idx].any(axis=1) & masker.band_active[:, idx].any(axis=1)
-        return cls(tuple(idx), masker_db - target_db, np.asarray(joint))
+        return cls(tuple(idx), masker_db - target_db, np.asarray(joint), target.frame_s)
 
     @staticmethod
     def _summary(bands: tuple[int, ...], diff: np.ndarray, joint: np.ndarray) -> BandMasking:
@@ -76,7 +78,7 @@ class PairFrames:
 
     def within(self, span_s: tuple[float, float]) -> BandMasking:
         """The masking over the frames of ``span_s``: the frames ``span_mask`` selects."""
-        window = span_slice(span_s)
+        window = span_slice(span_s, self.frame_s)
         return self._summary(self.bands, self.diff[window], self.joint[window])
 
     def within_each(
@@ -89,7 +91,7 @@ class PairFrames:
         masked_sum = np.concatenate([[0], np.cumsum(masked)])
         found: list[BandMasking | None] = []
         for span_s in spans:
-            window = span_slice(span_s)
+            window = span_slice(span_s, self.frame_s)
             lo, hi, _ = window.indices(len(self.joint))
             hi = max(lo, hi)
             joint = int(joint_sum[hi] - joint_sum[lo])
@@ -152,14 +154,16 @@ def each_band(
     ]
 
 
-def span_slice(span_s: tuple[float, float]) -> slice:
-    """The frames of a time span on the 100 ms grid."""
-    return slice(round(span_s[0] * 10), round(span_s[1] * 10))
+def span_slice(span_s: tuple[float, float], frame_s: float = SEGMENT_S) -> slice:
+    """The frames of a time span on the grid (100 ms frames unless ``frame_s`` says)."""
+    if frame_s == SEGMENT_S:
+        return slice(round(span_s[0] * 10), round(span_s[1] * 10))
+    return slice(round(span_s[0] / frame_s), round(span_s[1] / frame_s))
 
 
-def span_mask(frames: int, span_s: tuple[float, float]) -> np.ndarray:
+def span_mask(frames: int, span_s: tuple[float, float], frame_s: float = SEGMENT_S) -> np.ndarray:
     mask = np.zeros(frames, dtype=bool)
-    mask[span_slice(span_s)] = True
+    mask[span_slice(span_s, frame_s)] = True
     return mask
 
 
@@ -171,5 +175,5 @@ def masked_share(
     frames: int,
 ) -> float:
     """The target metric: share of jointly active frames masked in ``bands`` (in ``span_s``)."""
-    scope = span_mask(frames, span_s) if span_s is not None else None
+    scope = span_mask(frames, span_s, target.frame_s) if span_s is not None else None
     return band_masking(target, masker, bands, scope).share

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from mixreview.analysis.sections import Section
-from mixreview.analysis.suggest.features import Features, StemFeatures
+from mixreview.analysis.suggest.features import Features, StemFeatures, grid_count
 from mixreview.analysis.suggest.levels import (
     ROLE_RANGES_LU,
     predicted_relative,
@@ -49,7 +49,8 @@ def section_kind(name: str) -> str:
 
 def section_mask(features: Features, start_s: float, end_s: float) -> np.ndarray:
     mask = np.zeros(features.frames, dtype=bool)
-    mask[round(start_s * 10) : round(end_s * 10)] = True
+    per_s = 1.0 / features.frame_s  # 10 on 100 ms frames
+    mask[round(start_s * per_s) : round(end_s * per_s)] = True
     return mask
 
 
@@ -248,7 +249,8 @@ def _apart(features: Features, stem: StemFeatures, sections: list[Section]) -> l
         return sections
     mix = features.mix
     rest = stem.active & ~_mask_of(features, sections)
-    rel_rest = relative_level(stem, mix, rest) if rest.sum() >= MIN_ACTIVE_FRAMES else np.nan
+    enough = rest.sum() >= grid_count(MIN_ACTIVE_FRAMES, features.frame_s)
+    rel_rest = relative_level(stem, mix, rest) if enough else np.nan
 
     def apart(section: Section) -> tuple[float, float]:
         rel = relative_level(stem, mix, stem.active & _mask_of(features, [section]))
@@ -308,7 +310,7 @@ def section_gaps(features: Features, stem: StemFeatures) -> list[Suggestion]:
             continue
         inside = _mask_of(features, sections)
         here, rest = stem.active & inside, stem.active & ~inside
-        if rest.sum() < MIN_ACTIVE_FRAMES:
+        if rest.sum() < grid_count(MIN_ACTIVE_FRAMES, features.frame_s):
             continue
         rel_here, rel_rest = relative_level(stem, mix, here), relative_level(stem, mix, rest)
         if not (np.isfinite(rel_here) and np.isfinite(rel_rest)):

@@ -92,7 +92,9 @@ def where_in_song(features: Features, mask: np.ndarray) -> str:
     if mask.mean() > 0.9:
         return "throughout the song"
     manifest = features.analysis.session.manifest
-    times = (np.flatnonzero(mask) * FRAME_S).tolist()
+    times = (np.flatnonzero(mask) * features.frame_s).tolist()
     return "at " + describe_ranges(
-        merge_ranges(times, gap_s=2.0), manifest.tempo_bpm, manifest.beats_per_bar
+        merge_ranges(times, gap_s=2.0, hop_s=features.frame_s),
+        manifest.tempo_bpm,
+        manifest.beats_per_bar,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from mixreview.analysis.suggest.features import Features, StemFeatures
+from mixreview.analysis.suggest.features import Features, StemFeatures, grid_count
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.suggest.spectrum import role_label
 from mixreview.analysis.suggest.stereo_common import (
@@ -42,7 +42,7 @@ PLACEMENT_PAN: dict[str, float] = {
 def centre_pan_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
     if stem.role not in CENTRE_ROLES or stem.measurement.stereo is None:
         return None
-    if stem.active.sum() < MIN_ACTIVE_FRAMES:
+    if stem.active.sum() < grid_count(MIN_ACTIVE_FRAMES, stem.frame_s):
         return None
     ll, rr, _lr = stereo_sums(stem, stem.active)
     before = balance(ll, rr)
@@ -188,7 +188,7 @@ def mono_placement_rules(features: Features) -> list[Suggestion]:
         st = stem.measurement.stereo
         if position is None or (st is not None and not st.identical_channels):
             continue
-        if stem.active.sum() < MIN_ACTIVE_FRAMES:
+        if stem.active.sum() < grid_count(MIN_ACTIVE_FRAMES, stem.frame_s):
             continue
         ll, rr, _lr = stereo_sums(stem)
         pan = side * position

@@ -14,6 +14,7 @@ from mixreview.analysis.suggest.features import (
     Features,
     StemFeatures,
     band_range,
+    grid_count,
 )
 from mixreview.analysis.suggest.memo import IdentityMemo
 from mixreview.analysis.suggest.model import Suggestion, Target
@@ -129,12 +130,13 @@ def _pair_cells(features: Features, a: StemFeatures, b: StemFeatures) -> np.ndar
     """(frames, bands) cells in the low range where both stems play in the band."""
     bands = band_range(PAIR_LOW_HZ, PAIR_HIGH_HZ)
     both = a.active & b.active
-    if both.sum() < PAIR_MIN_FRAMES:
+    least = grid_count(PAIR_MIN_FRAMES, a.frame_s)
+    if both.sum() < least:
         return None
     cells = np.zeros(a.band_active.shape, dtype=bool)
     cells[:, bands] = a.band_active[:, bands] & b.band_active[:, bands]
     cells &= both[:, None]
-    return cells if cells.any(axis=1).sum() >= PAIR_MIN_FRAMES else None
+    return cells if cells.any(axis=1).sum() >= least else None
 
 
 def _sum_at(power: np.ndarray, flat: np.ndarray) -> float:
@@ -145,12 +147,13 @@ def _pair(features: Features, a: StemFeatures, b: StemFeatures) -> PairCells | N
     """``_pair_cells`` worked out on the bands of the range alone (the others hold no cell)."""
     bands = band_range(PAIR_LOW_HZ, PAIR_HIGH_HZ)
     both = a.active & b.active
-    if both.sum() < PAIR_MIN_FRAMES:
+    least = grid_count(PAIR_MIN_FRAMES, a.frame_s)
+    if both.sum() < least:
         return None
     cells = a.band_active[:, bands] & b.band_active[:, bands]
     cells &= both[:, None]
     frames = cells.any(axis=1)
-    if frames.sum() < PAIR_MIN_FRAMES:
+    if frames.sum() < least:
         return None
     where = np.flatnonzero(cells)
     flat = (where // len(bands)) * a.band_active.shape[1] + bands[where % len(bands)]
@@ -182,7 +185,11 @@ def _moved_pair(pair: PairCells | None, deltas: tuple[float, ...]) -> PairCells 
 def pair_polarity_rules(features: Features) -> list[Suggestion]:
     if features.mix is None:
         return []
-    files = sorted(f for f, s in features.stems.items() if s.active.sum() >= PAIR_MIN_FRAMES)
+    files = sorted(
+        f
+        for f, s in features.stems.items()
+        if s.active.sum() >= grid_count(PAIR_MIN_FRAMES, s.frame_s)
+    )
     bands = band_range(PAIR_LOW_HZ, PAIR_HIGH_HZ)
     low_all = features.all_band_power[:, bands]
     low_mix = features.mix.band_power[:, bands]

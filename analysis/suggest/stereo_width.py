@@ -7,7 +7,13 @@ import math
 
 import numpy as np
 
-from mixreview.analysis.suggest.features import CENTERS_HZ, Features, StemFeatures, widened
+from mixreview.analysis.suggest.features import (
+    CENTERS_HZ,
+    Features,
+    StemFeatures,
+    grid_count,
+    widened,
+)
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.suggest.spectrum import role_label
 from mixreview.analysis.suggest.stereo_common import (
@@ -47,7 +53,7 @@ def mono_loss(stem: StemFeatures, bands: np.ndarray) -> float:
 
 
 def width_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
-    if not is_stereo(stem) or stem.active.sum() < MIN_ACTIVE_FRAMES:
+    if not is_stereo(stem) or stem.active.sum() < grid_count(MIN_ACTIVE_FRAMES, stem.frame_s):
         return None
     ll, rr, lr = stereo_sums(stem, stem.active)
     corr = correlation(ll, rr, lr)

@@ -398,6 +398,7 @@ def _section_curve(item: Item, ctx: DetailContext, features: Features, width: in
     if report.measurement is None:
         return []
     before = np.asarray(report.measurement.loudness.short_term_lufs, np.float64)
+    per_s = 1.0 / report.measurement.loudness.frame_s  # frames per second (10 on 100 ms)
     after = before.copy()
     segments = item.params.get("segments") or [item.params]
     for seg in segments:
@@ -405,7 +406,7 @@ def _section_curve(item: Item, ctx: DetailContext, features: Features, width: in
             a, b, g = float(seg["start_s"]), float(seg["end_s"]), float(seg["gain_db"])
         except (KeyError, TypeError, ValueError):
             continue
-        after[int(a * 10) : int(b * 10)] += g * item.amount
+        after[int(a * per_s) : int(b * per_s)] += g * item.amount
     duration = ctx.analysis.session.duration_s
     label_w = plots.CURVE_LABEL_W
     out = [heading("Short-term loudness over the song")]

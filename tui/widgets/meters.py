@@ -23,11 +23,11 @@ FULL = "█"
 TICK = "┊"
 TRACK = "·"
 HOLD = "▕"
-HOP_S = 0.1  # the measured series are on a 100 ms grid
+HOP_S = 0.1  # the measured series' grid, unless the measurement's frames are longer
 HOLD_WINDOW_S = 2.0  # peak hold: the highest peak of the last 2 s
 CORR_WINDOW_S = 1.0
 RELEASE_DB_PER_S = 20.0  # how fast the peak bar falls after a peak (digital PPM-like)
-RELEASE_FRAMES = 15  # look back 1.5 s: a 30 dB fall
+RELEASE_S = 1.5  # look back 1.5 s: a 30 dB fall
 SILENCE_DB = -200.0
 
 
@@ -74,10 +74,12 @@ def _finite(value: float) -> float:
 
 
 class StemSeries:
-    """A stem's 10 Hz series, read at any time: the meters when nothing plays."""
+    """A stem's series (10 Hz, or coarser in a long session), read at any time: the meters when
+    nothing plays."""
 
     def __init__(self, measurement: Measurement | None) -> None:
         self.mono = measurement is None or measurement.stereo is None
+        self.hop_s = measurement.loudness.frame_s if measurement is not None else HOP_S
         if measurement is None:
             self.peak = np.full(1, SILENCE_DB)
             self.lufs = np.full(1, SILENCE_DB)
@@ -96,15 +98,19 @@ class StemSeries:
             self.ll = self.rr = self.lr = None
 
     def _index(self, series: np.ndarray, position_s: float) -> int:
-        return min(max(0, int(position_s / HOP_S)), len(series) - 1)
+        return min(max(0, int(position_s / self.hop_s)), len(series) - 1)
+
+    def _frames(self, span_s: float) -> int:
+        """Frames in ``span_s``, at least one."""
+        return max(1, int(span_s / self.hop_s + 1e-9))
 
     def reading(self, position_s: float) -> Reading:
         i = self._index(self.peak, position_s)
-        first = max(0, i - int(HOLD_WINDOW_S / HOP_S) + 1)
+        first = max(0, i - self._frames(HOLD_WINDOW_S) + 1)
         hold = float(self.peak[first : i + 1].max())
         # a peak meter's ballistics: instant attack, falling RELEASE_DB_PER_S after a peak
-        recent = self.peak[max(0, i - RELEASE_FRAMES + 1) : i + 1]
-        fall = RELEASE_DB_PER_S * HOP_S * np.arange(len(recent) - 1, -1, -1)
+        recent = self.peak[max(0, i - self._frames(RELEASE_S) + 1) : i + 1]
+        fall = RELEASE_DB_PER_S * self.hop_s * np.arange(len(recent) - 1, -1, -1)
         peak = float((recent - fall).max())
         j = self._index(self.lufs, position_s)
         corr, width = self._stereo(position_s)
@@ -113,8 +119,8 @@ class StemSeries:
     def _stereo(self, position_s: float) -> tuple[float | None, float | None]:
         if self.ll is None or self.rr is None or self.lr is None:
             return None, None
-        end = min(max(1, int(position_s / HOP_S) + 1), len(self.ll) - 1)
-        start = max(0, end - int(CORR_WINDOW_S / HOP_S))
+        end = min(max(1, int(position_s / self.hop_s) + 1), len(self.ll) - 1)
+        start = max(0, end - self._frames(CORR_WINDOW_S))
         ll = self.ll[end] - self.ll[start]
         rr = self.rr[end] - self.rr[start]
         lr = self.lr[end] - self.lr[start]
