@@ -357,7 +357,7 @@ class LevelsMeter:
         segment_squares = segs[1].sum(axis=1, dtype=np.float64) / (segs.shape[2] * self.channels)
         squares.push(segment_squares)
         if self._segment_squares is not None:
-            self._segment_squares.push(segment_squares)
+            self._segment_squares.push(segment_squares.astype(np.float32))  # to 1e-6 dB
         clips.push(segs[2].sum(axis=1).astype(np.int32))
 
     def result(self) -> LevelsResult:

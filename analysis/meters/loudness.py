@@ -359,7 +359,9 @@ class LoudnessMeter:
             self._window_peaks[width] = max(self._window_peaks[width], peak)
         cut = (first + tail.size - (_SHORT_TERM_SEGS - 1)) // _SEGS_PER_100MS * _SEGS_PER_100MS
         done = tail[: cut - first]
-        self._sums_100ms.append(done.reshape(-1, _SEGS_PER_100MS).sum(axis=1))
+        sums = done.reshape(-1, _SEGS_PER_100MS).sum(axis=1)
+        # on a long signal's grid they are kept to float32's 7 digits (1e-6 dB): half the memory
+        self._sums_100ms.append(sums if self._step == 1 else sums.astype(np.float32))
         self._chunks = [tail[cut - first :].copy()]
         self._chunked = tail.size - done.size
         self._first_10ms = cut
