@@ -257,7 +257,7 @@ def _balance(features: Features, move: BalanceMove) -> Suggestion:
             "relative_lu_now": round(move.original_lu, 2),
             "role_window_lu": [low, high],
             "distance_lu": round(distance, 2),
-            "active_s": round(float(stem.active.sum()) / 10, 1),
+            "active_s": round(float(stem.active.sum()) / (1.0 / stem.frame_s), 1),
             "solved_after": list(move.after),
             "brings_back": list(move.lifted),
             "impact": round(out_of_place, 2),

@@ -342,7 +342,8 @@ def _compressor(features: Features, stem: StemFeatures) -> Suggestion | None:
         f"{np.percentile(loud, HIGH_PERCENTILE):.1f} LUFS); a {label} usually holds within "
         f"{limit:.0f} LU. Its loudest passages are at {_where_loud(features, above)}. "
         f"A starting point: {ratio:g}:1 from {threshold_db:.1f} dBFS (the peaks of its loudest "
-        f"{share:.0%} of 100 ms frames), attack {attack_ms:g} ms, release {release_ms:g} ms "
+        f"{share:.0%} of {stem.frame_s * 1000:.0f} ms frames), attack {attack_ms:g} ms, "
+        f"release {release_ms:g} ms "
         f"({klass} settings), {makeup_db:+.1f} dB makeup to keep its loudness. Predicted spread: "
         f"{predicted:.1f} LU{rest}. A matter of taste: judge it by ear."
     )

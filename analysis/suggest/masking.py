@@ -411,6 +411,7 @@ def _suggestion(features: Features, conflict: Conflict) -> Suggestion | None:
     if predicted >= before - MIN_SHARE_GAIN:
         return None  # no cut the rule allows uncovers anything: a level problem, for balance
     edges = band_edges_hz()
+    per_s = 1.0 / features.frame_s  # frames a second: 10 on 100 ms
     params: dict[str, object] = {"freq_hz": freq_hz, "gain_db": gain_db, "q": CUT_Q}
     if scope is not None:
         params["dynamic"] = True
@@ -425,13 +426,13 @@ def _suggestion(features: Features, conflict: Conflict) -> Suggestion | None:
         ],
         "bands_center_hz": [round(float(CENTERS_HZ[b]), 1) for b in judged.bands],
         "median_diff_db": round(judged.median_diff_db, 2),
-        "joint_active_s": round(judged.joint_frames / 10, 1),
+        "joint_active_s": round(judged.joint_frames / per_s, 1),
         "margin_db": MASK_MARGIN_DB,
         "bands": [
             {
                 "band_hz": round(float(CENTERS_HZ[r.band]), 1),
                 "masked_share": round(r.share, 3),
-                "joint_active_s": round(r.joint_frames / 10, 1),
+                "joint_active_s": round(r.joint_frames / per_s, 1),
             }
             for r in conflict.bands
         ],

@@ -20,7 +20,7 @@ from mixreview.analysis.reference import (
     range_level_db,
     short_term_spread_lu,
 )
-from mixreview.analysis.suggest.features import CENTERS_HZ, Features, widened
+from mixreview.analysis.suggest.features import CENTERS_HZ, Features, grid_count, widened
 from mixreview.analysis.suggest.model import Suggestion, Target
 
 TONE_MIN_DB = 2.0
@@ -214,7 +214,7 @@ def _dynamics(features: Features, comparison: Comparison) -> list[Suggestion]:
         (
             (short_term_spread_lu(stem.measurement), file)
             for file, stem in features.stems.items()
-            if stem.role in COMPRESSOR_BY_ROLE and stem.active.sum() >= 30
+            if stem.role in COMPRESSOR_BY_ROLE and stem.active.sum() >= grid_count(30, stem.frame_s)
         ),
         reverse=True,
     )

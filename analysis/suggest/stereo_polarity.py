@@ -40,7 +40,7 @@ PAIR_MIN_FRAMES = 30  # 3 s of both playing
 
 
 def channel_polarity_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
-    if not is_stereo(stem) or stem.active.sum() < 10:
+    if not is_stereo(stem) or stem.active.sum() < grid_count(10, stem.frame_s):
         return None
     ll, rr, lr = stereo_sums(stem, stem.active)
     corr = correlation(ll, rr, lr)

@@ -17,6 +17,7 @@ from mixreview.analysis.suggest.features import (
     StemFeatures,
     band_index,
     band_range,
+    grid_count,
 )
 from mixreview.analysis.suggest.model import Severity, Suggestion, Target
 from mixreview.analysis.suggest.spectrum import (
@@ -123,7 +124,7 @@ def _resonances(stem: StemFeatures) -> list[Resonance]:
 
 
 def resonance_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
-    if stem.role in NO_RESONANCE_ROLES or stem.active.sum() < 20:
+    if stem.role in NO_RESONANCE_ROLES or stem.active.sum() < grid_count(20, stem.frame_s):
         return None
     found = _resonances(stem)
     if not found:
@@ -186,7 +187,7 @@ def harshness_db(power: np.ndarray) -> float:
 
 def harshness_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
     limit = HARSH_LIMITS_DB.get(stem.role)
-    if limit is None or stem.active.sum() < 20:
+    if limit is None or stem.active.sum() < grid_count(20, stem.frame_s):
         return None
     power = active_power(stem)
     before = harshness_db(power)
@@ -246,7 +247,7 @@ def tilt_db_per_octave(power: np.ndarray) -> float:
 
 def tilt_rule(features: Features, stem: StemFeatures) -> Suggestion | None:
     window = TILT_WINDOWS.get(stem.role)
-    if window is None or stem.active.sum() < 20:
+    if window is None or stem.active.sum() < grid_count(20, stem.frame_s):
         return None
     power = active_power(stem)
     if (power[band_range(*TILT_BANDS)] <= 0).any():
