@@ -3,14 +3,16 @@
 Generates (never commits) one mono 24-bit 48 kHz stem of each length, runs each command as a user
 would (a new process, no cache) and prints the wall time and the peak memory of the whole process
 tree (bench_analyze.TreeMemory: summed PSS), and the 2-hour run's peak as a share of the
-4-minute one's.
-Usage: python bench/bench_memory.py [--long-minutes 120] [--dir DIR] [--keep]
+4-minute one's. Each command runs ``--runs`` times and the median peak is kept: a process's PSS
+moves by several MB from run to run with what else maps the same libraries.
+Usage: python bench/bench_memory.py [--long-minutes 120] [--runs 3] [--dir DIR] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,6 +63,7 @@ def main() -> int:
     parser.add_argument("--long-minutes", type=float, default=120.0)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (median)")
     args = parser.parse_args()
     root = args.dir or Path(tempfile.mkdtemp(prefix="mixreview-memory-"))
     try:
@@ -73,10 +76,13 @@ def main() -> int:
                     cmd.append("--no-cache")
                 else:
                     cmd += ["--out", str(root / f"out-{minutes:g}"), "--force"]
-                wall_s, peak_mb = measured(cmd)
+                runs = [measured(cmd) for _ in range(max(1, args.runs))]
+                wall_s = statistics.median(r[0] for r in runs)
+                peak_mb = statistics.median(r[1] for r in runs)
                 peaks.setdefault(command, []).append(peak_mb)
+                each = ", ".join(f"{r[1]:.0f}" for r in runs)
                 print(f"{command}, one mono stem of {minutes:g} min: {wall_s:.1f} s, "
-                      f"peak {peak_mb:.0f} MB")  # fmt: skip
+                      f"peak {peak_mb:.0f} MB (runs: {each})")  # fmt: skip
         for command, (short, long) in peaks.items():
             print(f"{command}: the long stem's peak is {long / short:.0%} of the short one's")
     finally:
