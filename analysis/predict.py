@@ -35,7 +35,7 @@ from mixreview.analysis.meters.loudness import (
     lufs_from_energy,
     window_frames,
 )
-from mixreview.analysis.meters.segments import SEGMENT_S
+from mixreview.analysis.meters.segments import SEGMENT_S, frame_at
 from mixreview.analysis.meters.truepeak import TruePeakResult
 from mixreview.analysis.scipy_calls import sos_response
 from mixreview.analysis.session import Session, Stem
@@ -60,11 +60,6 @@ class Effect:
     swap: bool = False
 
 
-def frame_of(time_s: float, frame_s: float = SEGMENT_S) -> int:
-    """The grid frame a time falls on (rounded to the nearest edge)."""
-    return round(time_s * 10) if frame_s == SEGMENT_S else round(time_s / frame_s)
-
-
 def frame_mask(
     change: Change, frames: int, first: int = 0, frame_s: float = SEGMENT_S
 ) -> np.ndarray:
@@ -73,8 +68,8 @@ def frame_mask(
     if change.section_span_s is not None:
         start_s, end_s = change.section_span_s
         mask[:] = False
-        lo = max(0, frame_of(start_s, frame_s) - first)
-        hi = max(0, frame_of(end_s, frame_s) - first)
+        lo = max(0, frame_at(start_s, frame_s) - first)
+        hi = max(0, frame_at(end_s, frame_s) - first)
         mask[lo:hi] = True
     return mask
 
@@ -123,8 +118,8 @@ def effect_of(
         params = change.params
         segments = params.get("segments", [params] if "start_s" in params else [])
         for segment in segments:  # one segment may be given inline, as the processor takes it
-            lo = max(0, frame_of(float(segment["start_s"]), frame_s))
-            hi = max(lo, frame_of(float(segment["end_s"]), frame_s))
+            lo = max(0, frame_at(float(segment["start_s"]), frame_s))
+            hi = max(lo, frame_at(float(segment["end_s"]), frame_s))
             lo, hi = max(0, lo - first), max(0, hi - first)
             per_frame[lo:hi] = 10.0 ** (float(segment["gain_db"]) * change.amount / 10.0)
         ratio = np.repeat(per_frame[:, None], len(CENTERS), axis=1)

@@ -399,7 +399,6 @@ def test_recomputing_works_every_result_out_and_keeps_what_was_held() -> None:
 
 
 def test_stereo_common_constants() -> None:
-    assert sc.FRAME_S == 0.1
     assert sc.MIN_ACTIVE_FRAMES == 30
     assert sc.MAX_LOSS_DB == 60.0
     assert sc.POLARITY_CORRELATION_MAX == -0.5

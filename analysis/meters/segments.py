@@ -72,6 +72,12 @@ longer frames beyond (a 2-hour stem has 1.2 s frames), so memory does not grow w
 Fold = Literal["sum", "max", "mean"]
 
 
+def frame_at(time_s: float, frame_s: float = SEGMENT_S) -> int:
+    """The frame edge nearest ``time_s`` on a grid of ``frame_s`` frames (on 100 ms frames,
+    ``round(time_s * 10)``, as the rules have always read section and change spans)."""
+    return round(time_s * 10) if frame_s == SEGMENT_S else round(time_s / frame_s)
+
+
 def series_step(frames: int, sample_rate: int) -> int:
     """Segments per series frame for a signal of ``frames`` frames: 1 up to
     ``SERIES_FRAMES_MAX`` segments, then as many as keep the series within it."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixreview.analysis.meters.segments import SEGMENT_S
+from mixreview.analysis.meters.segments import SEGMENT_S, frame_at
 from mixreview.analysis.suggest.features import StemFeatures, to_db
 
 MASK_MARGIN_DB = 3.0  # masker within 3 dB of the target (or above): the target is masked there
@@ -156,9 +156,7 @@ def each_band(
 
 def span_slice(span_s: tuple[float, float], frame_s: float = SEGMENT_S) -> slice:
     """The frames of a time span on the grid (100 ms frames unless ``frame_s`` says)."""
-    if frame_s == SEGMENT_S:
-        return slice(round(span_s[0] * 10), round(span_s[1] * 10))
-    return slice(round(span_s[0] / frame_s), round(span_s[1] / frame_s))
+    return slice(frame_at(span_s[0], frame_s), frame_at(span_s[1], frame_s))
 
 
 def span_mask(frames: int, span_s: tuple[float, float], frame_s: float = SEGMENT_S) -> np.ndarray:

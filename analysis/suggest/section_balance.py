@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from mixreview.analysis.meters.segments import frame_at
 from mixreview.analysis.sections import Section
 from mixreview.analysis.suggest.features import Features, StemFeatures, grid_count
 from mixreview.analysis.suggest.levels import (
@@ -49,8 +50,7 @@ def section_kind(name: str) -> str:
 
 def section_mask(features: Features, start_s: float, end_s: float) -> np.ndarray:
     mask = np.zeros(features.frames, dtype=bool)
-    per_s = 1.0 / features.frame_s  # 10 on 100 ms frames
-    mask[round(start_s * per_s) : round(end_s * per_s)] = True
+    mask[frame_at(start_s, features.frame_s) : frame_at(end_s, features.frame_s)] = True
     return mask
 
 

@@ -12,7 +12,6 @@ from mixreview.analysis.meters.bands import NOMINAL_CENTERS_HZ
 from mixreview.analysis.suggest.features import Features, StemFeatures, _fit
 from mixreview.analysis.timeline import describe_ranges, merge_ranges
 
-FRAME_S = 0.1
 MIN_ACTIVE_FRAMES = 30  # 3 s of playing before the image is judged
 MAX_LOSS_DB = 60.0
 
