@@ -97,6 +97,7 @@ def measure_processed(
     """
     chains = chains_for(changes, session)
     wanted = set(chains) if files is None else set(files)
-    banks = {f: MeterBank(session.sample_rate, 2, session.series_step) for f in wanted}
+    step, frames = session.series_step, session.frames
+    banks = {f: MeterBank(session.sample_rate, 2, step, frames) for f in wanted}
     mix = mix_pass(session, chains, banks)
     return {f: bank.result() for f, bank in banks.items()}, mix

@@ -89,17 +89,18 @@ class StemOutcome:
 
 class MeterBank:
     """All meters for one signal, fed from the same blocks; their series on frames of ``step``
-    100 ms segments (``Session.series_step``)."""
+    100 ms segments (``Session.series_step``). ``length`` is the signal's length in frames when
+    known (0 when not): the series are then made once at their full size."""
 
-    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1, length: int = 0) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
         self.frames = 0
         self.loudness = LoudnessMeter(sample_rate, channels, dual_mono=channels == 1, step=step)
-        self.true_peak = TruePeakMeter(sample_rate, channels, step)
-        self.levels = LevelsMeter(sample_rate, channels, step)
-        self.bands = BandsMeter(sample_rate, channels, step)
-        self.stereo = StereoMeter(sample_rate, 2, step) if channels == 2 else None
+        self.true_peak = TruePeakMeter(sample_rate, channels, step, length)
+        self.levels = LevelsMeter(sample_rate, channels, step, length)
+        self.bands = BandsMeter(sample_rate, channels, step, length)
+        self.stereo = StereoMeter(sample_rate, 2, step, length) if channels == 2 else None
 
     def update(self, block: np.ndarray) -> None:
         """Feed every meter ``block`` (frames, channels), in chunks the cache holds."""
@@ -137,7 +138,7 @@ def measure_stem(stem: Stem, step: int = 1) -> StemOutcome:
         return StemOutcome(stem.file, None, stem.error)
     if not 1 <= stem.channels <= 2:
         return StemOutcome(stem.file, None, f"{stem.channels} channels; only mono and stereo")
-    bank = MeterBank(stem.sample_rate, stem.channels, step)
+    bank = MeterBank(stem.sample_rate, stem.channels, step, stem.frames)
     try:
         _feed(stem, bank, READ_BLOCK_FRAMES)
     except (RuntimeError, sf.LibsndfileError, OSError) as exc:
@@ -174,7 +175,7 @@ def mix_pass(
     Each stem block goes through its chain (any object with ``process``) when it has one and
     feeds its bank in ``stem_banks`` when it has one; the sum feeds the mix meters returned.
     """
-    bank = MeterBank(session.sample_rate, 2, session.series_step)
+    bank = MeterBank(session.sample_rate, 2, session.series_step, session.frames)
     readers = [StemReader(stem, session.sample_rate) for stem in session.mix_stems]
     try:
         sum_readers(readers, session.frames, bank.update, chains, stem_banks)

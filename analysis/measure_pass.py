@@ -54,7 +54,7 @@ def read_and_sum(
     banks = {}
     for file in measured:
         stem = session.stem(file)
-        banks[file] = MeterBank(stem.sample_rate, stem.channels, session.series_step)
+        banks[file] = MeterBank(stem.sample_rate, stem.channels, session.series_step, stem.frames)
     readers: list[StemReader] = []
     try:
         for file in files:
@@ -125,7 +125,7 @@ def mix_of_groups(session: Session, pipes: Sequence[str], position_file: str) ->
         for path in pipes:  # both ends are open: the names are no longer needed
             with contextlib.suppress(OSError):
                 os.unlink(path)
-        bank = MeterBank(session.sample_rate, 2, session.series_step)
+        bank = MeterBank(session.sample_rate, 2, session.series_step, session.frames)
         with open(position_file, "r+b", buffering=0) as position:
             done = 0
             while done < session.frames:

@@ -39,6 +39,7 @@ import numpy as np
 from mixreview.analysis.apply import Change
 from mixreview.analysis.measure import Measurement, MeterBank
 from mixreview.analysis.meters.loudness import LoudnessMeter
+from mixreview.analysis.meters.segments import series_step
 from mixreview.analysis.render_plan import (
     EQ_BAND_COST_MS,
     GROUPS,
@@ -85,6 +86,11 @@ from mixreview.analysis.session import Session
 
 Progress = Callable[[int, int, str], None]
 
+VERSION_SERIES_FRAMES_MAX = 2400
+"""The rendered versions' series hold at most this many frames (a 4-minute song's 100 ms frames):
+the notes read from them only long-term figures (the references' band averages and short-term
+spread), and every figure they report is measured on 100 ms whatever the frames."""
+
 __all__ = [
     "BLOCK_FRAMES",
     "DISK_FULL_ERRNOS",
@@ -101,6 +107,7 @@ __all__ = [
     "STEM_COST_MS",
     "SUBTYPES",
     "VERSIONS",
+    "VERSION_SERIES_FRAMES_MAX",
     "WAV_MAX_BYTES",
     "DiskFullError",
     "GroupRenderer",
@@ -134,8 +141,8 @@ class MixAssembler:
         self, session: Session, folder: Path, write_versions: Sequence[str], subtype: str
     ) -> None:
         self.subtype = subtype
-        step = session.series_step
-        self.banks = {v: MeterBank(session.sample_rate, 2, step) for v in VERSIONS}
+        step = series_step(session.frames, session.sample_rate, VERSION_SERIES_FRAMES_MAX)
+        self.banks = {v: MeterBank(session.sample_rate, 2, step, session.frames) for v in VERSIONS}
         self.mono = {
             v: LoudnessMeter(session.sample_rate, 1, dual_mono=True, step=step) for v in VERSIONS
         }

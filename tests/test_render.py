@@ -583,3 +583,25 @@ def test_a_damaged_stem_reads_as_silence_from_the_damage(tmp_path: Path) -> None
     assert any("Noise.flac is damaged" in m for m in result.messages)
     remarks = {s["file"]: s["remarks"] for s in result.notes["stems"]}["Noise.flac"]
     assert any(r.startswith("damaged: could not be read past") for r in remarks)
+
+
+def test_the_versions_series_are_folded_but_their_figures_are_not(
+    demo: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past VERSION_SERIES_FRAMES_MAX frames the rendered versions are metered on longer frames
+    (the notes read only long-term figures from their series): every figure stays the same."""
+    import mixreview.analysis.render as render_module
+
+    fine = run_export(demo, tmp_path / "fine", stems=False)
+    frames = len(fine.render.measurements["chosen"].loudness.frame_energy)
+    monkeypatch.setattr(render_module, "VERSION_SERIES_FRAMES_MAX", frames // 3)
+    coarse = run_export(demo, tmp_path / "coarse", stems=False)
+    for version in VERSIONS:
+        a, b = fine.render.measurements[version], coarse.render.measurements[version]
+        assert b.loudness.frame_s >= 0.3 - 1e-9  # three or more 100 ms segments a frame
+        assert len(b.bands.mid_power) < len(a.bands.mid_power) / 2
+        assert b.metrics() == a.metrics()
+    assert (
+        coarse.notes["measurements"]["chosen"]["integrated_lufs"]
+        == (fine.notes["measurements"]["chosen"]["integrated_lufs"])
+    )

@@ -255,3 +255,70 @@ def test_the_cache_keeps_each_grid_apart(
     coarse = analyze(folder, workers=1)
     assert not any(coarse.cached.values())  # measured again, on its own grid
     assert coarse.mix is not None and coarse.mix.loudness.frame_s == pytest.approx(0.3)
+
+
+# -- series made at their full size ------------------------------------------------------------
+@pytest.mark.parametrize("how", ["sum", "max", "mean"])
+@pytest.mark.parametrize("step, capacity", [(1, 1013), (3, 340), (3, 200), (7, 0)])
+def test_a_fold_of_known_length_gives_the_same_frames(how: str, step: int, capacity: int) -> None:
+    """Written into one array made at its full size (or past it, when the length was wrong),
+    the series is the same as kept in pieces; reading it leaves the fold going on."""
+    values = RNG.random((1013, 3))
+    pieces = SeriesFold(step, how)  # type: ignore[arg-type]
+    sized = SeriesFold(step, how, capacity)  # type: ignore[arg-type]
+    start = 0
+    while start < len(values):
+        size = int(RNG.integers(0, 40))
+        for fold in (pieces, sized):
+            fold.push(values[start : start + size])
+        start += size
+        if start > 500 and start - size <= 500:
+            halfway = sized.series(np.zeros((0, 3))).copy()
+    got = sized.series(np.zeros((0, 3)))
+    np.testing.assert_array_equal(got, pieces.series(np.zeros((0, 3))))
+    np.testing.assert_array_equal(got[: len(halfway) - 1], halfway[:-1])  # the frames before
+    assert got.shape == (math.ceil(1013 / step), 3)
+
+
+def test_a_meter_bank_told_the_length_measures_the_same() -> None:
+    """The series made at their full size hold the same values as grown piece by piece, on
+    100 ms frames and on longer ones, and a length given wrong changes nothing either."""
+    x = _stepped_noise(9.37)
+    for step in (1, 3):
+        grown = _fed(MeterBank(SR, 2, step), x)
+        for length in (len(x), len(x) // 2, 4 * len(x)):
+            sized = _fed(MeterBank(SR, 2, step, length), x)
+            assert sized.metrics() == grown.metrics()
+            np.testing.assert_array_equal(sized.bands.mid_power, grown.bands.mid_power)
+            np.testing.assert_array_equal(sized.bands.side_power, grown.bands.side_power)
+            np.testing.assert_array_equal(sized.levels.peak_series, grown.levels.peak_series)
+            np.testing.assert_array_equal(
+                sized.levels.mean_square_series, grown.levels.mean_square_series
+            )
+            np.testing.assert_array_equal(sized.levels.clip_series, grown.levels.clip_series)
+            np.testing.assert_array_equal(
+                sized.true_peak.peak_series_dbtp, grown.true_peak.peak_series_dbtp
+            )
+            assert sized.stereo is not None and grown.stereo is not None
+            np.testing.assert_array_equal(sized.stereo.lr_series, grown.stereo.lr_series)
+
+
+def test_the_series_capacity_holds_every_frame() -> None:
+    for rate in (8000, 11025, 44100, 48000, 96000):
+        for seconds in (0.05, 0.1, 1.0, 61.37, 600.0):
+            frames = round(seconds * rate)
+            for step in (1, 2, 12):
+                segments_made = math.ceil(frames / segments.segment_frames(rate))
+                assert segments.series_capacity(frames, rate, step) >= math.ceil(
+                    segments_made / step
+                )
+    assert segments.series_capacity(0, 48000, 1) == 0
+
+
+def test_the_rendered_versions_keep_at_most_a_four_minute_series() -> None:
+    from mixreview.analysis.render import VERSION_SERIES_FRAMES_MAX
+
+    assert series_step(240 * SR, SR, VERSION_SERIES_FRAMES_MAX) == 1
+    assert series_step(600 * SR, SR, VERSION_SERIES_FRAMES_MAX) == 3
+    assert series_step(7200 * SR, SR, VERSION_SERIES_FRAMES_MAX) == 30
+    assert series_step(7200 * SR, SR) == 12  # the session's own grid is finer

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixreview.analysis.meters.segments import SeriesFold, segment_frames
+from mixreview.analysis.meters.segments import SeriesFold, segment_frames, series_capacity
 from mixreview.analysis.scipy_calls import rfft
 
 BAND_CENTERS_HZ: tuple[float, ...] = tuple(1000.0 * 2.0 ** (k / 3.0) for k in range(-16, 14))
@@ -91,9 +91,10 @@ class BandsMeter:
     reads A²/2 in its band), so band values add up to the signal's mean square.
     """
 
-    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1, frames: int = 0) -> None:
         self.channels = channels
-        self._folds = (SeriesFold(step, "mean"), SeriesFold(step, "mean"))  # mid, side
+        size = series_capacity(frames, sample_rate, step)  # 0: the length is not known
+        self._folds = (SeriesFold(step, "mean", size), SeriesFold(step, "mean", size))  # mid, side
         self.hop = segment_frames(sample_rate)
         self.n_fft = fft_size_for(sample_rate)
         window = np.hanning(self.n_fft + 1)[:-1].astype(np.float32)

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixreview.analysis.meters.segments import RowSegmenter, SeriesFold, segment_frames
+from mixreview.analysis.meters.segments import (
+    RowSegmenter,
+    SeriesFold,
+    segment_frames,
+    series_capacity,
+)
 
 FULL_SCALE = 0.99996  # 32767/32768 and 24-bit maxima count as full scale
 AT_MAX_TOLERANCE = 1e-5  # relative: samples within ~0.0001 dB of the peak sit "at" it
@@ -225,12 +230,19 @@ class TopPeaks:
 class LevelsMeter:
     """Streams sample peak, mean square, DC, clipped runs, flat tops and the peaks at the top."""
 
-    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1, frames: int = 0) -> None:
         self.channels = channels
         self._segmenter = RowSegmenter(segment_frames(sample_rate), 3)
-        self._folds = (SeriesFold(step, "max"), SeriesFold(step, "mean"), SeriesFold(step, "sum"))
+        size = series_capacity(frames, sample_rate, step)  # 0: the length is not known
+        self._folds = (
+            SeriesFold(step, "max", size),
+            SeriesFold(step, "mean", size),
+            SeriesFold(step, "sum", size),
+        )
         # the 100 ms mean squares the crest factor is measured on, when the series fold them
-        self._segment_squares = SeriesFold(1, "mean") if step > 1 else None
+        self._segment_squares = (
+            SeriesFold(1, "mean", series_capacity(frames, sample_rate, 1)) if step > 1 else None
+        )
         self._frames = 0
         self._channel_peaks = np.zeros(channels)
         self._sums = np.zeros(channels)

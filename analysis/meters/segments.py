@@ -78,23 +78,38 @@ def frame_at(time_s: float, frame_s: float = SEGMENT_S) -> int:
     return round(time_s * 10) if frame_s == SEGMENT_S else round(time_s / frame_s)
 
 
-def series_step(frames: int, sample_rate: int) -> int:
-    """Segments per series frame for a signal of ``frames`` frames: 1 up to
-    ``SERIES_FRAMES_MAX`` segments, then as many as keep the series within it."""
+def series_capacity(frames: int, sample_rate: int, step: int) -> int:
+    """Frames, with one to spare, in the series of a signal of ``frames`` frames on frames of
+    ``step`` segments; 0 when the length is not known (``frames`` 0)."""
+    if frames <= 0:
+        return 0
+    segments = -(-frames // segment_frames(sample_rate)) + 1
+    return -(-segments // max(1, step)) + 1
+
+
+def series_step(frames: int, sample_rate: int, frames_max: int | None = None) -> int:
+    """Segments per series frame for a signal of ``frames`` frames: 1 up to ``frames_max``
+    segments (``SERIES_FRAMES_MAX`` when not given), then as many as keep the series within it."""
+    cap = SERIES_FRAMES_MAX if frames_max is None else frames_max
     segments = -(-max(frames, 0) * 10 // max(sample_rate, 1))
-    return max(1, -(-segments // SERIES_FRAMES_MAX))
+    return max(1, -(-segments // max(1, cap)))
 
 
 class SeriesFold:
     """Folds a per-segment series (segments along axis 0), given in pieces, into frames of
     ``step`` segments (their sum, max or mean) and keeps them. With ``step`` 1 the segments are
-    the frames. The open frame is held as its running sum or max, and the frames made so far as
-    few arrays, so memory does not depend on ``step`` or on how the pieces come."""
+    the frames. The open frame is held as its running sum or max. When the number of frames is
+    known (``capacity``, as ``series_capacity`` gives it) they are written into one array made
+    at the first frame, so a long signal's series never reallocates as it grows; otherwise, and
+    past the capacity, they are kept as few arrays."""
 
-    def __init__(self, step: int, fold: Fold) -> None:
+    def __init__(self, step: int, fold: Fold, capacity: int = 0) -> None:
         self.step = max(1, int(step))
         self.fold = fold
-        self._done: list[np.ndarray] = []  # the frames completed so far
+        self._capacity = max(0, int(capacity))
+        self._buffer: np.ndarray | None = None  # made at the first frame when capacity is known
+        self._filled = 0  # frames written into it
+        self._done: list[np.ndarray] = []  # the frames completed past the buffer
         self._open: np.ndarray | None = None  # the open frame's running sum or max
         self._count = 0  # segments in it
 
@@ -121,7 +136,8 @@ class SeriesFold:
     def series(self, empty: np.ndarray) -> np.ndarray:
         """Every frame so far, the open one last (it stays open); ``empty`` when there is none
         (it gives the dtype and the shape of a frame)."""
-        parts = list(self._done)
+        parts = [self._buffer[: self._filled]] if self._buffer is not None and self._filled else []
+        parts += self._done
         if self._count:
             assert self._open is not None
             parts.append(self._close(self._open, self._count))
@@ -131,6 +147,13 @@ class SeriesFold:
 
     def _keep(self, frames: np.ndarray) -> None:
         if not len(frames):
+            return
+        if self._capacity and self._buffer is None:
+            self._buffer = np.empty((self._capacity, *frames.shape[1:]), frames.dtype)
+        end = self._filled + len(frames)
+        if self._buffer is not None and not self._done and end <= len(self._buffer):
+            self._buffer[self._filled : end] = frames
+            self._filled = end
             return
         self._done.append(frames)
         if len(self._done) >= _PARTS_MAX:

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixreview.analysis.meters.levels import power_to_db
-from mixreview.analysis.meters.segments import RowSegmenter, SeriesFold, segment_frames
+from mixreview.analysis.meters.segments import (
+    RowSegmenter,
+    SeriesFold,
+    segment_frames,
+    series_capacity,
+)
 
 SIDE_TO_MID_FLOOR_DB = -120.0  # identical channels read as this rather than rounding noise
 IDENTICAL_DIFFERENCE_MAX = 0.0  # bit-identical: any difference at all is stereo
@@ -67,11 +72,11 @@ def correlation_of(ll: np.ndarray, rr: np.ndarray, lr: np.ndarray) -> np.ndarray
 class StereoMeter:
     """Streams the L/R energy sums of a stereo signal."""
 
-    def __init__(self, sample_rate: int, channels: int = 2, step: int = 1) -> None:
+    def __init__(self, sample_rate: int, channels: int = 2, step: int = 1, frames: int = 0) -> None:
         if channels != 2:
             raise ValueError("StereoMeter needs two channels")
         self._segmenter = RowSegmenter(segment_frames(sample_rate), 3)
-        self._fold = SeriesFold(step, "sum")
+        self._fold = SeriesFold(step, "sum", series_capacity(frames, sample_rate, step))
         self._max_diff = 0.0
 
     def update(self, block: np.ndarray) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mixreview.analysis.meters.loudness import _as_frames, _BlockQueue, _Segmenter
-from mixreview.analysis.meters.segments import SeriesFold
+from mixreview.analysis.meters.segments import SeriesFold, series_capacity
 from mixreview.analysis.scipy_calls import kaiser_lowpass
 
 __all__ = ["SILENCE_DBTP", "TruePeakMeter", "TruePeakResult", "oversampling_factor"]
@@ -86,7 +86,7 @@ class TruePeakResult:
 class TruePeakMeter:
     """Streaming true-peak meter: feed float32 ``(frames, channels)`` blocks, then ``result()``."""
 
-    def __init__(self, sample_rate: int, channels: int, step: int = 1) -> None:
+    def __init__(self, sample_rate: int, channels: int, step: int = 1, frames: int = 0) -> None:
         if channels < 1:
             raise ValueError(f"channels must be >= 1, got {channels}")
         self.sample_rate = int(sample_rate)
@@ -106,7 +106,8 @@ class TruePeakMeter:
         self._channel_peak = np.zeros(self.channels)
         self._grid = _Segmenter(self.sample_rate, 10)
         self._partial_peak = 0.0
-        self._fold = SeriesFold(step, "max")  # the series' frames completed so far
+        # the series' frames completed so far (``frames``: the signal's length, when known)
+        self._fold = SeriesFold(step, "max", series_capacity(frames, self.sample_rate, step))
         self._blocks = _BlockQueue()
 
     def update(self, block: np.ndarray) -> None:

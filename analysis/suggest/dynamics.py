@@ -167,7 +167,7 @@ def hit_decay_ms(
 
 
 _LN10_10 = math.log(10.0) / 10.0  # 10 ** (-x / 10) == exp(-_LN10_10 * x)
-RISING_CHUNK_FRAMES = 4096  # rising frames worked out on sub-steps this many at a time
+RISING_CHUNK_FRAMES = 1024  # rising frames worked out on sub-steps this many at a time (0.3 MB)
 
 
 def _log_substep_sum(rate_per_ms: np.ndarray, frame_ms: float = FRAME_MS) -> np.ndarray:
