@@ -38,12 +38,17 @@ class StageChecks:
 class StageTaps:
     """Levels and stereo meters after each chosen change of one stem (the checks' inputs)."""
 
-    def __init__(self, file: str, changes: Sequence[Change], sample_rate: int) -> None:
+    def __init__(
+        self, file: str, changes: Sequence[Change], sample_rate: int, frames: int = 0
+    ) -> None:
         self.file = file
         self.ids = [c.source_id for c in changes]
-        # the checks read whole-stem figures only: the series fold into one frame
-        self.levels = [LevelsMeter(sample_rate, 2, WHOLE_SIGNAL_STEP) for _ in changes]
-        self.stereo = [StereoMeter(sample_rate, 2, WHOLE_SIGNAL_STEP) for _ in changes]
+        # the checks read whole-stem figures only: the series fold into one frame (``frames``:
+        # the stem's length at the session rate, so the crest factor's 100 ms squares are made
+        # once at their full size)
+        step = WHOLE_SIGNAL_STEP
+        self.levels = [LevelsMeter(sample_rate, 2, step, frames) for _ in changes]
+        self.stereo = [StereoMeter(sample_rate, 2, step, frames) for _ in changes]
 
     def update(self, stage: int, block: np.ndarray) -> None:
         self.levels[stage].update(block)
@@ -99,7 +104,10 @@ class GroupRenderer:
         stems = [session.mix_stems[i] for i in indices]
         self.subtype = subtype
         rate = session.sample_rate
-        self.paths = {s.file: _stem_paths(changes, s.file, rate, s.file in recheck) for s in stems}
+        self.paths = {
+            s.file: _stem_paths(changes, s.file, rate, s.file in recheck, session.frames)
+            for s in stems
+        }
         self.readers: list[StemReader] = []
         self.writers: dict[str, WavWriter] = {}
         self.read_errors: dict[str, float] = {}
@@ -164,7 +172,11 @@ class GroupRenderer:
 
 
 def _stem_paths(
-    changes: Mapping[str, Sequence[Change]], file: str, sample_rate: int, tapped: bool
+    changes: Mapping[str, Sequence[Change]],
+    file: str,
+    sample_rate: int,
+    tapped: bool,
+    frames: int = 0,
 ) -> _StemPaths:
     chosen = _strip_order(changes.get("chosen", ()), file)
     branches: dict[str, tuple[int, Chain | None]] = {}
@@ -173,5 +185,5 @@ def _stem_paths(
         start = common_prefix(chosen, own)
         tail = [processor_for(c, sample_rate) for c in own[start:]]
         branches[version] = (start, Chain(tail, sample_rate) if tail else None)
-    taps = StageTaps(file, chosen, sample_rate) if tapped and chosen else None
+    taps = StageTaps(file, chosen, sample_rate, frames) if tapped and chosen else None
     return _StemPaths([processor_for(c, sample_rate) for c in chosen], branches, taps)

@@ -383,25 +383,23 @@ class LoudnessMeter:
         whole = tail[: n_100ms * _SEGS_PER_100MS - first].reshape(-1, _SEGS_PER_100MS).sum(axis=1)
         sums_100ms = np.concatenate([*self._sums_100ms, whole]) if self._sums_100ms else whole
         bounds_100ms = np.arange(-29, n_100ms + 1, dtype=np.int64) * fs // 10
-        counts_100ms = np.diff(bounds_100ms)[29:]
-        energy_100ms = sums_100ms / counts_100ms if n_100ms else np.zeros(0)
-
-        momentary_energy = _trailing_energy(sums_100ms, bounds_100ms, 4)
-        short_term_energy = _trailing_energy(sums_100ms, bounds_100ms, 30)
-
+        # one whole-length array at a time beside the sums: a long signal's are several MB
+        energy_100ms = sums_100ms / np.diff(bounds_100ms[29:]) if n_100ms else np.zeros(0)
         integrated = integrated_from_energy(energy_100ms)
+        short_term_energy = _trailing_energy(sums_100ms, bounds_100ms, 30)
         lra = loudness_range_from_energy(short_term_energy[29:])
         step = self._step
-        if step > 1:  # the series on frames of ``step`` segments
+        if step > 1 and n_100ms:  # the series on frames of ``step`` segments
             ends = np.arange(step - 1, n_100ms + step - 1, step).clip(max=n_100ms - 1)
-            groups = np.arange(0, n_100ms, step)
-            energy_100ms = (
-                np.add.reduceat(sums_100ms, groups) / np.add.reduceat(counts_100ms, groups)
-                if n_100ms
-                else energy_100ms
+            edges = np.append(np.arange(0, n_100ms, step), n_100ms)
+            del energy_100ms
+            energy_100ms = np.add.reduceat(sums_100ms, edges[:-1]) / np.diff(
+                bounds_100ms[29 + edges]
             )
-            momentary_energy = momentary_energy[ends]
             short_term_energy = short_term_energy[ends]
+            momentary_energy = _trailing_energy(sums_100ms, bounds_100ms, 4)[ends]
+        else:
+            momentary_energy = _trailing_energy(sums_100ms, bounds_100ms, 4)
         return LoudnessResult(
             integrated_lufs=integrated,
             momentary_max_lufs=momentary_max,
