@@ -118,25 +118,37 @@ class TruePeakMeter:
     def _process(self, block: np.ndarray) -> None:
         """Interpolate one chunk (with the carried history) and fold its peaks."""
         self._samples_in += block.shape[0]
-        planar = np.ascontiguousarray(block.T, dtype=np.float32)
         if self._matrix is None:
-            self._accumulate(np.abs(planar))
+            self._accumulate(np.abs(np.ascontiguousarray(block.T, dtype=np.float32)))
             return
-        padded = np.concatenate((self._history, planar), axis=1)
-        self._history = padded[:, -(2 * self._half - 1) :].copy()
-        self._accumulate(self._interpolated_peaks(padded))
+        # the history, the chunk and the zeros the last matrix row reads, in one array
+        kept = self._history.shape[1]
+        length = kept + block.shape[0]
+        padded = np.empty((self.channels, self._padded_length(length)), np.float32)
+        padded[:, :kept] = self._history
+        padded[:, kept:length] = block.T
+        padded[:, length:] = 0.0
+        self._history = padded[:, length - (2 * self._half - 1) : length].copy()
+        self._accumulate(self._interpolated_peaks(padded, length))
 
-    def _interpolated_peaks(self, padded: np.ndarray) -> np.ndarray:
-        """Per input sample max |x| over phase 0 and the interpolated phases, shape (ch, n)."""
+    def _padded_length(self, length: int) -> int:
+        """Samples the matrix rows read for ``length`` samples of input (whole batches)."""
+        taps = 2 * self._half
+        rows = -(-(length - taps + 1) // _FRAME)
+        return -(-rows // self._batch) * self._batch * _FRAME + taps - 1
+
+    def _interpolated_peaks(self, padded: np.ndarray, length: int | None = None) -> np.ndarray:
+        """Per input sample max |x| over phase 0 and the interpolated phases, shape (ch, n), of
+        the first ``length`` samples of ``padded`` (all of them when not given; zeros after)."""
         assert self._matrix is not None
         taps = 2 * self._half
-        n_out = padded.shape[1] - taps + 1
-        rows = -(-n_out // _FRAME)
-        rows = -(-rows // self._batch) * self._batch
-        shortfall = rows * _FRAME + taps - 1 - padded.shape[1]
-        if shortfall:
-            padded = np.pad(padded, ((0, 0), (0, shortfall)))
-        frames = sliding_window_view(padded, _FRAME + taps - 1, axis=1)[:, ::_FRAME]
+        length = padded.shape[1] if length is None else length
+        n_out = length - taps + 1
+        needed = self._padded_length(length)
+        if padded.shape[1] < needed:
+            padded = np.pad(padded[:, :length], ((0, 0), (0, needed - length)))
+        rows = (needed - taps + 1) // _FRAME
+        frames = sliding_window_view(padded, _FRAME + taps - 1, axis=1)[:, ::_FRAME][:, :rows]
         # Small contiguous matrices per BLAS call keep OpenBLAS single-threaded: its threads
         # spin against busy cores and were measured 100x slower under load.
         frames = np.ascontiguousarray(frames).reshape(-1, self._batch, _FRAME + taps - 1)
