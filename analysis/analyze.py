@@ -211,7 +211,7 @@ def run_plan(plan: AnalysisPlan, workers: int, progress: Progress | None = None)
     if workers >= 2 and len(files) >= 2 and can_use_pipes():
         results, outcomes = _pass_in_groups(plan, files, measured, others, workers, progress)
     else:
-        mix = MeterBank(session.sample_rate, 2, session.series_step, session.frames)
+        mix = MeterBank.of_session(session)
         done = 0
 
         def emit(block: np.ndarray) -> None:

@@ -97,7 +97,6 @@ def measure_processed(
     """
     chains = chains_for(changes, session)
     wanted = set(chains) if files is None else set(files)
-    step, frames = session.series_step, session.frames
-    banks = {f: MeterBank(session.sample_rate, 2, step, frames) for f in wanted}
+    banks = {f: MeterBank.of_session(session) for f in wanted}
     mix = mix_pass(session, chains, banks)
     return {f: bank.result() for f, bank in banks.items()}, mix

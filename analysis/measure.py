@@ -102,6 +102,12 @@ class MeterBank:
         self.bands = BandsMeter(sample_rate, channels, step, length)
         self.stereo = StereoMeter(sample_rate, 2, step, length) if channels == 2 else None
 
+    @classmethod
+    def of_session(cls, session: Session) -> MeterBank:
+        """Meters for a stereo signal along the session's timeline (the mix, or a stem as it
+        enters the mix): the session's rate, grid and length."""
+        return cls(session.sample_rate, 2, session.series_step, session.frames)
+
     def update(self, block: np.ndarray) -> None:
         """Feed every meter ``block`` (frames, channels), in chunks the cache holds."""
         for start in range(0, len(block), METER_CHUNK_FRAMES):
@@ -175,7 +181,7 @@ def mix_pass(
     Each stem block goes through its chain (any object with ``process``) when it has one and
     feeds its bank in ``stem_banks`` when it has one; the sum feeds the mix meters returned.
     """
-    bank = MeterBank(session.sample_rate, 2, session.series_step, session.frames)
+    bank = MeterBank.of_session(session)
     readers = [StemReader(stem, session.sample_rate) for stem in session.mix_stems]
     try:
         sum_readers(readers, session.frames, bank.update, chains, stem_banks)

@@ -125,7 +125,7 @@ def mix_of_groups(session: Session, pipes: Sequence[str], position_file: str) ->
         for path in pipes:  # both ends are open: the names are no longer needed
             with contextlib.suppress(OSError):
                 os.unlink(path)
-        bank = MeterBank(session.sample_rate, 2, session.series_step, session.frames)
+        bank = MeterBank.of_session(session)
         with open(position_file, "r+b", buffering=0) as position:
             done = 0
             while done < session.frames:

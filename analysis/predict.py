@@ -385,7 +385,7 @@ def measure_processed_stem(session: Session, stem: Stem, changes: Sequence[Chang
     """Read one stem at the session rate, process it with ``changes`` and measure it (stereo,
     as it enters the mix)."""
     chain = chains_for(changes, session).get(stem.file)
-    bank = MeterBank(session.sample_rate, 2, session.series_step, session.frames)
+    bank = MeterBank.of_session(session)
     reader = StemReader(stem, session.sample_rate)
     try:
         remaining = session.frames

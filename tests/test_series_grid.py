@@ -304,14 +304,16 @@ def test_a_meter_bank_told_the_length_measures_the_same() -> None:
 
 
 def test_the_series_capacity_holds_every_frame() -> None:
-    for rate in (8000, 11025, 44100, 48000, 96000):
-        for seconds in (0.05, 0.1, 1.0, 61.37, 600.0):
+    for rate in (8000, 11025, 44100, 44106, 48000, 96000):
+        for seconds in (0.05, 0.1, 1.0, 61.37, 600.0, 7200.0):
             frames = round(seconds * rate)
             for step in (1, 2, 12):
-                segments_made = math.ceil(frames / segments.segment_frames(rate))
-                assert segments.series_capacity(frames, rate, step) >= math.ceil(
-                    segments_made / step
-                )
+                # segments of whole samples (levels, bands, stereo) and on tenths (true peak)
+                for made in (
+                    math.ceil(frames / segments.segment_frames(rate)),
+                    math.ceil(frames * 10 / rate),
+                ):
+                    assert segments.series_capacity(frames, rate, step) >= math.ceil(made / step)
     assert segments.series_capacity(0, 48000, 1) == 0
 
 

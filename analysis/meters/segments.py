@@ -78,12 +78,18 @@ def frame_at(time_s: float, frame_s: float = SEGMENT_S) -> int:
     return round(time_s * 10) if frame_s == SEGMENT_S else round(time_s / frame_s)
 
 
+def segment_count(frames: int, sample_rate: int) -> int:
+    """100 ms segments in a signal of ``frames`` frames, the last one possibly partial."""
+    return -(-max(frames, 0) * 10 // max(sample_rate, 1))
+
+
 def series_capacity(frames: int, sample_rate: int, step: int) -> int:
     """Frames, with one to spare, in the series of a signal of ``frames`` frames on frames of
-    ``step`` segments; 0 when the length is not known (``frames`` 0)."""
+    ``step`` segments, whichever way its meter cuts segments (on exact tenths of a second, or
+    ``segment_frames`` samples each); 0 when the length is not known (``frames`` 0)."""
     if frames <= 0:
         return 0
-    segments = -(-frames // segment_frames(sample_rate)) + 1
+    segments = max(segment_count(frames, sample_rate), -(-frames // segment_frames(sample_rate)))
     return -(-segments // max(1, step)) + 1
 
 
@@ -91,8 +97,7 @@ def series_step(frames: int, sample_rate: int, frames_max: int | None = None) ->
     """Segments per series frame for a signal of ``frames`` frames: 1 up to ``frames_max``
     segments (``SERIES_FRAMES_MAX`` when not given), then as many as keep the series within it."""
     cap = SERIES_FRAMES_MAX if frames_max is None else frames_max
-    segments = -(-max(frames, 0) * 10 // max(sample_rate, 1))
-    return max(1, -(-segments // max(1, cap)))
+    return max(1, -(-segment_count(frames, sample_rate) // max(1, cap)))
 
 
 class SeriesFold:
