@@ -114,15 +114,18 @@ class MeterBank:
             self._update(block[start : start + METER_CHUNK_FRAMES])
 
     def _update(self, block: np.ndarray) -> None:
+        """Feed one chunk, transposed once into the rows the other meters read."""
         self.frames += len(block)
-        self.levels.update(block)  # counts NaN samples before they are zeroed below
-        if not np.isfinite(block).all():
-            block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-        self.loudness.update(block)
-        self.true_peak.update(block)
-        self.bands.update(block)
+        rows = np.ascontiguousarray(block.T, dtype=np.float32)
+        self.levels.update_rows(rows)  # counts NaN samples before they are zeroed below
+        if not np.isfinite(rows).all():
+            rows = np.nan_to_num(rows, nan=0.0, posinf=0.0, neginf=0.0)
+            block = rows.T
+        self.loudness.update(block)  # frames as they come: it filters the pairs in one pass
+        self.true_peak.update_rows(rows)
+        self.bands.update_rows(rows)
         if self.stereo is not None:
-            self.stereo.update(block)
+            self.stereo.update_rows(rows)
 
     def result(self) -> Measurement:
         return Measurement(

@@ -1,5 +1,5 @@
-"""SosFilter: scipy's kernel called directly (a stereo pair packed as one complex signal through a
-single section), or the public sosfilt and lfilter; every path matches sosfilt and one state."""
+"""SosFilter: scipy's kernel called directly (a stereo pair packed as one complex signal), or the
+public sosfilt and lfilter; every path matches sosfilt and one state."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from scipy import signal
 from mixreview.analysis.dsp import sosfilter
 from mixreview.analysis.dsp.biquad import BUTTERWORTH_Q, highpass_sos, peaking_sos
 from mixreview.analysis.dsp.sosfilter import SosFilter
+from mixreview.analysis.meters.loudness import k_weighting_sos
 from tests.test_dsp_support import SAMPLE_RATE
 
 SOS = {
     "one section, 20 Hz high-pass": highpass_sos(20.0, SAMPLE_RATE, BUTTERWORTH_Q, 2),
     "one section, peaking": peaking_sos(250.0, -3.0, 1.0, SAMPLE_RATE),
+    "two sections, K-weighting": k_weighting_sos(SAMPLE_RATE),
     "four sections": np.vstack(
         [
             highpass_sos(40.0, SAMPLE_RATE, BUTTERWORTH_Q, 4),
@@ -69,6 +71,27 @@ def test_float32_blocks_match_sosfilt_on_the_whole_stream(name: str, channels: i
     np.testing.assert_array_equal(x, copy)  # never filtered in place
     expected = signal.sosfilt(SOS[name], x.astype(np.float64), axis=0)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(SOS))
+def test_stereo_pairs_in_blocks_match_sosfilt_and_the_rows_to_the_bit(name: str) -> None:
+    x = rows(2)
+    pairs = np.array(x.T, order="C")
+    filt, by_rows = SosFilter(SOS[name]), SosFilter(SOS[name])
+    got, expected_rows = [], []
+    for a, b in [(0, 1), (1, 4097), (4097, 4097), (4097, 30_000)]:
+        block = pairs[a:b].copy()
+        out = filt.filter_pairs(block)
+        assert out is block  # filtered in place
+        got.append(out)
+        expected_rows.append(by_rows.filter_rows(x[:, a:b]))
+    both = np.concatenate(got)
+    np.testing.assert_array_equal(both, np.concatenate(expected_rows, axis=1).T)
+    np.testing.assert_allclose(both, signal.sosfilt(SOS[name], x, axis=-1).T, rtol=0, atol=1e-11)
+    # the state is the one every path reads
+    np.testing.assert_allclose(
+        filt.filter_rows(x[:, :500]), by_rows.filter_rows(x[:, :500]), rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("sections", [1, 3])

@@ -10,6 +10,10 @@ import numpy as np
 from mixreview.analysis.dsp.biquad import butterworth_sos
 from mixreview.analysis.scipy_calls import lfilter, sosfilt, sosfilt_kernel
 
+PACKED_SECTIONS_MAX = 2
+"""Stereo blocks through at most this many sections run as one complex signal: faster for one
+or two sections, slower from four (measured on 30 s of stereo: 14 against 16 ms for one section,
+34 against 25 ms for four)."""
 _UNKNOWN: Any = object()
 # scipy's in-place kernel under sosfilt, without the wrapper's checks, copies and moves; looked up
 # with the first filter (importing scipy.signal takes half a second: see scipy_calls)
@@ -95,10 +99,18 @@ def _filter_packed(
     filtered alone, while both channels share one pass through the recursion.
     """
     packed = np.array(x, dtype=np.float64, order="C")  # a copy: filtered in place
+    return packed, _filter_packed_in_place(sos_complex, packed, zi)
+
+
+def _filter_packed_in_place(
+    sos_complex: np.ndarray, pairs: np.ndarray, zi: np.ndarray
+) -> np.ndarray:
+    """``_filter_packed`` on a C-contiguous float64 ``(frames, 2)`` array, overwritten with the
+    output; returns the new state."""
     state = np.ascontiguousarray((zi[:, 0, :] + 1j * zi[:, 1, :])[np.newaxis])
     assert _sosfilt_kernel is not None
-    _sosfilt_kernel(sos_complex, packed.view(np.complex128).reshape(1, -1), state)
-    return packed, np.stack([state[0].real, state[0].imag], axis=1)
+    _sosfilt_kernel(sos_complex, pairs.view(np.complex128).reshape(1, -1), state)
+    return np.stack([state[0].real, state[0].imag], axis=1)
 
 
 class SosFilter:
@@ -150,11 +162,25 @@ class SosFilter:
 
     def filter_block(self, x: np.ndarray) -> np.ndarray:
         """Filter a float32 block ``(frames, channels)``; returns float32 of the same shape."""
-        if _kernel_in_use() and self._sos.shape[0] == 1 and x.shape[1] == 2 and x.shape[0] > 0:
+        sections = self._sos.shape[0]
+        stereo = x.shape[1] == 2 and x.shape[0] > 0
+        if stereo and 0 < sections <= PACKED_SECTIONS_MAX and _kernel_in_use():
             out, self._zi = _filter_packed(self._sos_complex, x, self._state(2))
             return out.astype(np.float32)
         rows = np.array(x.T, dtype=np.float64, order="C")
         return self._filter(rows, own=True).T.astype(np.float32)
+
+    def filter_pairs(self, pairs: np.ndarray) -> np.ndarray:
+        """Filter a C-contiguous float64 stereo block ``(frames, 2)`` in place and return it:
+        both channels in one pass (see :func:`_filter_packed`), a quarter faster than two rows
+        through two sections."""
+        if self._sos.shape[0] == 0 or pairs.shape[0] == 0:
+            return pairs
+        if _kernel_in_use():
+            self._zi = _filter_packed_in_place(self._sos_complex, pairs, self._state(2))
+            return pairs
+        pairs[:] = self._filter(np.array(pairs.T, order="C"), own=True).T
+        return pairs
 
     def _filter(self, rows: np.ndarray, own: bool) -> np.ndarray:
         """Filter rows; ``own``: they are a private C-contiguous float64 copy (filtered in place

@@ -111,21 +111,35 @@ class BandsMeter:
         self._frames_in = 0
         self._frames_out = 0
 
-    def _mid_side(self, block: np.ndarray) -> np.ndarray:
-        """(2, frames) rows of mid and side."""
-        rows = np.ascontiguousarray(block.T)
-        if not np.isfinite(rows).all():
-            rows = np.nan_to_num(rows, nan=0.0, posinf=0.0, neginf=0.0)
-        if self.channels == 1:
-            return np.stack([rows[0], np.zeros(rows.shape[1], np.float32)])
-        left, right = rows
-        return np.stack([(left + right) * 0.5, (left - right) * 0.5]).astype(np.float32)
-
     def update(self, block: np.ndarray) -> None:
+        """Add ``block`` (frames, channels); NaN and infinities read as zeros."""
         if not len(block):
             return
-        self._frames_in += len(block)
-        self._buffer = np.concatenate([self._buffer, self._mid_side(block)], axis=1)
+        rows = np.asarray(block, dtype=np.float32).T
+        if not np.isfinite(rows).all():
+            rows = np.nan_to_num(rows, nan=0.0, posinf=0.0, neginf=0.0)
+        self.update_rows(rows)
+
+    def update_rows(self, rows: np.ndarray) -> None:
+        """Add finite float32 ``rows`` (channels, frames): as ``update`` with the block
+        transposed. Mid and side are written straight after the carried samples."""
+        frames = rows.shape[1]
+        if not frames:
+            return
+        self._frames_in += frames
+        kept = self._buffer.shape[1]
+        buffer = np.empty((2, kept + frames), np.float32)
+        buffer[:, :kept] = self._buffer
+        mid, side = buffer[0, kept:], buffer[1, kept:]
+        if self.channels == 1:
+            mid[:] = rows[0]
+            side[:] = 0.0
+        else:
+            np.add(rows[0], rows[1], out=mid)
+            mid *= np.float32(0.5)
+            np.subtract(rows[0], rows[1], out=side)
+            side *= np.float32(0.5)
+        self._buffer = buffer
         self._emit(final=False)
 
     def _emit(self, final: bool) -> None:

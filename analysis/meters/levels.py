@@ -261,10 +261,17 @@ class LevelsMeter:
         self._top_peaks = TopPeaks(sample_rate, channels)
 
     def update(self, block: np.ndarray) -> None:
+        """Add ``block`` (frames, channels)."""
         if not len(block):
             return
         # one transpose makes every reduction below run over contiguous rows (much faster)
-        rows = np.ascontiguousarray(block.T)
+        self.update_rows(np.ascontiguousarray(block.T, dtype=np.float32))
+
+    def update_rows(self, rows: np.ndarray) -> None:
+        """Add C-contiguous float32 ``rows`` (channels, frames), NaN and infinities included
+        (they are counted, then read as zeros); ``rows`` is not changed."""
+        if not rows.shape[1]:
+            return
         sums = rows.sum(axis=1, dtype=np.float64)
         if not np.isfinite(sums).all():
             bad = ~np.isfinite(rows)

@@ -231,19 +231,27 @@ def _as_frames(block: np.ndarray, channels: int) -> np.ndarray:
     return block
 
 
+def _as_rows(block: np.ndarray, channels: int) -> np.ndarray:
+    """A validated (frames, channels) block as float32 rows (channels, frames): a view when it
+    already is float32."""
+    return _as_frames(block, channels).T
+
+
 class _BlockQueue:
-    """Regroups incoming blocks into chunks of _MIN_FRAMES.._MAX_FRAMES frames for processing.
+    """Regroups incoming blocks into chunks of _MIN_FRAMES.._MAX_FRAMES frames for processing;
+    frames run along ``axis`` (0: blocks of (frames, channels), 1: rows of (channels, frames)).
 
     Small blocks are copied (meters never keep a reference to the caller's array).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, axis: int = 0) -> None:
+        self._axis = axis
         self._queued: list[np.ndarray] = []
         self._frames = 0
 
     def push(self, block: np.ndarray) -> list[np.ndarray]:
         """Queue ``block``; return the chunks that are ready to process, in order."""
-        frames = block.shape[0]
+        frames = block.shape[self._axis]
         if frames == 0:
             return []
         if self._frames or frames < _MIN_FRAMES:
@@ -252,14 +260,17 @@ class _BlockQueue:
             if self._frames < _MIN_FRAMES:
                 return []
             block = self._take()
-        return [block[i : i + _MAX_FRAMES] for i in range(0, block.shape[0], _MAX_FRAMES)]
+        if self._axis == 0:
+            return [block[i : i + _MAX_FRAMES] for i in range(0, block.shape[0], _MAX_FRAMES)]
+        return [block[:, i : i + _MAX_FRAMES] for i in range(0, block.shape[1], _MAX_FRAMES)]
 
     def drain(self) -> list[np.ndarray]:
         """Return whatever is queued (possibly nothing)."""
         return [self._take()] if self._frames else []
 
     def _take(self) -> np.ndarray:
-        block = np.concatenate(self._queued) if len(self._queued) > 1 else self._queued[0]
+        queued = self._queued
+        block = np.concatenate(queued, axis=self._axis) if len(queued) > 1 else queued[0]
         self._queued, self._frames = [], 0
         return block
 
@@ -326,12 +337,18 @@ class LoudnessMeter:
     def _process(self, block: np.ndarray) -> None:
         """K-weight one chunk and add its energy to the 10 ms segments."""
         frames = block.shape[0]
-        planar = np.array(block.T, dtype=np.float64, order="C")
-        filtered = self._filter.filter_rows(planar, in_place=True)
-        if self._unit_weights:
-            energy = np.einsum("cn,cn->n", filtered, filtered)
+        if self.channels == 2 and self._unit_weights:
+            # both channels through the filter in one pass, as they come: interleaved pairs
+            pairs = self._filter.filter_pairs(np.array(block, dtype=np.float64, order="C"))
+            np.multiply(pairs, pairs, out=pairs)
+            energy = pairs[:, 0] + pairs[:, 1]
         else:
-            energy = np.einsum("c,cn,cn->n", self._weights, filtered, filtered)
+            planar = np.array(block.T, dtype=np.float64, order="C")
+            filtered = self._filter.filter_rows(planar, in_place=True)
+            if self._unit_weights:
+                energy = np.einsum("cn,cn->n", filtered, filtered)
+            else:
+                energy = np.einsum("c,cn,cn->n", self._weights, filtered, filtered)
 
         offsets = self._grid.advance(frames)
         if offsets.size == 0:

@@ -75,26 +75,38 @@ class StereoMeter:
     def __init__(self, sample_rate: int, channels: int = 2, step: int = 1, frames: int = 0) -> None:
         if channels != 2:
             raise ValueError("StereoMeter needs two channels")
-        self._segmenter = RowSegmenter(segment_frames(sample_rate), 3)
+        self._segmenter = RowSegmenter(segment_frames(sample_rate), 2)
         self._fold = SeriesFold(step, "sum", series_capacity(frames, sample_rate, step))
         self._max_diff = 0.0
 
     def update(self, block: np.ndarray) -> None:
+        """Add ``block`` (frames, 2); NaN and infinities read as zeros."""
         if not len(block):
             return
-        rows = np.ascontiguousarray(block.T)
+        rows = np.ascontiguousarray(block.T, dtype=np.float32)
         if not np.isfinite(rows).all():
             rows = np.nan_to_num(rows, nan=0.0, posinf=0.0, neginf=0.0)
+        self.update_rows(rows)
+
+    def update_rows(self, rows: np.ndarray) -> None:
+        """Add finite float32 ``rows`` (2, frames): as ``update`` with the block transposed."""
+        if not rows.shape[1]:
+            return
         left, right = rows
         self._max_diff = max(self._max_diff, float(np.abs(left - right).max()))
-        products = np.stack([left * left, right * right, left * right])
-        segs = self._segmenter.push(products)
-        if len(segs):
+        segs = self._segmenter.push(rows)
+        if segs.shape[1]:
             self._reduce(segs)
 
     def _reduce(self, segs: np.ndarray) -> None:
-        """Per-frame products (LL, RR, LR) summed per segment."""
-        self._fold.push(segs.sum(axis=2, dtype=np.float64).T)
+        """LL, RR and LR summed per segment of ``segs`` (2, segments, frames): the products of
+        two float32 samples are exact in float64, and summed there."""
+        left, right = segs.astype(np.float64)
+        sums = np.empty((segs.shape[1], 3))
+        sums[:, 0] = np.einsum("sn,sn->s", left, left)
+        sums[:, 1] = np.einsum("sn,sn->s", right, right)
+        sums[:, 2] = np.einsum("sn,sn->s", left, right)
+        self._fold.push(sums)
 
     def result(self) -> StereoResult:
         rest = self._segmenter.flush()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from mixreview.analysis.meters.loudness import _as_frames, _BlockQueue, _Segmenter
+from mixreview.analysis.meters.loudness import _as_rows, _BlockQueue, _Segmenter
 from mixreview.analysis.meters.segments import SeriesFold, series_capacity
 from mixreview.analysis.scipy_calls import kaiser_lowpass
 
@@ -108,25 +108,30 @@ class TruePeakMeter:
         self._partial_peak = 0.0
         # the series' frames completed so far (``frames``: the signal's length, when known)
         self._fold = SeriesFold(step, "max", series_capacity(frames, self.sample_rate, step))
-        self._blocks = _BlockQueue()
+        self._blocks = _BlockQueue(axis=1)
 
     def update(self, block: np.ndarray) -> None:
         """Add ``block`` (frames, channels); any length, including 0."""
-        for chunk in self._blocks.push(_as_frames(block, self.channels)):
+        self.update_rows(_as_rows(block, self.channels))
+
+    def update_rows(self, rows: np.ndarray) -> None:
+        """Add float32 ``rows`` (channels, frames): as ``update`` with the block transposed."""
+        for chunk in self._blocks.push(rows):
             self._process(chunk)
 
-    def _process(self, block: np.ndarray) -> None:
-        """Interpolate one chunk (with the carried history) and fold its peaks."""
-        self._samples_in += block.shape[0]
+    def _process(self, rows: np.ndarray) -> None:
+        """Interpolate one chunk (channels, frames), with the carried history, and fold its
+        peaks."""
+        self._samples_in += rows.shape[1]
         if self._matrix is None:
-            self._accumulate(np.abs(np.ascontiguousarray(block.T, dtype=np.float32)))
+            self._accumulate(np.abs(rows))
             return
         # the history, the chunk and the zeros the last matrix row reads, in one array
         kept = self._history.shape[1]
-        length = kept + block.shape[0]
+        length = kept + rows.shape[1]
         padded = np.empty((self.channels, self._padded_length(length)), np.float32)
         padded[:, :kept] = self._history
-        padded[:, kept:length] = block.T
+        padded[:, kept:length] = rows
         padded[:, length:] = 0.0
         self._history = padded[:, length - (2 * self._half - 1) : length].copy()
         self._accumulate(self._interpolated_peaks(padded, length))
