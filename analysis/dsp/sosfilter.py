@@ -165,8 +165,7 @@ class SosFilter:
         sections = self._sos.shape[0]
         stereo = x.shape[1] == 2 and x.shape[0] > 0
         if stereo and 0 < sections <= PACKED_SECTIONS_MAX and _kernel_in_use():
-            out, self._zi = _filter_packed(self._sos_complex, x, self._state(2))
-            return out.astype(np.float32)
+            return self.filter_pairs(np.array(x, dtype=np.float64, order="C")).astype(np.float32)
         rows = np.array(x.T, dtype=np.float64, order="C")
         return self._filter(rows, own=True).T.astype(np.float32)
 
