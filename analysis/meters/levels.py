@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mixreview.analysis.meters.fine import FineFold, FineLevels
 from mixreview.analysis.meters.segments import (
     RowSegmenter,
     SeriesFold,
@@ -76,6 +77,7 @@ class LevelsResult:
     mean_square_series: np.ndarray  # mean square per series frame (channel average)
     clip_series: np.ndarray  # clipped samples per series frame
     active_mean_square: float  # over the 100 ms segments that carry sound: ``active_mean_square``
+    fine: FineLevels | None = None  # 5 ms parts of each segment, on the 100 ms grid only
 
     @property
     def sample_peak_dbfs(self) -> float:
@@ -234,6 +236,7 @@ class LevelsMeter:
         self.channels = channels
         self._segmenter = RowSegmenter(segment_frames(sample_rate), 3)
         size = series_capacity(frames, sample_rate, step)  # 0: the length is not known
+        self._fine = FineFold(segment_frames(sample_rate), channels, size) if step == 1 else None
         self._folds = (
             SeriesFold(step, "max", size),
             SeriesFold(step, "mean", size),
@@ -378,6 +381,8 @@ class LevelsMeter:
         if self._segment_squares is not None:
             self._segment_squares.push(segment_squares.astype(np.float32))  # to 1e-6 dB
         clips.push(segs[2].sum(axis=1).astype(np.int32))
+        if self._fine is not None:
+            self._fine.push(segs[0], segs[1])
 
     def result(self) -> LevelsResult:
         rest = self._segmenter.flush()
@@ -412,4 +417,5 @@ class LevelsMeter:
                 if self._segment_squares is None
                 else self._segment_squares.series(np.zeros(0))
             ),
+            fine=self._fine.result() if self._fine is not None else None,
         )

@@ -22,6 +22,7 @@ from typing import overload
 import numpy as np
 
 from mixreview.analysis.dsp.sosfilter import SosFilter
+from mixreview.analysis.meters.fine import PartEnergy
 from mixreview.analysis.meters.segments import SEGMENT_S
 
 __all__ = [
@@ -298,6 +299,8 @@ class LoudnessResult:
     duration_s: float
     sample_rate: int
     channels: int
+    part_energy: np.ndarray | None = None  # (frames, parts): K-weighted energy summed over
+    # the 5 ms parts of each frame (``meters.fine``), on the 100 ms grid only
 
 
 class LoudnessMeter:
@@ -328,6 +331,7 @@ class LoudnessMeter:
         self._window_peaks = {_MOMENTARY_SEGS: 0.0, _SHORT_TERM_SEGS: 0.0}  # of compacted part
         self._step = max(1, int(step))
         self._blocks = _BlockQueue()
+        self._parts = PartEnergy(self.sample_rate) if self._step == 1 else None
 
     def update(self, block: np.ndarray) -> None:
         """Add ``block`` (frames, channels); any length, including 0."""
@@ -350,6 +354,8 @@ class LoudnessMeter:
             else:
                 energy = np.einsum("c,cn,cn->n", self._weights, filtered, filtered)
 
+        if self._parts is not None:
+            self._parts.update(energy)
         offsets = self._grid.advance(frames)
         if offsets.size == 0:
             self._partial_sum += float(energy.sum())
@@ -429,6 +435,7 @@ class LoudnessMeter:
             duration_s=self._grid.samples_seen / fs,
             sample_rate=fs,
             channels=self.channels,
+            part_energy=_readonly(self._parts.result()) if self._parts is not None else None,
         )
 
     def _max_lufs(self, tail: np.ndarray, n_10ms: int, width: int) -> float:
