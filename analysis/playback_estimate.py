@@ -4,26 +4,31 @@ match (``LoudnessMatcher``: the real processors on the audio) renders and then r
 
 Each stem's K-weighted energy per frame goes through its side's changes in channel-strip order:
 gains and linear filters through their responses on the third-octave band powers (as the live
-model predicts them, ``predict.effect_of``), a compressor through the per-frame gain reduction
-its settings give on the stem's frame peaks (``dynamics.frame_gain_reduction``, the prediction
-the dynamics rule plans with), a pan through its channel gains, mono below a frequency through
-the side's high-pass. The side's mix is the measured mix, each third-octave band scaled frame by
-frame by how much the sum of its stems' powers in that band changed, so what stems share (their
-correlation) is kept where they meet; with stems muted or soloed it is the sum of the stems
-heard. What no series tells (a polarity flip's effect on the other stems) is left to the exact
-match.
+model predicts them, ``predict.effect_of``), a compressor through its own detector run on the
+stem's 5 ms parts (``compressor_estimate``; on a long session's coarser grid, which has none,
+through the gain reduction its settings give on the frame peaks, the prediction the dynamics rule
+plans with: ``dynamics.frame_gain_reduction``), a pan through its channel gains, mono below a
+frequency through the side's high-pass. The side's mix is the measured mix, each third-octave
+band scaled frame by frame by how much the sum of its stems' powers in that band changed, so what
+stems share (their correlation) is kept where they meet; with stems muted or soloed it is the sum
+of the stems heard. A change before a compressor moves the stem's peaks by how much the sum of its
+bands' amplitudes changed (a peak is where their waves meet) and its mean squares by its power.
+A polarity flip turns the stem's share of what the stems have in common around, that share read
+as the pair polarity rule reads it (``_flip_power``). What the series cannot tell (which stems
+share a part, when several do in one band) is left to the exact match.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mixreview.analysis.apply import Change
+from mixreview.analysis.compressor_estimate import compressor_power
 from mixreview.analysis.dsp.biquad import linkwitz_riley_highpass_sos
 from mixreview.analysis.dsp.compressor import Compressor
 from mixreview.analysis.dsp.factory import build_processor
@@ -57,6 +62,28 @@ LEAD_FRAMES = 100
 
 
 @dataclass(frozen=True)
+class Parts:
+    """A stem's 5 ms parts (``meters.fine``) as float64 rows of its frames: peak across
+    channels, where in the part it falls (1/256 steps), mean square, K-weighted energy (None
+    where the measurement has none: the mean square weighs the parts then)."""
+
+    peak: np.ndarray
+    peak_at: np.ndarray
+    mean_square: np.ndarray
+    energy: np.ndarray | None
+
+    def scaled(self, power: np.ndarray, amplitude: np.ndarray, weighted: np.ndarray) -> Parts:
+        """The parts with each frame's power multiplied by ``power``, its peaks by
+        ``amplitude`` and its K-weighted energy by ``weighted``."""
+        return Parts(
+            self.peak * amplitude[:, None],
+            self.peak_at,
+            self.mean_square * power[:, None],
+            self.energy * weighted[:, None] if self.energy is not None else None,
+        )
+
+
+@dataclass(frozen=True)
 class StemSeries:
     """What the estimate reads of one stem's measurement, as float64 rows of its frames."""
 
@@ -68,11 +95,22 @@ class StemSeries:
     ll: np.ndarray | None  # left and right powers per frame (a stereo stem)
     rr: np.ndarray | None
     frame_s: float = SEGMENT_S
+    fine: Parts | None = None  # 5 ms parts of each frame, on the 100 ms grid
 
     @classmethod
     def of(cls, m: Measurement, first: int, last: int) -> StemSeries:
         """Frames ``first .. last - 1`` of ``m`` (zeros past its end)."""
         stereo = m.stereo
+        fine = m.levels.fine
+        parts = None
+        if fine is not None and m.loudness.frame_s == SEGMENT_S:
+            energy = m.loudness.part_energy
+            parts = Parts(
+                _rows(fine.peak, first, last),
+                _rows(fine.peak_at, first, last),
+                _rows(fine.mean_square, first, last),
+                _rows(energy, first, last) if energy is not None else None,
+            )
         return cls(
             energy=_rows(m.loudness.frame_energy, first, last),
             mid=_rows(m.bands.mid_power, first, last),
@@ -82,6 +120,7 @@ class StemSeries:
             ll=_rows(stereo.ll_series, first, last) if stereo is not None else None,
             rr=_rows(stereo.rr_series, first, last) if stereo is not None else None,
             frame_s=m.loudness.frame_s,
+            fine=parts,
         )
 
 
@@ -103,6 +142,11 @@ def _compressor_power(change: Change, series: StemSeries, sample_rate: int) -> n
     with the settings the processor takes from the change (its defaults filled in)."""
     comp = build_processor("compressor", change.params, sample_rate)
     assert isinstance(comp, Compressor)
+    if series.fine is not None:
+        fine = series.fine
+        return compressor_power(
+            comp, change.amount, fine.peak, fine.peak_at, fine.mean_square, fine.energy
+        )
     slope = (1.0 - 1.0 / comp.ratio) * change.amount  # how the processor scales its ratio
     makeup_db = comp.makeup_db * change.amount
     if slope <= 0.0:
@@ -150,18 +194,23 @@ def _scaled(series: StemSeries, mid: np.ndarray, side: np.ndarray, power: np.nda
     new_total = mid + side
     weighted = (new_total @ K_POWER + TINY) / (old_total @ K_POWER + TINY)
     plain = (new_total.sum(axis=1) + TINY) / (old_total.sum(axis=1) + TINY)
+    # a peak is where the bands' waves meet: it moves with the sum of their amplitudes
+    amplitude = (np.sqrt(new_total).sum(axis=1) + TINY) / (np.sqrt(old_total).sum(axis=1) + TINY)
     silent = old_total.sum(axis=1) <= TINY
     if power is not None:  # bands that held nothing still take a broadband gain
         weighted = np.where(silent, power, weighted)
         plain = np.where(silent, power, plain)
+        amplitude = np.where(silent, np.sqrt(power), amplitude)
     return StemSeries(
         energy=series.energy * weighted,
         mid=mid,
         side=side,
-        peak=series.peak * np.sqrt(plain),
+        peak=series.peak * amplitude,
         mean_square=series.mean_square * plain,
         ll=series.ll * plain if series.ll is not None else None,
         rr=series.rr * plain if series.rr is not None else None,
+        frame_s=series.frame_s,
+        fine=series.fine.scaled(plain, amplitude, weighted) if series.fine is not None else None,
     )
 
 
@@ -201,14 +250,48 @@ class _Sum:
 
     bands: np.ndarray
     energy: np.ndarray
+    flips: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    """Stems whose polarity this side flips: band powers before and after their chains, and the
+    frames where the flip acts."""
 
     @classmethod
     def empty(cls, rows: int) -> _Sum:
         return cls(np.zeros((rows, len(K_POWER))), np.zeros(rows))
 
-    def add(self, series: StemSeries) -> None:
-        self.bands += series.mid + series.side
-        self.energy += series.energy
+    def add(self, series: StemSeries, after: StemSeries, flipped: np.ndarray | None) -> None:
+        self.bands += after.mid + after.side
+        self.energy += after.energy
+        if flipped is not None:
+            self.flips.append((series.mid + series.side, after.mid + after.side, flipped))
+
+
+def _flipped(changes: Sequence[Change], frames: int, first: int, frame_s: float,
+             ) -> np.ndarray | None:  # fmt: skip
+    """The frames where ``changes`` leave a stem's polarity flipped, both channels (an odd number
+    of flips: the processor flips from amount 0.5); None where they never do."""
+    count = np.zeros(frames, dtype=np.int64)
+    for change in changes:
+        both = change.params.get("channels", "both") == "both"
+        if change.kind == "polarity" and both and change.amount >= 0.5:
+            count += frame_mask(change, frames, first, frame_s)
+    odd = count % 2 == 1
+    return odd if odd.any() else None
+
+
+def _flip_power(mix_bands: np.ndarray, old_bands: np.ndarray, ratio: np.ndarray,
+                flips: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:  # fmt: skip
+    """The change in the mix's band powers when stems flip polarity. A flip turns a stem's share
+    of what the stems have in common (the mix's power over the sum of their powers) around; that
+    share is taken as half the excess where the stem plays, as the pair polarity rule reads a
+    pair that cancels, and at most what its power and the others' allow."""
+    excess = mix_bands - old_bands
+    change = np.zeros_like(mix_bands)
+    for before, after, frames in flips:
+        others = np.maximum(old_bands - before, 0.0)
+        shared = np.sign(excess) * np.minimum(np.abs(excess) / 2.0, np.sqrt(before * others))
+        moved = np.sqrt(np.where(before > TINY, after / np.maximum(before, TINY), 0.0) * ratio)
+        change -= 4.0 * shared * moved * frames[:, None]
+    return change
 
 
 def _mix_energy(mix: StemSeries, old_bands: np.ndarray, side: _Sum) -> np.ndarray:
@@ -219,6 +302,9 @@ def _mix_energy(mix: StemSeries, old_bands: np.ndarray, side: _Sum) -> np.ndarra
     held = old_bands > TINY
     ratio = np.where(held, side.bands / np.maximum(old_bands, TINY), 0.0)
     scaled = np.where(held, mix_bands * ratio, side.bands * K_POWER).sum(axis=1)
+    if side.flips:
+        flips = _flip_power(mix.mid + mix.side, old_bands, ratio, side.flips)
+        scaled = np.maximum(scaled + (flips * K_POWER).sum(axis=1), 0.0)
     before = mix_bands.sum(axis=1)
     return np.where(before > TINY, mix.energy * scaled / np.maximum(before, TINY), side.energy)
 
@@ -288,7 +374,8 @@ class MatchEstimator:
                 continue
             for total, version in zip(sides, (a, b), strict=True):
                 changes = stem_changes(version, stem.file)
-                total.add(processed(series, changes, lead, self.session.sample_rate))
+                after = processed(series, changes, lead, self.session.sample_rate)
+                total.add(series, after, _flipped(changes, rows, lead, frame_s))
         mix = StemSeries.of(self.mix, lead, last)
         measured = {stem.file for stem in self.session.mix_stems if stem.file in self.stems}
         whole = audible is None or measured <= audible
