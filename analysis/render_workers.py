@@ -19,7 +19,7 @@ from mixreview.analysis.render_stems import GroupRenderer, StageChecks
 from mixreview.analysis.render_wav import RenderError
 from mixreview.analysis.session import Session
 from mixreview.analysis.stem_reader import READ_BLOCK_FRAMES
-from mixreview.analysis.tasks import die_with_parent, pool_context
+from mixreview.analysis.tasks import die_with_parent, one_blas_thread, pool_context
 
 BLOCK_FRAMES = READ_BLOCK_FRAMES
 
@@ -90,8 +90,7 @@ def _worker(conn, job: _Job, group: int, owner: int | None = None) -> None:
     """Render one group in a child process and stream its partial sums to the parent (the
     process ``owner``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    os.environ["OMP_NUM_THREADS"] = "1"
+    one_blas_thread()
     die_with_parent(owner)
     renderer = None
     try:

@@ -224,3 +224,24 @@ def test_engine_does_not_import_ui_or_audio_io() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _blas_threads() -> int:
+    import threadpoolctl
+
+    return max((i["num_threads"] for i in threadpoolctl.threadpool_info()), default=1)
+
+
+def test_workers_run_one_blas_thread_and_leave_the_parents_alone() -> None:
+    """The workers are the parallelism: each one's BLAS runs on one thread (threads spinning
+    for work in every worker made a two-worker analysis eight times slower on a 2-core virtual
+    machine), whether it was forked from a process whose BLAS had already started or not."""
+    import numpy as np
+
+    from mixreview.analysis import tasks as tasks_mod
+
+    np.ones((64, 64)) @ np.ones((64, 64))  # this process's BLAS has started its threads
+    before = _blas_threads()
+    tasks = [tasks_mod.Task(f"t{i}", _blas_threads, ()) for i in range(2)]
+    assert tasks_mod.run_tasks(tasks, workers=2) == {"t0": 1, "t1": 1}
+    assert _blas_threads() == before
