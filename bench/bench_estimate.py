@@ -10,17 +10,25 @@ estimate (``MatchEstimator``, from the measured series) and once by the exact ma
 the two offsets are compared. Prints per kind and in total: comparisons, the median, 90th
 percentile and largest error of the estimate (dB), and the median time of each.
 
-    python bench/bench_estimate.py [--songs a,b] [--short] [--cache DIR]
+With ``--shared``, one take gets two stems that share a part with another (a second kick
+microphone out of polarity with the first, a guitar doubled exactly) and the changes that move
+them apart are matched both ways: what the estimate cannot see, as the performance notes say.
+
+    python bench/bench_estimate.py [--songs a,b] [--short] [--cache DIR] [--shared]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
+from scipy import signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,6 +82,54 @@ def run_take(folder: Path) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+def shared_take(source: Path, folder: Path) -> Path:
+    """``source`` (a take with Kick.flac and Electric_Gtr.flac) with two stems more: the kick's
+    second microphone (darker, out of polarity) and the guitar doubled exactly, a little quieter."""
+    take = folder / "shared"
+    shutil.copytree(source, take, ignore=shutil.ignore_patterns(".mixreview", "truth.json"))
+    kick, rate = sf.read(str(take / "Kick.flac"), dtype="float64", always_2d=True)
+    darker = signal.lfilter([0.3], [1.0, -0.7], kick, axis=0)
+    sf.write(str(take / "Kick_Out.flac"), -0.8 * darker, rate, subtype="PCM_24")
+    guitar, rate = sf.read(str(take / "Electric_Gtr.flac"), dtype="float64", always_2d=True)
+    sf.write(str(take / "Gtr_Double.flac"), 0.9 * guitar, rate, subtype="PCM_24")
+    manifest = take / "mixreview.toml"
+    if manifest.exists():
+        manifest.unlink()  # the stems as found: every file in the folder
+    return take
+
+
+def run_shared(source: Path) -> None:
+    """Changes that move a shared part's stems apart, estimated and matched exactly."""
+    with tempfile.TemporaryDirectory(prefix="mixreview-shared-") as folder:
+        analysis = analyze(shared_take(source, Path(folder)), workers=2, use_cache=False)
+        estimator = MatchEstimator.of(analysis)
+        assert estimator is not None
+        session = analysis.session
+        span = passage_for(session.duration_s / 2, session.duration_s, None, section_spans(session))
+
+        def gain(file: str, gain_db: float) -> Change:
+            return Change("gain", (file,), {"gain_db": gain_db})
+
+        def flip(file: str) -> Change:
+            return Change("polarity", (file,), {"channels": "both"})
+
+        cases = [
+            ("gain +6 dB, the doubled guitar", gain("Gtr_Double.flac", 6.0)),
+            ("gain -6 dB, the second kick", gain("Kick_Out.flac", -6.0)),
+            ("gain +3 dB, the guitar", gain("Electric_Gtr.flac", 3.0)),
+            ("polarity, the second kick", flip("Kick_Out.flac")),
+            ("polarity, the doubled guitar", flip("Gtr_Double.flac")),
+        ]
+        print(f"shared parts ({source.parent.name}/{source.name} and two stems more), "
+              f"passage {span[0]:.1f}-{span[1]:.1f} s:")  # fmt: skip
+        for label, change in cases:
+            estimate = estimator.estimate([], [change], span)
+            exact = LoudnessMatcher(session, cache_mb=0.0).match([], [change], span)
+            assert estimate is not None
+            print(f"  {label}: exact {exact.offset_db:+.3f} dB, "
+                  f"estimate error {estimate.offset_db - exact.offset_db:+.3f} dB")  # fmt: skip
+
+
 def table(rows: list[tuple[str, float, float, float]]) -> list[str]:
     lines = [
         "| kind | comparisons | error median | p90 | max | estimate | exact |",
@@ -97,9 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--songs", default=None, help="comma-separated song slugs (default all)")
     ap.add_argument("--short", action="store_true", help="the shorter forms used by the tests")
     ap.add_argument("--cache", type=Path, default=None, help="the songs' cache folder")
+    ap.add_argument("--shared", action="store_true", help="stems that share a part, only")
     args = ap.parse_args(argv)
     slugs = args.songs.split(",") if args.songs else None
+    if args.shared and slugs is None:
+        slugs = ["harbour_lights"]  # a kick and an electric guitar to share
     built = ensure_songs(slugs, short=args.short, cache=args.cache)
+    if args.shared:
+        run_shared(built[0].take("clean"))
+        return 0
     rows: list[tuple[str, float, float, float]] = []
     for song in built:
         for take in ("clean", "flawed"):

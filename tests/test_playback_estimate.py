@@ -22,6 +22,7 @@ from mixreview.analysis.playback_estimate import (
     processed,
 )
 from mixreview.analysis.playback_match import LoudnessMatcher, Match
+from mixreview.analysis.predict import K_POWER
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui.widgets.transport import Transport, TransportState
 from tests.test_playback_match import CHOSEN, SECONDS, _stems, _write, comp, eq, gain
@@ -342,3 +343,25 @@ def test_a_reference_track_is_estimated_from_its_own_measurement(
     elsewhere = reference_stem(path)
     other = MatchEstimator(session, estimator.mix, estimator.stems)  # no reference measured
     assert other.estimate(up, up, (1.0, 5.0), reference=elsewhere) is None
+
+
+def test_a_long_sessions_frames_hold_through_a_chain_of_changes() -> None:
+    """On a long session's coarser frames (1 s here), a change confined to a section acts on that
+    section's frames even after another change has gone through the series."""
+    frames = 10
+    series = StemSeries(
+        energy=np.ones(frames),
+        mid=np.ones((frames, len(K_POWER))),
+        side=np.zeros((frames, len(K_POWER))),
+        peak=np.ones(frames),
+        mean_square=np.ones(frames),
+        ll=None,
+        rr=None,
+        frame_s=1.0,
+    )
+    whole = Change("gain", ("x",), {"gain_db": -10.0})
+    section = Change("gain", ("x",), {"gain_db": 10.0}, section_span_s=(3.0, 5.0))
+    after = processed(series, [whole, section], 0, 48000)
+    assert after.frame_s == 1.0
+    np.testing.assert_allclose(after.energy[3:5], 1.0)
+    np.testing.assert_allclose(np.delete(after.energy, [3, 4]), 0.1)
