@@ -13,6 +13,7 @@ from mixreview.analysis import cache
 from mixreview.analysis.measure import Measurement, MeterBank
 from mixreview.analysis.meters.fine import AT_STEPS, PARTS_PER_SEGMENT, part_frames
 from mixreview.analysis.meters.levels import LevelsMeter, LevelsResult
+from mixreview.analysis.meters.loudness import LoudnessMeter
 
 
 def fine_of(signal: np.ndarray, rate: int, block: int = 4096, step: int = 1) -> LevelsResult:
@@ -99,3 +100,20 @@ def test_the_parts_go_through_the_cache(tmp_path: Path) -> None:
         np.testing.assert_array_equal(
             getattr(again.levels.fine, name), getattr(measured.levels.fine, name)
         )
+
+
+def test_the_parts_k_weighted_energy_adds_up_to_the_frames_and_reading_it_takes_nothing() -> None:
+    """The loudness meter's parts sum to its 100 ms frame energies, and reading them mid-stream
+    leaves the meter to go on as if they had not been read."""
+    rng = np.random.default_rng(9)
+    signal = (rng.standard_normal((48000 + 1000, 2)) * 0.1).astype(np.float32)
+    meter = LoudnessMeter(48000, 2)
+    meter.update(signal[:30_000])
+    early = meter.result().part_energy
+    meter.update(signal[30_000:])
+    result = meter.result()
+    parts = result.part_energy
+    assert early is not None and parts is not None and parts.shape == (11, PARTS_PER_SEGMENT)
+    np.testing.assert_allclose(early[:6], parts[:6], rtol=1e-6)  # 30,000 samples: 6 whole
+    np.testing.assert_allclose(parts[:10].sum(axis=1) / 4800, result.frame_energy, rtol=1e-5)
+    assert parts[10, :4].all() and not parts[10, 5:].any()  # 1000 samples: four parts and a bit

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixreview.analysis.meters.segments import SeriesFold, segment_frames
+from mixreview.analysis.meters.segments import RowSegmenter, SeriesFold, segment_frames
 
 PARTS_PER_SEGMENT = 20
 """Parts of a 100 ms segment: 5 ms each."""
@@ -95,28 +95,24 @@ class PartEnergy:
     the levels meter's segments, so both series cut the signal at the same samples."""
 
     def __init__(self, sample_rate: int) -> None:
-        self._segment = segment_frames(sample_rate)
-        self._part = part_frames(self._segment)
-        self._rest = np.zeros(0)
+        self._segmenter = RowSegmenter(segment_frames(sample_rate), 1)
+        self._part = part_frames(segment_frames(sample_rate))
         self._sums = SeriesFold(1, "sum")
 
     def update(self, energy: np.ndarray) -> None:
         """Add the energy of the next samples."""
-        data = np.concatenate([self._rest, energy]) if len(self._rest) else energy
-        whole = len(data) // self._segment
-        cut = whole * self._segment
-        if whole:
-            segments = data[:cut].reshape(whole, self._segment)
+        segments = self._segmenter.push(energy[None, :])[0]
+        if len(segments):
             self._sums.push(_padded(segments, self._part).sum(axis=2).astype(np.float32))
-        self._rest = np.array(data[cut:], np.float64)
 
     def result(self) -> np.ndarray:
         """(segments, parts) float32; the partial last segment included, its missing parts 0.
         The meter can go on after it."""
         done = self._sums.series(np.zeros((0, PARTS_PER_SEGMENT), np.float32))
-        if not len(self._rest):
+        rest = self._segmenter.pending()
+        if not rest.shape[1]:
             return np.array(done)
-        last = _padded(self._rest[None, :], self._part).sum(axis=2).astype(np.float32)
+        last = _padded(rest, self._part).sum(axis=2, dtype=np.float64).astype(np.float32)
         return np.concatenate([done, last])
 
 

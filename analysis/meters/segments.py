@@ -54,6 +54,10 @@ class RowSegmenter:
         self._rest = np.array(data[:, cut:], dtype=np.float32)
         return data[:, :cut].reshape(data.shape[0], n_full, self.seg_frames)
 
+    def pending(self) -> np.ndarray:
+        """The partial segment held so far, (k, r), without taking it: more may follow."""
+        return self._rest
+
     def flush(self) -> np.ndarray:
         """The final partial segment as (k, 1, r), or (k, 0, 0) when there is none."""
         rest = self._rest
