@@ -7,6 +7,7 @@ header, no pickle), written atomically; a damaged entry is ignored and measured 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -99,21 +100,27 @@ def _dataclass_type(hint: Any) -> type | None:
     return None
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, type | None], ...]:
+    """Each field of a dataclass and the dataclass it holds, if any (resolving the annotations
+    costs more than reading an entry: done once per class)."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, _dataclass_type(hints[f.name])) for f in dataclasses.fields(cls))
+
+
 def _rebuild(cls: type, prefix: str, arrays: Any, meta: dict[str, Any]) -> Any:
     if prefix in meta and meta[prefix] is None:
         return None
-    hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):
-        key = f"{prefix}.{field.name}" if prefix else field.name
-        nested = _dataclass_type(hints[field.name])
+    for name, nested in _fields(cls):
+        key = f"{prefix}.{name}" if prefix else name
         if nested is not None:
-            values[field.name] = _rebuild(nested, key, arrays, meta)
+            values[name] = _rebuild(nested, key, arrays, meta)
         elif key in arrays:
-            values[field.name] = np.array(arrays[key])
+            values[name] = np.array(arrays[key])
         elif key in meta:
             raw = meta[key]
-            values[field.name] = tuple(raw) if isinstance(raw, list) else raw
+            values[name] = tuple(raw) if isinstance(raw, list) else raw
     return cls(**values)
 
 

@@ -14,7 +14,7 @@ import signal
 import struct
 import termios
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 ANSI = re.compile(
     rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78])"
@@ -77,3 +77,21 @@ class Terminal:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+def until(
+    term: Terminal, condition: Callable[[], bool], what: str, timeout_s: float = 30.0
+) -> None:
+    """Keep reading the terminal until ``condition()`` holds; fail saying ``what`` did not."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            screen = term.text()[-1500:]
+            raise AssertionError(
+                f"{what} within {timeout_s:.0f} s; the screen ended with {screen!r}"
+            )
+        term.pump(0.05)
+
+
+def shows(term: Terminal, text: str, since: int = 0) -> Callable[[], bool]:
+    return lambda: text in term.text(since)

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ from mixreview.analysis.playback import render_mix
 from mixreview.analysis.session import Session, load_session
 from mixreview.analysis.suggest import suggest
 from mixreview.cli.listen import UNKNOWN
-from tests.pty_support import COLUMNS, ROWS, Terminal
+from tests.pty_support import COLUMNS, ROWS, Terminal, shows, until
 from tests.test_tui_support import session_copy
 
 pytest_plugins = ("tests.ssh_support",)  # the sshd fixture
@@ -91,24 +91,6 @@ class Recording:
         if frames < since + want:
             return False
         return bool(np.abs(self.samples()[frames - want : frames]).max() == 0)
-
-
-def until(
-    term: Terminal, condition: Callable[[], bool], what: str, timeout_s: float = STEP_TIMEOUT_S
-) -> None:
-    """Keep reading the terminal until ``condition()`` holds; fail saying ``what`` did not."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            screen = term.text()[-1500:]
-            raise AssertionError(
-                f"{what} within {timeout_s:.0f} s; the screen ended with {screen!r}"
-            )
-        term.pump(0.05)
-
-
-def shows(term: Terminal, text: str, since: int = 0) -> Callable[[], bool]:
-    return lambda: text in term.text(since)
 
 
 def remote(command: Sequence[str], pid_file: Path, env: Mapping[str, str], cwd: Path) -> str:

@@ -38,11 +38,19 @@ from mixreview.tui.keymap import (
     effective,
     load_keymap,
 )
-from mixreview.tui.loader import Loaded, Progress, default_audition, load, prepare_processes
+from mixreview.tui.loader import (
+    Loaded,
+    Progress,
+    default_audition,
+    load,
+    load_cached,
+    prepare_processes,
+)
 from mixreview.tui.screens.help import HelpScreen
 from mixreview.tui.screens.loading import LoadingScreen
 from mixreview.tui.screens.palette import ReviewCommands
 from mixreview.tui.screens.review import ReviewScreen
+from mixreview.tui.widgets.footer import shows_palette_key
 from mixreview.tui.widgets.loading import APP_KEYS
 
 # Colours from the xterm 256-colour cube: identical in truecolor and 256-colour terminals.
@@ -87,6 +95,7 @@ class MixReviewApp(App[int]):
         keymap_path: Path | None = None,
         workers: int | None = None,
         meters: bool = True,
+        loaded: Loaded | None = None,
     ) -> None:
         super().__init__()
         prepare_processes()
@@ -103,6 +112,7 @@ class MixReviewApp(App[int]):
         self.held_messages: list[tuple[str, str, SeverityLevel, float | None, bool]] = []
         self.loading = LoadingScreen(self.load_session, self.user_keymap)
         self.main = ReviewScreen(meters=meters)
+        self.preloaded = loaded
 
     # -- start ---------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -113,7 +123,11 @@ class MixReviewApp(App[int]):
             self.set_keymap(self.user_keymap)
         for problem in self.keymap_problems:
             self.notify(problem, title="keys.toml", severity="warning", timeout=10)
-        self.push_screen(self.loading, self.start_review)
+        if self.preloaded is not None:  # opened from the cache before the app started
+            loaded, self.preloaded = self.preloaded, None
+            self.start_review(loaded)
+        else:
+            self.push_screen(self.loading, self.start_review)
 
     def load_session(self, progress: Progress) -> Loaded:
         """What the loading screen runs in its worker (the factory is read then: tests swap it)."""
@@ -160,7 +174,7 @@ class MixReviewApp(App[int]):
     def on_resize(self, event: Resize) -> None:
         """The footers show the palette's key from 100 columns (the event's width: the app's
         size can still be the old one while the event is handled)."""
-        wide = event.size.width >= 100
+        wide = shows_palette_key(event.size.width)
         for screen in (self.main, self.loading):
             for footer in screen.query(Footer):
                 if footer.show_command_palette != wide:
@@ -203,24 +217,33 @@ def make_app(
     keymap_path: Path | None = None,
     workers: int | None = None,
     meters: bool = True,
+    loaded: Loaded | None = None,
 ) -> MixReviewApp:
-    """The app for a session folder (the CLI, the tests and the benchmark all start here)."""
+    """The app for a session folder (the CLI, the tests and the benchmark all start here).
+    ``loaded``: the session already opened (``load_cached``); else the loading screen opens it."""
     return MixReviewApp(
         session_path,
         audition_factory=audition_factory,
         keymap_path=keymap_path,
         workers=workers,
         meters=meters,
+        loaded=loaded,
     )
 
 
 def run_app(session_path: Path) -> int:
     """``mixreview [SESSION]``: check the folder, run the app, return the exit code."""
     try:
-        load_session(session_path)
+        session = load_session(session_path)
     except MixreviewError as exc:
         print(f"mixreview: {exc}", file=sys.stderr)
         return 2
-    app = make_app(session_path)
-    result = app.run()
+    # A measured session opens before the app starts: the review is the first screen drawn.
+    app = make_app(session_path, loaded=load_cached(session, default_audition))
+    try:
+        result = app.run()
+    finally:
+        if app.preloaded is not None:  # the app stopped before it took the player
+            with contextlib.suppress(Exception):
+                app.preloaded.audition.close()
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

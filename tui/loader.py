@@ -6,19 +6,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.analyze import Analysis, finish_analysis, plan_analysis, run_plan
 from mixreview.analysis.playback_estimate import MatchEstimator
 from mixreview.analysis.review import Review, review_path
-from mixreview.analysis.session import Session
+from mixreview.analysis.session import Session, load_session
 from mixreview.analysis.state import state_dir
 from mixreview.analysis.suggest.features import Features
 from mixreview.analysis.suggest.live import LiveModel, LiveState
 from mixreview.analysis.suggest.model import Suggestion
-from mixreview.analysis.tasks import start_forkserver
+from mixreview.analysis.tasks import default_workers, start_forkserver
 from mixreview.tui.audition import Audition, NoAudio
 from mixreview.tui.live import new_model
 
@@ -81,7 +84,69 @@ def load(
     progress: Progress,
 ) -> Loaded:
     """Measure the session (``progress`` after each step), open its review, start the player."""
-    analysis = analyze(session_path, workers=workers, progress=progress)
+    loaded = _load(session_path, workers, audition_factory, progress, cached_only=False)
+    assert loaded is not None
+    return loaded
+
+
+def load_cached(
+    session: Session | Path, audition_factory: Callable[[Session], Audition]
+) -> Loaded | None:
+    """The session opened at once, before the app starts, when the cache holds every
+    measurement: there is nothing to show progress of, and the app opens on the review.
+    None when something must be measured first, or opening fails: the loading screen then
+    measures, or says why the session cannot be opened."""
+    try:
+        return _load(session, 1, audition_factory, None, cached_only=True)
+    except Exception:  # said by the loading screen, which opens the session again
+        return None
+
+
+def _load(
+    session_path: Session | Path,
+    workers: int | None,
+    audition_factory: Callable[[Session], Audition],
+    progress: Progress | None,
+    *,
+    cached_only: bool,
+) -> Loaded | None:
+    session = session_path if isinstance(session_path, Session) else load_session(session_path)
+    plan = plan_analysis(session)
+    if cached_only and plan.tasks:
+        return None
+    # The player starts meanwhile: most of its start is the audio library probing devices,
+    # which leaves the interpreter free for the rest.
+    starting = start_audition(audition_factory, session)
+    try:
+        results = run_plan(plan, workers or default_workers(), progress)
+        analysis = finish_analysis(plan, results)
+        data = session_data(analysis)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            starting.result().close()
+        raise
+    audition = starting.result()
+    audition.use_estimator(MatchEstimator.of(analysis))
+    return Loaded(data, audition)
+
+
+def start_audition(factory: Callable[[Session], Audition], session: Session) -> Future[Audition]:
+    """``factory(session)`` in a thread of its own (a daemon: a player that hangs while it
+    starts does not keep the process alive once the user gives up)."""
+    future: Future[Audition] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(factory(session))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="audition-start", daemon=True).start()
+    return future
+
+
+def session_data(analysis: Analysis) -> SessionData:
+    """The review screen's data for a measured session: its features, its review, the model."""
     try:
         features: Features | None = Features.build(analysis)
         assert features is not None
@@ -93,8 +158,5 @@ def load(
     review = Review.open(
         review_path(state_dir(session.path)), session.path, [s.file for s in session.stems]
     )
-    audition = audition_factory(session)
-    audition.use_estimator(MatchEstimator.of(analysis))
     model, state = new_model(analysis, review)
-    data = SessionData(analysis, list(state.suggestions), features, review, model, state)
-    return Loaded(data, audition)
+    return SessionData(analysis, list(state.suggestions), features, review, model, state)

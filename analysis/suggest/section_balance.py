@@ -28,6 +28,7 @@ from mixreview.analysis.suggest.levels import (
     severity_of,
     solve_gain,
 )
+from mixreview.analysis.suggest.masking_frames import median_of
 from mixreview.analysis.suggest.memo import IdentityMemo, unmoved
 from mixreview.analysis.suggest.model import Suggestion, Target
 
@@ -151,7 +152,7 @@ def _steady_gaps(
     levels = {k: v for k, v in levels.items() if np.isfinite(v)}
     found: list[Suggestion] = []
     if len(levels) >= 2:
-        reference = float(np.median(list(levels.values())))
+        reference = median_of(np.array(list(levels.values())))
         steady = [s for k, v in levels.items() if abs(v - reference) <= OWN_STEP_LU
                   for s in kinds[k]]  # fmt: skip
         for kind, value in levels.items():
@@ -166,7 +167,8 @@ def _steady_gaps(
             values = [v for v in values if np.isfinite(v)]
             here = level_of(section)
             if values and np.isfinite(here):
-                made = _own_step(features, stem, [section], here, float(np.median(values)), others)
+                typical = median_of(np.array(values))
+                made = _own_step(features, stem, [section], here, typical, others)
                 if made is not None:
                     found.append(made)
     return found

@@ -16,13 +16,14 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from mixreview.analysis.analyze import task_label
 from mixreview.analysis.printable import printable, shown
 from mixreview.tui.loader import AnalysisCancelled, Loaded, Progress
 from mixreview.tui.parts import AppShell, shell_of
+from mixreview.tui.widgets.footer import key_footer
 from mixreview.tui.widgets.labels import failure_text
 from mixreview.tui.widgets.loading import LoadingHint
 
@@ -67,7 +68,7 @@ class LoadingScreen(Screen[Loaded]):
             yield ProgressBar(total=None, show_eta=False, id="loading-bar")
             yield Static("", id="loading-error")
             yield LoadingHint(self.keymap, id="loading-hint")
-        yield Footer()
+        yield key_footer(self.app.size.width)
 
     def on_mount(self) -> None:
         self.measure(shell_of(self))

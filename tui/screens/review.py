@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from mixreview.analysis.comparisons import COMPARES
@@ -34,6 +34,7 @@ from mixreview.tui.screens.confirm import ConfirmScreen
 from mixreview.tui.screens.export import ExportScreen, find_export_session
 from mixreview.tui.widgets.checks import ChecksPanel
 from mixreview.tui.widgets.detail import DetailContext, DetailPanel
+from mixreview.tui.widgets.footer import key_footer
 from mixreview.tui.widgets.frames import quiet_collector
 from mixreview.tui.widgets.labels import GROUP_MODES, failure_text
 from mixreview.tui.widgets.loading import APP_KEYS
@@ -87,7 +88,7 @@ class ReviewScreen(LiveMixin, ReferencesMixin, ReviewViewMixin, DecisionsMixin, 
                     yield SuggestionList(id="suggestions")
                 yield DetailPanel(id="detail")
         yield Transport(id="transport")
-        yield Footer()
+        yield key_footer(self.app.size.width)
 
     def on_mount(self) -> None:
         self.query_one("#stems-pane").border_title = "1 Stems"
@@ -150,12 +151,7 @@ class ReviewScreen(LiveMixin, ReferencesMixin, ReviewViewMixin, DecisionsMixin, 
         if self.meters_enabled:
             self.meter_clock.start(self, self.tick)
         self.set_border(self.query_one("#stems-pane"), subtitle=self.meter_clock.subtitle)
-        # What is loaded now lives as long as the app: keep the collector from walking it
-        # again and again (full collections would otherwise stall keystrokes by 100 ms), and
-        # let what each frame leaves behind die young.
-        gc.collect()
-        gc.freeze()
-        quiet_collector()
+        self.call_after_refresh(settle_memory)  # once the review is on screen
 
     def _fill_panels(self, data: SessionData) -> None:
         """The panels that only change with the analysis: the detail's context, the checks and
@@ -288,3 +284,12 @@ class ReviewScreen(LiveMixin, ReferencesMixin, ReviewViewMixin, DecisionsMixin, 
         commands.append(("Loop off", "play on past the loop's end", "loop_off"))
         commands += meter_commands()
         return commands
+
+
+def settle_memory() -> None:
+    """What is loaded when the review opens lives as long as the app: keep the collector from
+    walking it again and again (full collections would otherwise stall keystrokes by 100 ms),
+    and let what each frame leaves behind die young."""
+    gc.collect()
+    gc.freeze()
+    quiet_collector()
