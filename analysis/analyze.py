@@ -36,8 +36,12 @@ from mixreview.analysis.measure_pass import (
 from mixreview.analysis.reference import (
     Comparison,
     ReferenceReport,
+    ReferenceSpec,
     compare,
     measure_reference,
+    probe_reference,
+    reference_report,
+    reference_step,
     specs_from,
 )
 from mixreview.analysis.reference_doubts import judge_references
@@ -136,6 +140,9 @@ class AnalysisPlan:
     mix: Measurement | None
     mix_path: Path | None
     reference_count: int
+    # the reference tracks the cache holds (by task key), and where each is cached
+    reference_hits: dict[str, ReferenceReport] = field(default_factory=dict)
+    reference_paths: dict[str, Path | None] = field(default_factory=dict)
 
 
 def plan_analysis(
@@ -173,11 +180,34 @@ def plan_analysis(
         if mix is None:
             tasks.insert(0, Task(MIX_KEY, measure_mix, (session,)))  # the longest starts first
     specs = specs_from(references, session.manifest.references, load_user_references(session.path))
+    hits: dict[str, ReferenceReport] = {}
+    reference_paths: dict[str, Path | None] = {}
     for index, spec in enumerate(specs):
-        tasks.append(Task(f"{REFERENCE_KEY}{index}", measure_reference, (spec, session.duration_s)))
+        key = f"{REFERENCE_KEY}{index}"
+        path = _reference_cache_path(cache_dir, spec) if cache_dir else None
+        reference_paths[key] = path
+        hit = cache.load(Measurement, path) if path and path.exists() else None
+        if hit is not None:
+            hits[key] = reference_report(spec, hit, session.duration_s)
+        else:
+            tasks.append(Task(key, measure_reference, (spec, session.duration_s)))
     return AnalysisPlan(
-        session, tuple(tasks), outcomes, cached, stem_paths, mix, mix_path, len(specs)
-    )
+        session, tuple(tasks), outcomes, cached, stem_paths, mix, mix_path, len(specs),
+        hits, reference_paths,
+    )  # fmt: skip
+
+
+def _reference_cache_path(folder: Path, spec: ReferenceSpec) -> Path | None:
+    """Where a reference track's measurement is cached (None: it cannot be read)."""
+    probed = probe_reference(spec.path)
+    if isinstance(probed, str):
+        return None
+    try:
+        signature = cache.file_signature(spec.path)
+    except OSError:
+        return None
+    key = cache.cache_key("reference", signature, str(reference_step(probed)))
+    return folder / f"reference-{key}.npz"
 
 
 def analyze(
@@ -291,9 +321,16 @@ def finish_analysis(
     session, mix, mix_path, stem_paths = plan.session, plan.mix, plan.mix_path, plan.stem_paths
     outcomes = dict(plan.outcomes)
     measured = dict(results)
+    keys = [f"{REFERENCE_KEY}{index}" for index in range(plan.reference_count)]
     reference_reports = tuple(
-        measured.pop(f"{REFERENCE_KEY}{index}") for index in range(plan.reference_count)
+        plan.reference_hits[key] if key in plan.reference_hits else measured.pop(key)
+        for key in keys
     )
+    for key, report in zip(keys, reference_reports, strict=True):
+        path = plan.reference_paths.get(key)
+        if key not in plan.reference_hits and path is not None and _complete(report):
+            assert report.measurement is not None
+            _try_save(report.measurement, path)
     reference_reports = judge_references(
         reference_reports, mix, session.path, trust=trust_references
     )
@@ -340,6 +377,13 @@ def finish_analysis(
 def _was_short(stem: Stem, outcome: StemOutcome) -> bool:
     """A truncated read is not cached, so a repaired file is measured again."""
     return outcome.measurement is not None and outcome.measurement.frames < stem.frames
+
+
+def _complete(report: ReferenceReport) -> bool:
+    """A reference measured to its end (a truncated read is not cached, as for stems)."""
+    probed = probe_reference(report.spec.path)
+    m = report.measurement
+    return m is not None and not isinstance(probed, str) and m.frames >= probed.frames
 
 
 def _try_save(obj: object, path: Path) -> None:

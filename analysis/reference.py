@@ -71,7 +71,9 @@ class ReferenceReport:
         return self.usable and (not self.doubts or self.confirmed)
 
 
-def _probe(path: Path, where: str = " in mixreview.toml or on the command line") -> Stem | str:
+def probe_reference(
+    path: Path, where: str = " in mixreview.toml or on the command line"
+) -> Stem | str:
     """A Stem for a reference file, or the message saying why it cannot be read."""
     if not path.exists():
         return f"{path} does not exist. Check the path{where}."
@@ -94,7 +96,7 @@ def _probe(path: Path, where: str = " in mixreview.toml or on the command line")
 def reference_stem(path: Path) -> Stem:
     """The reference file as a source for playback (stereo at the session rate through
     ``StemReader``); its ``file`` never names a stem. Raises ValueError saying what is wrong."""
-    probed = _probe(Path(path), where="")
+    probed = probe_reference(Path(path), where="")
     if isinstance(probed, str):
         raise ValueError(probed)
     if probed.frames == 0:
@@ -104,13 +106,25 @@ def reference_stem(path: Path) -> Stem:
 
 def measure_reference(spec: ReferenceSpec, mix_duration_s: float | None = None) -> ReferenceReport:
     """Measure one reference; never raises for bad audio."""
-    probed = _probe(spec.path)
+    probed = probe_reference(spec.path)
     if isinstance(probed, str):
         return ReferenceReport(spec, None, probed)
-    outcome = measure_stem(probed, series_step(probed.frames, probed.sample_rate))
-    m = outcome.measurement
-    if m is None:
+    outcome = measure_stem(probed, reference_step(probed))
+    if outcome.measurement is None:
         return ReferenceReport(spec, None, f"{spec.name}: {outcome.error}")
+    return reference_report(spec, outcome.measurement, mix_duration_s)
+
+
+def reference_step(probed: Stem) -> int:
+    """The frames between two series points of a reference (its own length decides)."""
+    return series_step(probed.frames, probed.sample_rate)
+
+
+def reference_report(
+    spec: ReferenceSpec, m: Measurement, mix_duration_s: float | None = None
+) -> ReferenceReport:
+    """What a measured reference gives: usable, or why not, and what is worth knowing (from the
+    measurement alone, so a cached one gives the same report)."""
     if m.duration_s < MIN_REFERENCE_S:
         return ReferenceReport(
             spec, m,
@@ -125,8 +139,8 @@ def measure_reference(spec: ReferenceSpec, mix_duration_s: float | None = None) 
             f"{spec.name} is {m.duration_s:.0f} s long, the mix {mix_duration_s:.0f} s: the "
             "comparison uses the whole of each (their long-term balance), not section by section."
         )
-    if probed.sample_rate != 48000 and probed.sample_rate:
-        notes.append(f"{spec.name} is at {probed.sample_rate:,} Hz; bands are compared in Hz.")
+    if m.sample_rate != 48000 and m.sample_rate:
+        notes.append(f"{spec.name} is at {m.sample_rate:,} Hz; bands are compared in Hz.")
     return ReferenceReport(spec, m, None, tuple(notes))
 
 

@@ -12,7 +12,13 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from mixreview.analysis.analyze import Analysis, analyze
+from mixreview.analysis.analyze import (
+    REFERENCE_KEY,
+    Analysis,
+    analyze,
+    finish_analysis,
+    plan_analysis,
+)
 from mixreview.analysis.dsp import EQ, Width, eq_response_db
 from mixreview.analysis.meters.bands import BAND_CENTERS_HZ
 from mixreview.analysis.session import load_session
@@ -124,3 +130,38 @@ def test_different_length_reference_is_noted(tmp_path: Path) -> None:
     report = analysis.references[0]
     assert report.usable and report.spec.weight == 2.0
     assert "60 s long, the mix 12 s" in report.notes[0]
+
+
+def test_a_measured_reference_is_read_from_the_cache(tmp_path: Path) -> None:
+    """Opening a session again does not measure its references again; a changed reference file
+    is measured again; the report from the cache is the report measured."""
+    folder = tmp_path / "song"
+    folder.mkdir()
+    rng = np.random.default_rng(2)
+    sf.write(str(folder / "Keys.wav"), rng.standard_normal((48000 * 12, 2)) * 0.1, 48000)
+    ref = tmp_path / "master.wav"
+    sf.write(str(ref), rng.standard_normal((44100 * 40, 2)) * 0.2, 44100)
+    session = load_session(folder)
+    first = plan_analysis(session, references=[str(ref)])
+    assert [t.key for t in first.tasks].count(f"{REFERENCE_KEY}0") == 1
+    measured = analyze(folder, workers=1, references=[str(ref)])
+
+    again = plan_analysis(session, references=[str(ref)])
+    assert not again.tasks  # the stems, the mix and the reference all come from the cache
+    cached = finish_analysis(again, {})
+    for new, old in zip(cached.references, measured.references, strict=True):
+        assert (new.problem, new.notes, new.doubts) == (old.problem, old.notes, old.doubts)
+        assert new.notes == ("master.wav is 40 s long, the mix 12 s: the comparison uses the "
+                             "whole of each (their long-term balance), not section by section.",
+                             "master.wav is at 44,100 Hz; bands are compared in Hz.")  # fmt: skip
+        assert new.measurement is not None and old.measurement is not None
+        np.testing.assert_array_equal(
+            new.measurement.bands.mid_power, old.measurement.bands.mid_power
+        )
+    assert cached.comparison is not None and measured.comparison is not None
+    np.testing.assert_array_equal(cached.comparison.tone_diff_db, measured.comparison.tone_diff_db)
+    assert cached.comparison.match_gain_db == measured.comparison.match_gain_db
+
+    sf.write(str(ref), rng.standard_normal((44100 * 40, 2)) * 0.1, 44100)  # a new master
+    changed = plan_analysis(session, references=[str(ref)])
+    assert [t.key for t in changed.tasks] == [f"{REFERENCE_KEY}0"]
