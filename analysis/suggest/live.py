@@ -24,16 +24,17 @@ from mixreview.analysis.predict import (
     GAIN_KINDS,
     changes_by_stem,
     fader_split,
-    measure_processed_stem,
     predict_mix,
     predict_stem,
     predictable,
     signature,
     with_gain,
 )
+from mixreview.analysis.processed_cache import measure_processed
 from mixreview.analysis.reference import compare
 from mixreview.analysis.review import Review
 from mixreview.analysis.sections import grid_frames
+from mixreview.analysis.state import state_dir
 from mixreview.analysis.suggest import suggest
 from mixreview.analysis.suggest.balance import headroom_trim
 from mixreview.analysis.suggest.features import Features, Offset
@@ -100,8 +101,11 @@ def _label(kind: str, stems: Sequence[str], section: str | None) -> str:
 class LiveModel:
     """Derives the queue for a review of one analysed session; cheap to call again."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysis, use_cache: bool = True) -> None:
+        """``use_cache``: keep the stems measured again in the session's cache, and read them
+        from there (``processed_cache``)."""
         self.base = analysis
+        self.cache_dir = state_dir(analysis.session.path) / "cache" if use_cache else None
         self.frames = grid_frames(analysis.session.duration_s, analysis.frame_s)
         self.base_suggestions = tuple(suggest(analysis))
         self._measured: dict[tuple[str, str], Measurement] = {}
@@ -131,8 +135,9 @@ class LiveModel:
             return predicted, False
         if key in self._measured:
             return self._measured[key], False
-        self._measured[key] = measure_processed_stem(self.base.session, report.stem, changes)
-        return self._measured[key], True
+        measured, read = measure_processed(self.base.session, report.stem, changes, self.cache_dir)
+        self._measured[key] = measured
+        return measured, read
 
     def _fade(self, file: str, ahead: Measurement, gain_db: float) -> Measurement:
         """``ahead`` after a fader of ``gain_db``: scaled, never read or measured again."""
