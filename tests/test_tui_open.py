@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+import mixreview.tui.app as app_mod
 import mixreview.tui.loader as loader
-from mixreview.analysis.session import Session
+from mixreview.analysis.session import Session, load_session
 from mixreview.tui.app import make_app
 from mixreview.tui.loader import load, load_cached
 from mixreview.tui.screens.loading import LoadingScreen
@@ -146,3 +148,21 @@ def test_the_command_opens_a_measured_session_on_the_review(tmp_path: Path) -> N
         assert term.exit_status() == 0
     finally:
         term.close()
+
+
+@pytest.mark.parametrize("slow", [True, False])
+def test_a_slow_opening_says_so_on_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], slow: bool
+) -> None:
+    """Before the app starts the terminal shows nothing of ours: an opening that takes a while
+    (stems measured again for the decisions) says so; a quick one prints nothing."""
+    session = load_session(session_copy(tmp_path))
+
+    def opening(_session: Session, _factory: object) -> None:
+        time.sleep(0.3)
+
+    monkeypatch.setattr(app_mod, "load_cached", opening)
+    monkeypatch.setattr(app_mod, "SLOW_OPEN_S", 0.05 if slow else 5.0)
+    assert app_mod.open_measured(session) is None
+    printed = capsys.readouterr().err
+    assert ("mixreview: opening song ..." in printed) == slow

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -70,6 +71,7 @@ THEME = Theme(
 )
 
 AuditionFactory = Callable[[Session], Audition]
+SLOW_OPEN_S = 0.5  # opening a measured session longer than this says so on the terminal
 
 
 def app_bindings() -> list[BindingType]:
@@ -231,6 +233,21 @@ def make_app(
     )
 
 
+def open_measured(session: Session) -> Loaded | None:
+    """``load_cached`` with a line on the terminal when it takes a while (the stems that
+    decisions process may have to be measured again), so the terminal is never blank for long."""
+    notice = threading.Timer(
+        SLOW_OPEN_S,
+        lambda: print(f"mixreview: opening {printable(session.path.name)} ...", file=sys.stderr),
+    )
+    notice.daemon = True
+    notice.start()
+    try:
+        return load_cached(session, default_audition)
+    finally:
+        notice.cancel()
+
+
 def run_app(session_path: Path) -> int:
     """``mixreview [SESSION]``: check the folder, run the app, return the exit code."""
     try:
@@ -239,7 +256,7 @@ def run_app(session_path: Path) -> int:
         print(f"mixreview: {exc}", file=sys.stderr)
         return 2
     # A measured session opens before the app starts: the review is the first screen drawn.
-    app = make_app(session_path, loaded=load_cached(session, default_audition))
+    app = make_app(session_path, loaded=open_measured(session))
     try:
         result = app.run()
     finally:

@@ -26,6 +26,7 @@ from mixreview.tui.audition import Audition, NoAudio
 from mixreview.tui.live import new_model
 
 NO_PLAYER = "audio player not available"
+PLAYER_WAIT_S = 2.0  # how long a failed opening waits for the player it started, to close it
 
 Progress = Callable[[int, int, str], None]
 
@@ -103,14 +104,14 @@ def load_cached(
 
 
 def _load(
-    session_path: Session | Path,
+    source: Session | Path,
     workers: int | None,
     audition_factory: Callable[[Session], Audition],
     progress: Progress | None,
     *,
     cached_only: bool,
 ) -> Loaded | None:
-    session = session_path if isinstance(session_path, Session) else load_session(session_path)
+    session = source if isinstance(source, Session) else load_session(source)
     plan = plan_analysis(session)
     if cached_only and plan.tasks:
         return None
@@ -122,8 +123,8 @@ def _load(
         analysis = finish_analysis(plan, results)
         data = session_data(analysis)
     except BaseException:
-        with contextlib.suppress(Exception):
-            starting.result().close()
+        with contextlib.suppress(Exception):  # a player that hangs while it starts is left
+            starting.result(timeout=PLAYER_WAIT_S).close()
         raise
     audition = starting.result()
     audition.use_estimator(MatchEstimator.of(analysis))
