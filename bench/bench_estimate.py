@@ -14,7 +14,10 @@ With ``--shared``, one take gets two stems that share a part with another (a sec
 microphone out of polarity with the first, a guitar doubled exactly) and the changes that move
 them apart are matched both ways: what the estimate cannot see, as the performance notes say.
 
-    python bench/bench_estimate.py [--songs a,b] [--short] [--cache DIR] [--shared]
+With ``--long MINUTES``, every stem of each take is repeated to that length first: a session over
+10 minutes is measured on coarser frames without the 5 ms parts the compressor model reads.
+
+    python bench/bench_estimate.py [--songs a,b] [--short] [--cache DIR] [--shared] [--long MIN]
 """
 
 from __future__ import annotations
@@ -98,6 +101,24 @@ def shared_take(source: Path, folder: Path) -> Path:
     return take
 
 
+def long_take(source: Path, folder: Path, minutes: float) -> Path:
+    """``source`` with every stem repeated to ``minutes`` long (its manifest kept: the sections
+    and roles of the first time through)."""
+    take = folder / f"{source.parent.name}-{source.name}-long"
+    shutil.copytree(source, take, ignore=shutil.ignore_patterns(".mixreview", "truth.json"))
+    for path in sorted(take.iterdir()):
+        if path.suffix.lower() not in (".wav", ".flac"):
+            continue
+        try:
+            audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError):
+            continue  # a damaged file (a flawed take plants one) stays as it is
+        frames = int(minutes * 60 * rate)
+        repeated = np.tile(audio, (frames // len(audio) + 1, 1))[:frames]
+        sf.write(str(path), repeated, rate, subtype="PCM_24")
+    return take
+
+
 def run_shared(source: Path) -> None:
     """Changes that move a shared part's stems apart, estimated and matched exactly."""
     with tempfile.TemporaryDirectory(prefix="mixreview-shared-") as folder:
@@ -154,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--short", action="store_true", help="the shorter forms used by the tests")
     ap.add_argument("--cache", type=Path, default=None, help="the songs' cache folder")
     ap.add_argument("--shared", action="store_true", help="stems that share a part, only")
+    ap.add_argument("--long", type=float, default=0.0, metavar="MIN",
+                    help="repeat every stem to MIN minutes first (a long session)")  # fmt: skip
     args = ap.parse_args(argv)
     slugs = args.songs.split(",") if args.songs else None
     if args.shared and slugs is None:
@@ -163,12 +186,17 @@ def main(argv: list[str] | None = None) -> int:
         run_shared(built[0].take("clean"))
         return 0
     rows: list[tuple[str, float, float, float]] = []
+    scratch = tempfile.TemporaryDirectory(prefix="mixreview-long-")
     for song in built:
         for take in ("clean", "flawed"):
-            found = run_take(song.take(take))
+            folder = song.take(take)
+            if args.long:
+                folder = long_take(folder, Path(scratch.name), args.long)
+            found = run_take(folder)
             worst = max((abs(r[1]) for r in found), default=0.0)
             print(f"{song.slug}/{take}: {len(found)} comparisons, largest error {worst:.3f} dB")
             rows += found
+    scratch.cleanup()
     print()
     print("\n".join(table(rows)))
     return 0
