@@ -363,7 +363,7 @@ def reopen(
 
 def accept_all(session: Path) -> str:
     """Accept every suggestion of the measured ``session`` and open it once (the stems the
-    decisions process are measured again then); the title bar's count to wait for."""
+    decisions process are measured again then); the title bar's words to wait for."""
     from mixreview.analysis.analyze import analyze
     from mixreview.analysis.review import Review, review_path
     from mixreview.analysis.state import state_dir
@@ -379,7 +379,7 @@ def accept_all(session: Path) -> str:
         review.accept(suggestion)
     loaded = load_cached(session, lambda s: NoAudio("benchmark", s.duration_s))
     assert loaded is not None
-    return f"{len(found)}/{len(found)} decided"
+    return f"decided · {len(found)} accepted"
 
 
 def make_session(folder: Path) -> Path:

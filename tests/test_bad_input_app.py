@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mixreview.tui.app import run_app
+from mixreview.tui.launch import run_app
 from tests.bad_input_cases import CASES, Case
 from tests.test_tui_support import new_app, notifications, screen_text, wait_ready
 

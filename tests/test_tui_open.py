@@ -6,17 +6,20 @@ change."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
-import mixreview.tui.app as app_mod
+import mixreview.tui.launch as launch
 import mixreview.tui.loader as loader
 from mixreview.analysis.session import Session, load_session
 from mixreview.tui.app import make_app
+from mixreview.tui.audition_start import start_audition
 from mixreview.tui.loader import load, load_cached
 from mixreview.tui.screens.loading import LoadingScreen
 from mixreview.tui.widgets import footer as footer_mod
@@ -158,11 +161,45 @@ def test_a_slow_opening_says_so_on_the_terminal(
     (stems measured again for the decisions) says so; a quick one prints nothing."""
     session = load_session(session_copy(tmp_path))
 
-    def opening(_session: Session, _factory: object) -> None:
+    def opening(_session: Session, _factory: object, _starting: object) -> None:
         time.sleep(0.3)
 
-    monkeypatch.setattr(app_mod, "load_cached", opening)
-    monkeypatch.setattr(app_mod, "SLOW_OPEN_S", 0.05 if slow else 5.0)
-    assert app_mod.open_measured(session) is None
+    monkeypatch.setattr(loader, "load_cached", opening)
+    monkeypatch.setattr(launch, "SLOW_OPEN_S", 0.05 if slow else 5.0)
+    assert launch.open_measured(session, Future()) is None
     printed = capsys.readouterr().err
     assert ("mixreview: opening song ..." in printed) == slow
+
+
+def test_the_app_imports_the_dialogs_it_may_never_open_on_first_use() -> None:
+    """The note dialog's text area and the exporter are imported when first opened, not to open
+    the review."""
+    later = [
+        "textual.widgets._text_area",
+        "mixreview.analysis.export",
+        "mixreview.tui.screens.note",
+    ]
+    script = f"import sys, mixreview.tui.app; print([m for m in {later!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+async def test_the_loading_screen_takes_over_the_player_started_before_the_app(
+    tmp_path: Path, small_session: Path
+) -> None:
+    """A session with something to measure: the player the launcher started is the one the
+    review gets; no second one is started."""
+    made, factory = recording_factory()
+    session = load_session(small_session)
+    starting = start_audition(factory, session)  # type: ignore[arg-type]
+    assert load_cached(session, factory, starting) is None  # type: ignore[arg-type]
+    app = make_app(
+        small_session, audition_factory=factory, keymap_path=tmp_path / "none.toml",  # type: ignore[arg-type]
+        workers=1, meters=False, starting=starting,
+    )  # fmt: skip
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(app, pilot)
+        assert app.main.ready and len(made) == 1 and app.audition is made[0]
+        assert made[0].estimator is not None

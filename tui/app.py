@@ -1,7 +1,7 @@
 """The review app: a shell around two screens, the loading screen and the review screen.
 
-``run_app(path)`` is what ``mixreview [SESSION]`` calls; ``make_app(...)`` builds the app for the
-CLI, the tests and the benchmark. The loading screen (``tui.screens.loading``) measures the
+``make_app(...)`` builds the app for ``mixreview [SESSION]`` (``tui.launch.run_app``), the tests
+and the benchmark. The loading screen (``tui.screens.loading``) measures the
 session and returns what it loaded; the app keeps the player and hands the review screen
 (``tui.screens.review``) its data, and the review screen owns the review from then on. The app
 itself holds only what every screen shares: the player, the keys of every screen (quit, help, the
@@ -11,9 +11,8 @@ palette), the user's keymap, and the messages held while a dialog is open.
 from __future__ import annotations
 
 import contextlib
-import sys
-import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,10 +25,10 @@ from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.widgets import Footer
 
-from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.printable import printable, shown
-from mixreview.analysis.session import Session, load_session
+from mixreview.analysis.session import Session
 from mixreview.tui.audition import Audition, NoAudio
+from mixreview.tui.audition_start import default_audition
 from mixreview.tui.keymap import (
     KEYS,
     bindings,
@@ -39,14 +38,7 @@ from mixreview.tui.keymap import (
     effective,
     load_keymap,
 )
-from mixreview.tui.loader import (
-    Loaded,
-    Progress,
-    default_audition,
-    load,
-    load_cached,
-    prepare_processes,
-)
+from mixreview.tui.loader import Loaded, Progress, load, prepare_processes
 from mixreview.tui.screens.help import HelpScreen
 from mixreview.tui.screens.loading import LoadingScreen
 from mixreview.tui.screens.palette import ReviewCommands
@@ -71,7 +63,6 @@ THEME = Theme(
 )
 
 AuditionFactory = Callable[[Session], Audition]
-SLOW_OPEN_S = 0.5  # opening a measured session longer than this says so on the terminal
 
 
 def app_bindings() -> list[BindingType]:
@@ -98,6 +89,7 @@ class MixReviewApp(App[int]):
         workers: int | None = None,
         meters: bool = True,
         loaded: Loaded | None = None,
+        starting: Future[Audition] | None = None,
     ) -> None:
         super().__init__()
         prepare_processes()
@@ -115,6 +107,7 @@ class MixReviewApp(App[int]):
         self.loading = LoadingScreen(self.load_session, self.user_keymap)
         self.main = ReviewScreen(meters=meters)
         self.preloaded = loaded
+        self.starting = starting  # the player started before the app, for the loading screen
 
     # -- start ---------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -133,11 +126,13 @@ class MixReviewApp(App[int]):
 
     def load_session(self, progress: Progress) -> Loaded:
         """What the loading screen runs in its worker (the factory is read then: tests swap it)."""
+        starting, self.starting = self.starting, None
         return load(
             self.session_path,
             workers=self.workers_count,
             audition_factory=self.audition_factory,
             progress=progress,
+            starting=starting,
         )
 
     def start_review(self, loaded: Loaded | None) -> None:
@@ -220,9 +215,11 @@ def make_app(
     workers: int | None = None,
     meters: bool = True,
     loaded: Loaded | None = None,
+    starting: Future[Audition] | None = None,
 ) -> MixReviewApp:
     """The app for a session folder (the CLI, the tests and the benchmark all start here).
-    ``loaded``: the session already opened (``load_cached``); else the loading screen opens it."""
+    ``loaded``: the session already opened (``load_cached``); else the loading screen opens it,
+    with the player already ``starting`` if one is."""
     return MixReviewApp(
         session_path,
         audition_factory=audition_factory,
@@ -230,37 +227,5 @@ def make_app(
         workers=workers,
         meters=meters,
         loaded=loaded,
+        starting=starting,
     )
-
-
-def open_measured(session: Session) -> Loaded | None:
-    """``load_cached`` with a line on the terminal when it takes a while (the stems that
-    decisions process may have to be measured again), so the terminal is never blank for long."""
-    notice = threading.Timer(
-        SLOW_OPEN_S,
-        lambda: print(f"mixreview: opening {printable(session.path.name)} ...", file=sys.stderr),
-    )
-    notice.daemon = True
-    notice.start()
-    try:
-        return load_cached(session, default_audition)
-    finally:
-        notice.cancel()
-
-
-def run_app(session_path: Path) -> int:
-    """``mixreview [SESSION]``: check the folder, run the app, return the exit code."""
-    try:
-        session = load_session(session_path)
-    except MixreviewError as exc:
-        print(f"mixreview: {exc}", file=sys.stderr)
-        return 2
-    # A measured session opens before the app starts: the review is the first screen drawn.
-    app = make_app(session_path, loaded=open_measured(session))
-    try:
-        result = app.run()
-    finally:
-        if app.preloaded is not None:  # the app stopped before it took the player
-            with contextlib.suppress(Exception):
-                app.preloaded.audition.close()
-    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

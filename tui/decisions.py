@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mixreview.analysis.errors import MixreviewError
 from mixreview.tui.parts import ReviewParts
 from mixreview.tui.screens.confirm import ConfirmScreen
-from mixreview.tui.screens.manual import ManualChange, ManualScreen
-from mixreview.tui.screens.note import NoteScreen
 from mixreview.tui.widgets.labels import kind_label
 from mixreview.tui.widgets.params import nudge
 from mixreview.tui.widgets.queue import Item
 from mixreview.tui.widgets.stems import StemsPanel
 from mixreview.tui.widgets.suggestions import SuggestionList
 
+if TYPE_CHECKING:
+    from mixreview.tui.screens.manual import ManualChange
+    from mixreview.tui.screens.note import NoteScreen
+
 AMOUNT_STEP = 0.25
 T = TypeVar("T")
+
+
+def note_screen() -> type[NoteScreen]:
+    """The note dialog's screen, imported on first use (its text area is not needed to open)."""
+    from mixreview.tui.screens.note import NoteScreen
+
+    return NoteScreen
 
 
 def guarded(method: Callable[..., T]) -> Callable[..., T | None]:
@@ -154,7 +163,7 @@ class DecisionsMixin(ReviewParts):
                     self._save_note(lambda: review.set_stem_note(file, new))
 
             self.app.push_screen(
-                NoteScreen(f"the stem {self.names.get(file, file)}", text), save_stem
+                note_screen()(f"the stem {self.names.get(file, file)}", text), save_stem
             )
             return
         item = self._need_item()
@@ -174,7 +183,7 @@ class DecisionsMixin(ReviewParts):
         about = (
             f"{kind_label(item.kind)} on {', '.join(self.names.get(f, f) for f in item.stems[:2])}"
         )
-        self.app.push_screen(NoteScreen(about, item.note), save_item)
+        self.app.push_screen(note_screen()(about, item.note), save_item)
 
     @guarded
     def _save_note(self, write: Callable[[], None]) -> None:
@@ -189,6 +198,8 @@ class DecisionsMixin(ReviewParts):
         def add(change: ManualChange | None) -> None:
             if change is not None:
                 self._add_manual(file, change)
+
+        from mixreview.tui.screens.manual import ManualScreen  # on first use: opening needs none
 
         self.app.push_screen(ManualScreen(self.names.get(file, file), self.analysis.sections), add)
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -22,25 +21,13 @@ from mixreview.analysis.suggest.features import Features
 from mixreview.analysis.suggest.live import LiveModel, LiveState
 from mixreview.analysis.suggest.model import Suggestion
 from mixreview.analysis.tasks import default_workers, start_forkserver
-from mixreview.tui.audition import Audition, NoAudio
+from mixreview.tui.audition import Audition
+from mixreview.tui.audition_start import start_audition
 from mixreview.tui.live import new_model
 
-NO_PLAYER = "audio player not available"
 PLAYER_WAIT_S = 2.0  # how long a failed opening waits for the player it started, to close it
 
 Progress = Callable[[int, int, str], None]
-
-
-def default_audition(session: Session) -> Audition:
-    """The real player when ``tui.player`` is there and starts; else NoAudio saying why."""
-    try:
-        from mixreview.tui.player import make_audition
-    except ImportError:
-        return NoAudio(NO_PLAYER, session.duration_s)
-    try:
-        return make_audition(session)
-    except Exception as exc:  # the player's failure must not stop the review
-        return NoAudio(f"audio player failed to start ({exc})", session.duration_s)
 
 
 def prepare_processes() -> None:
@@ -83,22 +70,27 @@ def load(
     workers: int | None,
     audition_factory: Callable[[Session], Audition],
     progress: Progress,
+    starting: Future[Audition] | None = None,
 ) -> Loaded:
-    """Measure the session (``progress`` after each step), open its review, start the player."""
-    loaded = _load(session_path, workers, audition_factory, progress, cached_only=False)
+    """Measure the session (``progress`` after each step), open its review, start the player
+    (or take the one ``starting``)."""
+    loaded = _load(session_path, workers, audition_factory, progress, starting, cached_only=False)
     assert loaded is not None
     return loaded
 
 
 def load_cached(
-    session: Session | Path, audition_factory: Callable[[Session], Audition]
+    session: Session | Path,
+    audition_factory: Callable[[Session], Audition],
+    starting: Future[Audition] | None = None,
 ) -> Loaded | None:
     """The session opened at once, before the app starts, when the cache holds every
     measurement: there is nothing to show progress of, and the app opens on the review.
     None when something must be measured first, or opening fails: the loading screen then
-    measures, or says why the session cannot be opened."""
+    measures, or says why the session cannot be opened. ``starting``: the player already
+    starting, which the loading screen then takes over."""
     try:
-        return _load(session, 1, audition_factory, None, cached_only=True)
+        return _load(session, 1, audition_factory, None, starting, cached_only=True)
     except Exception:  # said by the loading screen, which opens the session again
         return None
 
@@ -108,6 +100,7 @@ def _load(
     workers: int | None,
     audition_factory: Callable[[Session], Audition],
     progress: Progress | None,
+    starting: Future[Audition] | None,
     *,
     cached_only: bool,
 ) -> Loaded | None:
@@ -115,9 +108,8 @@ def _load(
     plan = plan_analysis(session)
     if cached_only and plan.tasks:
         return None
-    # The player starts meanwhile: most of its start is the audio library probing devices,
-    # which leaves the interpreter free for the rest.
-    starting = start_audition(audition_factory, session)
+    if starting is None:  # the player starts meanwhile (tui.audition_start)
+        starting = start_audition(audition_factory, session)
     try:
         results = run_plan(plan, workers or default_workers(), progress)
         analysis = finish_analysis(plan, results)
@@ -129,21 +121,6 @@ def _load(
     audition = starting.result()
     audition.use_estimator(MatchEstimator.of(analysis))
     return Loaded(data, audition)
-
-
-def start_audition(factory: Callable[[Session], Audition], session: Session) -> Future[Audition]:
-    """``factory(session)`` in a thread of its own (a daemon: a player that hangs while it
-    starts does not keep the process alive once the user gives up)."""
-    future: Future[Audition] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(factory(session))
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="audition-start", daemon=True).start()
-    return future
 
 
 def session_data(analysis: Analysis) -> SessionData:

@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_review(args: argparse.Namespace) -> int:
     """Open the review app on the session (the bundled one by default)."""
     session = args.session or bundled_session()
-    from mixreview.tui.app import run_app
+    from mixreview.tui.launch import run_app
 
     return run_app(Path(session))
 

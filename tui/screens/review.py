@@ -21,7 +21,6 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from mixreview.analysis.comparisons import COMPARES
-from mixreview.analysis.export import default_export_folder
 from mixreview.analysis.suggest.reference import ASPECTS, follow_aspects
 from mixreview.tui.decisions import DecisionsMixin
 from mixreview.tui.keymap import KEYS, bindings, display, effective
@@ -31,7 +30,6 @@ from mixreview.tui.loader import SessionData
 from mixreview.tui.references import ReferencesMixin
 from mixreview.tui.review_view import ReviewViewMixin
 from mixreview.tui.screens.confirm import ConfirmScreen
-from mixreview.tui.screens.export import ExportScreen, find_export_session
 from mixreview.tui.widgets.checks import ChecksPanel
 from mixreview.tui.widgets.detail import DetailContext, DetailPanel
 from mixreview.tui.widgets.footer import key_footer
@@ -243,6 +241,10 @@ class ReviewScreen(LiveMixin, ReferencesMixin, ReviewViewMixin, DecisionsMixin, 
         self.open_export()
 
     def open_export(self) -> None:
+        # imported on first use: the exporter's modules are not needed to open the review
+        from mixreview.analysis.export import default_export_folder
+        from mixreview.tui.screens.export import ExportScreen, find_export_session
+
         if self.analysis is None or self.review is None:
             return
         session = self.analysis.session
