@@ -18,7 +18,7 @@ import pytest
 import mixreview.tui.launch as launch
 import mixreview.tui.loader as loader
 from mixreview.analysis.session import Session, load_session
-from mixreview.tui.app import make_app
+from mixreview.tui.app import THEME, make_app
 from mixreview.tui.audition_start import start_audition
 from mixreview.tui.loader import load, load_cached
 from mixreview.tui.screens.loading import LoadingScreen
@@ -70,6 +70,9 @@ async def test_a_measured_session_opens_on_the_review_at_once(tmp_path: Path) ->
         queue = app.query_one(SuggestionList)
         assert queue.selected is not None and queue.selected.id == app.main.suggestions[0].id
         assert "Demo Song (flawed)" in screen_text(app)
+        # the theme was set before the style sheets were parsed, with its colours
+        assert app.current_theme.name == "mixreview"
+        assert app.screen.styles.background.hex.lower() == THEME.background
         await pilot.press("q")
     assert app.preloaded is None  # the app took the player (and closed it on the way out)
     assert made[0].closed

@@ -100,7 +100,10 @@ class MixReviewApp(App[int]):
         self.user_keymap, self.keymap_problems = load_keymap(self.keymap_file)
         self.keymap_problems += clashes(self.user_keymap)
         self.register_theme(THEME)
-        self.theme = THEME.name
+        # Set before the stylesheet is first parsed, without the watcher: setting ``theme`` would
+        # parse every style sheet again once the app runs (about 25 ms at each start).
+        self.set_reactive(MixReviewApp.theme, THEME.name)
+        self.stylesheet.set_variables(self.get_css_variables())
         self.audition: Audition = NoAudio("the session is still loading", 0.0)
         self.quitting = False
         self.held_messages: list[tuple[str, str, SeverityLevel, float | None, bool]] = []

@@ -17,7 +17,6 @@ from mixreview.analysis.errors import MixreviewError
 from mixreview.analysis.printable import shown
 from mixreview.cli import options
 from mixreview.cli.exits import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
-from mixreview.cli.progress import ProgressBar
 
 EPILOG = """\
 examples:
@@ -154,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
 
         require_dask()
     sessions = _sessions(args)
+    from mixreview.cli.progress import ProgressBar  # rich's progress: only when a batch runs
+
     bar = ProgressBar("Sessions", enabled=not args.quiet)
     failing: list[str] = []
     failed = 0

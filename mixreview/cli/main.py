@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from mixreview import __version__
@@ -38,11 +40,20 @@ def _add_reference(parser: argparse.ArgumentParser, help_text: str) -> None:
     )
 
 
+def _command(module: str) -> Callable[[argparse.Namespace], int]:
+    """The ``run`` of a command's module, imported when that command runs: opening the app
+    needs none of the others'."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(importlib.import_module(module).run(args))
+
+    return run
+
+
 # argparse names the type add_subparsers() returns only privately: _SubParsersAction (used in
 # annotations alone).
 def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from mixreview.analysis.suggest.reference import ASPECTS
-    from mixreview.cli import analyze as analyze_cmd
 
     analyze = sub.add_parser("analyze", help="measure and check a session, print a report")
     analyze.add_argument("session", type=Path, help="folder of stems")
@@ -79,12 +90,11 @@ def _analyze_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     analyze.add_argument("--no-cache", action="store_true", help="measure again, ignore cache")
     analyze.add_argument("--quiet", action="store_true", help="no progress on standard error")
-    analyze.set_defaults(func=analyze_cmd.run)
+    analyze.set_defaults(func=_command("mixreview.cli.analyze"))
 
 
 def _render_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from mixreview.analysis.render import VERSIONS
-    from mixreview.cli import render as render_cmd
+    from mixreview.analysis.render_plan import VERSIONS
 
     render = sub.add_parser(
         "render", help="export the chosen, original, assistant and manual mixes, stems and notes"
@@ -122,7 +132,7 @@ def _render_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="replace an existing export folder instead of numbering a new one",
     )
     render.add_argument("--quiet", action="store_true", help="no progress on standard error")
-    render.set_defaults(func=render_cmd.run)
+    render.set_defaults(func=_command("mixreview.cli.render"))
 
 
 def build_parser() -> argparse.ArgumentParser:

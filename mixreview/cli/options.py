@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from mixreview.analysis.checks import CHECK_IDS, SEVERITIES
-from mixreview.analysis.render import VERSIONS
+from mixreview.analysis.render_plan import VERSIONS
 from mixreview.analysis.suggest.model import KINDS, SEVERITY_ORDER
 from mixreview.analysis.suggest.reference import ASPECTS
 
