@@ -58,6 +58,14 @@ def with_reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Analysis, 
     return analyze(folder, workers=2, use_cache=False, references=[str(reference)]), reference
 
 
+def keys_session(tmp_path: Path, rng: np.random.Generator) -> Path:
+    """A session of one stem: 12 s of stereo noise."""
+    folder = tmp_path / "song"
+    folder.mkdir()
+    sf.write(str(folder / "Keys.wav"), rng.standard_normal((48000 * 12, 2)) * 0.1, 48000)
+    return folder
+
+
 def test_known_tilt_and_width_are_measured_back(with_reference) -> None:  # type: ignore[no-untyped-def]
     analysis, _ = with_reference
     comparison = analysis.comparison
@@ -108,10 +116,7 @@ def test_the_command_line_follows_the_chosen_aspects(with_reference, capsys) -> 
     ],
 )
 def test_bad_references_get_clear_messages(tmp_path: Path, make, words: str) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "song"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    sf.write(str(folder / "Keys.wav"), rng.standard_normal((48000 * 12, 2)) * 0.1, 48000)
+    folder = keys_session(tmp_path, np.random.default_rng(0))
     bad = tmp_path / "ref.wav"
     make(bad)
     analysis = analyze(folder, workers=1, use_cache=False, references=[str(bad)])
@@ -120,10 +125,8 @@ def test_bad_references_get_clear_messages(tmp_path: Path, make, words: str) -> 
 
 
 def test_different_length_reference_is_noted(tmp_path: Path) -> None:
-    folder = tmp_path / "song"
-    folder.mkdir()
     rng = np.random.default_rng(1)
-    sf.write(str(folder / "Keys.wav"), rng.standard_normal((48000 * 12, 2)) * 0.1, 48000)
+    folder = keys_session(tmp_path, rng)
     ref = tmp_path / "long.wav"
     sf.write(str(ref), rng.standard_normal((48000 * 60, 2)) * 0.1, 48000)
     analysis = analyze(folder, workers=1, use_cache=False, references=[f"{ref}:2"])
@@ -135,10 +138,8 @@ def test_different_length_reference_is_noted(tmp_path: Path) -> None:
 def test_a_measured_reference_is_read_from_the_cache(tmp_path: Path) -> None:
     """Opening a session again does not measure its references again; a changed reference file
     is measured again; the report from the cache is the report measured."""
-    folder = tmp_path / "song"
-    folder.mkdir()
     rng = np.random.default_rng(2)
-    sf.write(str(folder / "Keys.wav"), rng.standard_normal((48000 * 12, 2)) * 0.1, 48000)
+    folder = keys_session(tmp_path, rng)
     ref = tmp_path / "master.wav"
     sf.write(str(ref), rng.standard_normal((44100 * 40, 2)) * 0.2, 44100)
     session = load_session(folder)
