@@ -105,6 +105,10 @@ def test_a_failure_while_opening_closes_the_started_player(
     with pytest.raises(RuntimeError, match="the model broke"):
         load(session, workers=1, audition_factory=factory, progress=no_progress)  # type: ignore[arg-type]
     assert len(made) == 2 and made[1].closed
+    # the launcher's player, started before: left open for the loading screen to take over
+    starting = start_audition(factory, load_session(session))  # type: ignore[arg-type]
+    assert load_cached(session, factory, starting) is None  # type: ignore[arg-type]
+    assert starting.result() is made[2] and not made[2].closed and len(made) == 3
 
 
 async def test_the_footer_is_made_again_only_when_its_keys_change(

@@ -108,6 +108,9 @@ def _load(
     plan = plan_analysis(session)
     if cached_only and plan.tasks:
         return None
+    # A player started before (the launcher's) is left to the loading screen when opening
+    # from the cache fails; any other is closed with the failure.
+    hand_back = cached_only and starting is not None
     if starting is None:  # the player starts meanwhile (tui.audition_start)
         starting = start_audition(audition_factory, session)
     try:
@@ -115,8 +118,9 @@ def _load(
         analysis = finish_analysis(plan, results)
         data = session_data(analysis)
     except BaseException:
-        with contextlib.suppress(Exception):  # a player that hangs while it starts is left
-            starting.result(timeout=PLAYER_WAIT_S).close()
+        if not hand_back:
+            with contextlib.suppress(Exception):  # a player that hangs while it starts is left
+                starting.result(timeout=PLAYER_WAIT_S).close()
         raise
     audition = starting.result()
     audition.use_estimator(MatchEstimator.of(analysis))
