@@ -54,7 +54,7 @@ def measure_processed(
     session: Session, stem: Stem, changes: Sequence[Change], folder: Path | None
 ) -> tuple[Measurement, bool]:
     """The measurement of ``stem`` after ``changes``, and whether it was measured now (False:
-    read from ``folder``; None: measure, keep nothing)."""
+    read from ``folder``). With ``folder`` None it is measured and nothing is kept."""
     path: Path | None = None
     if folder is not None:
         with contextlib.suppress(OSError):
