@@ -1,11 +1,12 @@
 """The review app: a shell around two screens, the loading screen and the review screen.
 
 ``make_app(...)`` builds the app for ``mixreview [SESSION]`` (``tui.launch.run_app``), the tests
-and the benchmark. The loading screen (``tui.screens.loading``) measures the
-session and returns what it loaded; the app keeps the player and hands the review screen
-(``tui.screens.review``) its data, and the review screen owns the review from then on. The app
-itself holds only what every screen shares: the player, the keys of every screen (quit, help, the
-palette), the user's keymap, and the messages held while a dialog is open.
+and the benchmark. A measured session comes to it opened (``loaded``); any other is measured by
+the loading screen (``tui.screens.loading``), which returns what it loaded. The app keeps the
+player and hands the review screen (``tui.screens.review``) its data, and the review screen owns
+the review from then on. The app itself holds only what every screen shares: the player, the
+keys of every screen (quit, help, the palette), the user's keymap, and the messages held while a
+dialog is open.
 """
 
 from __future__ import annotations
