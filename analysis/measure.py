@@ -90,16 +90,19 @@ class StemOutcome:
 class MeterBank:
     """All meters for one signal, fed from the same blocks; their series on frames of ``step``
     100 ms segments (``Session.series_step``). ``length`` is the signal's length in frames when
-    known (0 when not): the series are then made once at their full size."""
+    known (0 when not): the series are then made once at their full size. ``sketch``: keep a
+    sketch of the spectrum (``meters.sketch``; a stem's, for what it shares with the others)."""
 
-    def __init__(self, sample_rate: int, channels: int, step: int = 1, length: int = 0) -> None:
+    def __init__(
+        self, sample_rate: int, channels: int, step: int = 1, length: int = 0, sketch: bool = False
+    ) -> None:
         self.sample_rate = sample_rate
         self.channels = channels
         self.frames = 0
         self.loudness = LoudnessMeter(sample_rate, channels, dual_mono=channels == 1, step=step)
         self.true_peak = TruePeakMeter(sample_rate, channels, step, length)
         self.levels = LevelsMeter(sample_rate, channels, step, length)
-        self.bands = BandsMeter(sample_rate, channels, step, length)
+        self.bands = BandsMeter(sample_rate, channels, step, length, sketch)
         self.stereo = StereoMeter(sample_rate, 2, step, length) if channels == 2 else None
 
     @classmethod
@@ -140,14 +143,15 @@ class MeterBank:
         )
 
 
-def measure_stem(stem: Stem, step: int = 1) -> StemOutcome:
+def measure_stem(stem: Stem, step: int = 1, sketch: bool = True) -> StemOutcome:
     """One pass over a stem file at its own rate, its series on frames of ``step`` segments (the
-    session's). Never raises for bad audio: returns the error."""
+    session's), with a spectrum sketch unless ``sketch`` is False (a reference track). Never
+    raises for bad audio: returns the error."""
     if not stem.readable:
         return StemOutcome(stem.file, None, stem.error)
     if not 1 <= stem.channels <= 2:
         return StemOutcome(stem.file, None, f"{stem.channels} channels; only mono and stereo")
-    bank = MeterBank(stem.sample_rate, stem.channels, step, stem.frames)
+    bank = MeterBank(stem.sample_rate, stem.channels, step, stem.frames, sketch)
     try:
         _feed(stem, bank, READ_BLOCK_FRAMES)
     except (RuntimeError, sf.LibsndfileError, OSError) as exc:

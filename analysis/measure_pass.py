@@ -54,7 +54,9 @@ def read_and_sum(
     banks = {}
     for file in measured:
         stem = session.stem(file)
-        banks[file] = MeterBank(stem.sample_rate, stem.channels, session.series_step, stem.frames)
+        banks[file] = MeterBank(
+            stem.sample_rate, stem.channels, session.series_step, stem.frames, sketch=True
+        )
     readers: list[StemReader] = []
     try:
         for file in files:

@@ -13,14 +13,20 @@ band scaled frame by frame by how much the sum of its stems' powers in that band
 stems share (their correlation) is kept where they meet; with stems muted or soloed it is the sum
 of the stems heard. A change before a compressor moves the stem's peaks by how much the sum of its
 bands' amplitudes changed (a peak is where their waves meet) and its mean squares by its power.
-A polarity flip turns the stem's share of what the stems have in common around, that share read
-as the pair polarity rule reads it (``_flip_power``). What the series cannot tell (which stems
-share a part, when several do in one band) is left to the exact match.
+
+Stems that share a part (a double, two microphones on one drum) add by amplitude, not power. The
+spectrum sketches say which do and how much, band by band (``playback_shared``): what they add
+together is worked out from how much of each one's mid and side reaches the mix's mid and side
+after its chain (a gain, a filter, a compressor's gain, a pan, a polarity flip), and replaces
+what they added before. Where the sketches show nothing shared, a polarity flip turns the stem's
+share of what the stems have in common around, read as the pair polarity rule reads it
+(``_flip_power``).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -39,6 +45,7 @@ from mixreview.analysis.meters.loudness import block_frames, integrated_from_ene
 from mixreview.analysis.meters.segments import SEGMENT_S
 from mixreview.analysis.playback_match import Match, match_offset_db
 from mixreview.analysis.playback_match_cache import stem_changes
+from mixreview.analysis.playback_shared import SharedParts, shared_parts
 from mixreview.analysis.predict import (
     CENTERS,
     K_POWER,
@@ -56,6 +63,8 @@ from mixreview.analysis.suggest.features import grid_count
 if TYPE_CHECKING:
     from mixreview.analysis.analyze import Analysis
 
+SHARED_KEPT = 8
+"""Passages whose shared parts the estimator keeps (under a MB each, for 32 stems that share)."""
 LEAD_FRAMES = 100
 """Frames (100 ms) worked through before the passage, so a compressor's release has settled
 (10 s: longer than the longest release the rules propose, 1 s, by ten times)."""
@@ -219,29 +228,61 @@ def processed(
 ) -> StemSeries:
     """The series of a stem (``series``, from frame ``first``) after ``changes`` (already in
     chain order)."""
+    return processed_and_map(series, changes, first, sample_rate, mapped=False)[0]
+
+
+def processed_and_map(
+    series: StemSeries,
+    changes: Sequence[Change],
+    first: int,
+    sample_rate: int,
+    mapped: bool = True,
+) -> tuple[StemSeries, np.ndarray]:
+    """``processed``, and what the chain does to the stem's mid and side amplitudes per frame
+    and band: (frames, bands, 2, 2) matrices taking (mid, side) before to (mid, side) after (a
+    pan or one channel flipped moves part of one into the other; polarity is left out). Without
+    ``mapped`` the matrices are not worked out (an empty array stands for them)."""
     frames = len(series.energy)
+    chain = _unchanged(frames) if mapped else np.zeros((0, len(CENTERS), 2, 2))
     for change in changes:
         if change.kind in ("compressor", "pan"):
+            scope = frame_mask(change, frames, first, series.frame_s)
             if change.kind == "compressor":
                 power: np.ndarray | None = _compressor_power(change, series, sample_rate)
             else:
                 power = _pan_power(change, series)
+                if mapped:
+                    chain = np.where(scope[:, None, None, None], _pan_map(change) @ chain, chain)
             if power is not None:  # only inside its section, where it has one
-                scope = frame_mask(change, frames, first, series.frame_s)
                 power = np.where(scope, power, 1.0)
                 series = _scaled(series, series.mid, series.side, power)
+                if mapped and change.kind == "compressor":
+                    chain = chain * np.sqrt(power)[:, None, None, None]
             continue
         if change.kind == "mono_bass":
             below = _mono_below_power(change, sample_rate)
             ratio = scoped_ratio(change, frames, below, first, series.frame_s)
             series = _scaled(series, series.mid, series.side * ratio, None)
+            if mapped:
+                chain[..., 1, :] *= np.sqrt(ratio)[..., None]
             continue
         effect = effect_of(change, frames, sample_rate, first, series.frame_s)
         if effect is None:
             continue  # nothing the series can tell: the exact match will
         mid, side = (series.side, series.mid) if effect.swap else (series.mid, series.side)
         series = _scaled(series, mid * effect.mid, side * effect.side, None)
-    return series
+        if mapped:
+            chain = chain[..., ::-1, :] if effect.swap else chain
+            amplitude = np.stack([np.sqrt(effect.mid), np.sqrt(effect.side)], axis=-1)
+            chain = chain * amplitude[..., None]
+    return series, chain
+
+
+def _pan_map(change: Change) -> np.ndarray:
+    """A balance's matrix on (mid, side): its channel gains, as mid and side see them."""
+    left, right = balance_gains(float(change.params.get("pan", 0.0)) * change.amount)
+    even, odd = (left + right) / 2.0, (left - right) / 2.0
+    return np.array([[even, odd], [odd, even]])
 
 
 @dataclass
@@ -252,17 +293,48 @@ class _Sum:
     energy: np.ndarray
     flips: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     """Stems whose polarity this side flips: band powers before and after their chains, and the
-    frames where the flip acts."""
+    frames where the flip acts (for what they share that the sketches did not show)."""
+    reach: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Of each stem whose shared parts are known: how much of its mid and of its side (the
+    first axis) reaches the mix's mid, and the mix's side, per frame and band, signed."""
+    own: np.ndarray | None = None
+    """The band powers of those stems after their chains, summed."""
 
     @classmethod
     def empty(cls, rows: int) -> _Sum:
         return cls(np.zeros((rows, len(K_POWER))), np.zeros(rows))
 
-    def add(self, series: StemSeries, after: StemSeries, flipped: np.ndarray | None) -> None:
+    def add(self, series: StemSeries, after: StemSeries, flipped: np.ndarray | None,
+            shares: tuple[str, np.ndarray] | None, alone: np.ndarray | None = None,
+            ) -> None:  # fmt: skip
+        """Add a stem: ``shares`` names it, with its chain's matrices (``processed_and_map``),
+        when its shared parts are known, and ``alone`` the bands where it shares nothing."""
         self.bands += after.mid + after.side
         self.energy += after.energy
-        if flipped is not None:
-            self.flips.append((series.mid + series.side, after.mid + after.side, flipped))
+        if flipped is not None:  # in the bands the sketches saw nothing shared in
+            unseen = alone if alone is not None else 1.0
+            before, later = (series.mid + series.side) * unseen, (after.mid + after.side) * unseen
+            self.flips.append((before, later, flipped))
+        if shares is not None:
+            file, chain = shares
+            amplitude = np.stack([np.sqrt(series.mid), np.sqrt(series.side)])
+            sign = np.where(flipped, -1.0, 1.0)[:, None] if flipped is not None else 1.0
+            to_mid = np.moveaxis(chain[..., 0, :], -1, 0) * amplitude * sign
+            to_side = np.moveaxis(chain[..., 1, :], -1, 0) * amplitude * sign
+            self.reach[file] = (to_mid, to_side)
+            self.own = (self.own if self.own is not None else 0.0) + after.mid + after.side
+
+    def cross_power(self, shared: SharedParts | None) -> np.ndarray | None:
+        """The band power the heard stems' shared parts add to their own powers (None: nothing
+        known shared among them)."""
+        if shared is None or self.own is None:
+            return None
+        zeros = np.zeros((2, *self.bands.shape))
+        to_mid, to_side = zip(
+            *(self.reach.get(file, (zeros, zeros)) for file in shared.files), strict=True
+        )
+        together = shared.power(np.concatenate(to_mid), np.concatenate(to_side))
+        return together - self.own
 
 
 def _flipped(changes: Sequence[Change], frames: int, first: int, frame_s: float,
@@ -278,14 +350,14 @@ def _flipped(changes: Sequence[Change], frames: int, first: int, frame_s: float,
     return odd if odd.any() else None
 
 
-def _flip_power(mix_bands: np.ndarray, old_bands: np.ndarray, ratio: np.ndarray,
+def _flip_power(excess: np.ndarray, old_bands: np.ndarray, ratio: np.ndarray,
                 flips: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:  # fmt: skip
     """The change in the mix's band powers when stems flip polarity. A flip turns a stem's share
-    of what the stems have in common (the mix's power over the sum of their powers) around; that
-    share is taken as half the excess where the stem plays, as the pair polarity rule reads a
-    pair that cancels, and at most what its power and the others' allow."""
-    excess = mix_bands - old_bands
-    change = np.zeros_like(mix_bands)
+    of what the stems have in common (``excess``: the mix's power over the sum of their powers,
+    less what the sketches showed them sharing) around; that share is taken as half the excess
+    where the stem plays, as the pair polarity rule reads a pair that cancels, and at most what
+    its power and the others' allow."""
+    change = np.zeros_like(excess)
     for before, after, frames in flips:
         others = np.maximum(old_bands - before, 0.0)
         shared = np.sign(excess) * np.minimum(np.abs(excess) / 2.0, np.sqrt(before * others))
@@ -294,19 +366,47 @@ def _flip_power(mix_bands: np.ndarray, old_bands: np.ndarray, ratio: np.ndarray,
     return change
 
 
-def _mix_energy(mix: StemSeries, old_bands: np.ndarray, side: _Sum) -> np.ndarray:
+def _mix_energy(
+    mix: StemSeries,
+    old_bands: np.ndarray,
+    side: _Sum,
+    old_cross: np.ndarray | None,
+    new_cross: np.ndarray | None,
+) -> np.ndarray:
     """The K-weighted energy per frame of a side's mix: each band of the measured mix scaled by
     how much the sum of the stems' powers in that band changed, so what stems share is kept
-    where they meet and nowhere else (a bass change does not move the guitars' doubling)."""
-    mix_bands = (mix.mid + mix.side) * K_POWER
+    where they meet and nowhere else (a bass change does not move the guitars' doubling). What
+    the known shared parts added before (``old_cross``) is scaled so, and replaced by what they
+    add after the changes (``new_cross``)."""
+    mix_bands = mix.mid + mix.side
     held = old_bands > TINY
     ratio = np.where(held, side.bands / np.maximum(old_bands, TINY), 0.0)
-    scaled = np.where(held, mix_bands * ratio, side.bands * K_POWER).sum(axis=1)
+    scaled = np.where(held, mix_bands * ratio, side.bands)
+    if old_cross is not None and new_cross is not None:
+        scaled = np.maximum(scaled + np.where(held, new_cross - old_cross * ratio, 0.0), 0.0)
     if side.flips:
-        flips = _flip_power(mix.mid + mix.side, old_bands, ratio, side.flips)
-        scaled = np.maximum(scaled + (flips * K_POWER).sum(axis=1), 0.0)
-    before = mix_bands.sum(axis=1)
-    return np.where(before > TINY, mix.energy * scaled / np.maximum(before, TINY), side.energy)
+        excess = mix_bands - old_bands - (old_cross if old_cross is not None else 0.0)
+        scaled = np.maximum(scaled + _flip_power(excess, old_bands, ratio, side.flips), 0.0)
+    weighted = (scaled * K_POWER).sum(axis=1)
+    before = (mix_bands * K_POWER).sum(axis=1)
+    return np.where(before > TINY, mix.energy * weighted / np.maximum(before, TINY), side.energy)
+
+
+def _heard_energy(side: _Sum, new_cross: np.ndarray | None) -> np.ndarray:
+    """The K-weighted energy per frame of the stems heard (some muted, or soloed): their own
+    energies, and what the known shared parts among them add, in proportion."""
+    if new_cross is None:
+        return side.energy
+    own = (side.bands * K_POWER).sum(axis=1)
+    together = np.maximum(own + (new_cross * K_POWER).sum(axis=1), 0.0)
+    return np.where(own > TINY, side.energy * together / np.maximum(own, TINY), side.energy)
+
+
+def _unchanged(rows: int) -> np.ndarray:
+    """The chain matrices of a stem left as it is."""
+    chain = np.zeros((rows, len(CENTERS), 2, 2))
+    chain[..., 0, 0] = chain[..., 1, 1] = 1.0
+    return chain
 
 
 class MatchEstimator:
@@ -323,6 +423,8 @@ class MatchEstimator:
         self.mix = mix
         self.stems = dict(stems)
         self.references = dict(references or {})  # by the reference file's path, as text
+        self._shared_by_span: dict[tuple[int, int], SharedParts | None] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, analysis: Analysis) -> MatchEstimator | None:
@@ -362,7 +464,9 @@ class MatchEstimator:
         lead = max(0, first - grid_count(LEAD_FRAMES, frame_s))
         start = first - lead
         rows = last - lead
+        shared = self._shared(lead, last, frame_s)
         old_bands = np.zeros((rows, len(K_POWER)))
+        before = _Sum.empty(rows)
         sides = [_Sum.empty(rows), _Sum.empty(rows)]
         for stem in self.session.mix_stems:
             m = self.stems.get(stem.file)
@@ -370,24 +474,53 @@ class MatchEstimator:
                 continue
             series = StemSeries.of(m, lead, last)
             old_bands += series.mid + series.side
+            known = shared is not None and stem.file in shared.files
+            if known:
+                before.add(series, series, None, (stem.file, _unchanged(rows)))
             if audible is not None and stem.file not in audible:
                 continue
             for total, version in zip(sides, (a, b), strict=True):
                 changes = stem_changes(version, stem.file)
-                after = processed(series, changes, lead, self.session.sample_rate)
-                total.add(series, after, _flipped(changes, rows, lead, frame_s))
+                after, chain = processed_and_map(
+                    series, changes, lead, self.session.sample_rate, mapped=known
+                )
+                flipped = _flipped(changes, rows, lead, frame_s)
+                if known and shared is not None:
+                    total.add(series, after, flipped, (stem.file, chain), shared.alone(stem.file))
+                else:
+                    total.add(series, after, flipped, None)
         mix = StemSeries.of(self.mix, lead, last)
         measured = {stem.file for stem in self.session.mix_stems if stem.file in self.stems}
         whole = audible is None or measured <= audible
+        old_cross = before.cross_power(shared)
         loudness = []
         for total in sides:
-            # some stems muted or one soloed: the stems heard, as they measure on their own
-            energy = _mix_energy(mix, old_bands, total) if whole else total.energy
+            new_cross = total.cross_power(shared)
+            if whole:
+                energy = _mix_energy(mix, old_bands, total, old_cross, new_cross)
+            else:  # some stems muted or one soloed: the stems heard, and what they share
+                energy = _heard_energy(total, new_cross)
             loudness.append(integrated_from_energy(energy[start:], frame_s=frame_s))
         if heard_reference is not None:
             loudness[1] = _reference_loudness(heard_reference, first * frame_s, last * frame_s)
         la, lb = loudness
         return Match(match_offset_db(la, lb), la, lb, (first * frame_s, last * frame_s))
+
+    def _shared(self, lead: int, last: int, frame_s: float) -> SharedParts | None:
+        """What the stems share over frames ``lead .. last - 1``: kept for the last few
+        passages, as every suggestion auditioned there asks again."""
+        step = max(1, round(frame_s / SEGMENT_S))
+        segments = (lead * step, last * step)
+        with self._lock:
+            if segments in self._shared_by_span:
+                return self._shared_by_span[segments]
+        files = [stem.file for stem in self.session.mix_stems]
+        shared = shared_parts(self.stems, files, self.session.sample_rate, segments)
+        with self._lock:
+            while len(self._shared_by_span) >= SHARED_KEPT:
+                del self._shared_by_span[next(iter(self._shared_by_span))]
+            self._shared_by_span[segments] = shared
+        return shared
 
 
 __all__ = ["LEAD_FRAMES", "MatchEstimator", "StemSeries", "processed"]

@@ -109,7 +109,7 @@ def measure_reference(spec: ReferenceSpec, mix_duration_s: float | None = None) 
     probed = probe_reference(spec.path)
     if isinstance(probed, str):
         return ReferenceReport(spec, None, probed)
-    outcome = measure_stem(probed, reference_step(probed))
+    outcome = measure_stem(probed, reference_step(probed), sketch=False)
     if outcome.measurement is None:
         return ReferenceReport(spec, None, f"{spec.name}: {outcome.error}")
     return reference_report(spec, outcome.measurement, mix_duration_s)

@@ -37,7 +37,7 @@ COMPRESSOR_DB = 0.1
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, MatchEstimator]:
     stems = _stems(SECONDS)
-    # a part doubled exactly and moved apart is beyond the estimate (docs/performance.md)
+    # without the doubled guitar: stems that share a part are test_playback_shared's
     stems.pop("Gtr_B.wav")
     return _estimated(tmp_path_factory.mktemp("estimate") / "song", stems)
 

@@ -6,11 +6,13 @@ with the loudness and level series. Only band energies are kept, never the spect
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from mixreview.analysis.meters.segments import SeriesFold, segment_frames, series_capacity
+from mixreview.analysis.meters.sketch import SKETCH_BINS_PER_BAND, SketchKeeper, SpectrumSketch
 from mixreview.analysis.scipy_calls import rfft
 
 BAND_CENTERS_HZ: tuple[float, ...] = tuple(1000.0 * 2.0 ** (k / 3.0) for k in range(-16, 14))
@@ -67,6 +69,23 @@ def band_matrix(sample_rate: int, n_fft: int) -> np.ndarray:
     return (np.clip(overlap, 0.0, None) / spacing).astype(np.float32)
 
 
+@functools.cache
+def sketch_bins(sample_rate: int, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    """The FFT bins a sketch keeps, ascending, and the band each lies in (its centre inside the
+    band's edges)."""
+    freqs = np.arange(n_fft // 2 + 1) * (sample_rate / n_fft)
+    bins: list[np.ndarray] = []
+    bands: list[np.ndarray] = []
+    for band, (low, high) in enumerate(band_edges_hz()):
+        inside = np.flatnonzero((freqs >= low) & (freqs < high))
+        if len(inside) > SKETCH_BINS_PER_BAND:
+            picks = np.linspace(0, len(inside) - 1, SKETCH_BINS_PER_BAND).round().astype(np.int64)
+            inside = inside[picks]
+        bins.append(inside)
+        bands.append(np.full(len(inside), band, np.int64))
+    return np.concatenate(bins), np.concatenate(bands)
+
+
 @dataclass(frozen=True)
 class BandsResult:
     """Band mean-square energies per frame of the measurement's grid (100 ms, or the mean of
@@ -74,6 +93,7 @@ class BandsResult:
 
     mid_power: np.ndarray
     side_power: np.ndarray
+    sketch: SpectrumSketch | None = None  # a stem's, for what it shares with others
 
     @property
     def mid_mean_power(self) -> np.ndarray:
@@ -91,7 +111,9 @@ class BandsMeter:
     reads A²/2 in its band), so band values add up to the signal's mean square.
     """
 
-    def __init__(self, sample_rate: int, channels: int, step: int = 1, frames: int = 0) -> None:
+    def __init__(
+        self, sample_rate: int, channels: int, step: int = 1, frames: int = 0, sketch: bool = False
+    ) -> None:
         self.channels = channels
         size = series_capacity(frames, sample_rate, step)  # 0: the length is not known
         self._folds = (SeriesFold(step, "mean", size), SeriesFold(step, "mean", size))  # mid, side
@@ -110,6 +132,10 @@ class BandsMeter:
         self._buffer = np.zeros((2, self._first_offset), dtype=np.float32)  # mid, side rows
         self._frames_in = 0
         self._frames_out = 0
+        self._sketch = None
+        if sketch:
+            bins = sketch_bins(sample_rate, self.n_fft)[0]
+            self._sketch = SketchKeeper(bins, self.n_fft, step, channels)
 
     def update(self, block: np.ndarray) -> None:
         """Add ``block`` (frames, channels); NaN and infinities read as zeros."""
@@ -160,6 +186,8 @@ class BandsMeter:
         power = spectrum.real**2
         power += spectrum.imag**2
         bands = power @ self._matrix
+        if self._sketch is not None:
+            self._sketch.push(spectrum, self._frames_out)
         self._folds[0].push(bands[0])
         self._folds[1].push(bands[1])
         self._frames_out += n_avail
@@ -169,4 +197,5 @@ class BandsMeter:
         self._emit(final=True)
         empty = np.zeros((0, len(BAND_CENTERS_HZ)), np.float32)
         mid, side = (fold.series(empty) for fold in self._folds)
-        return BandsResult(mid_power=mid, side_power=side)
+        sketch = self._sketch.result() if self._sketch is not None else None
+        return BandsResult(mid_power=mid, side_power=side, sketch=sketch)
