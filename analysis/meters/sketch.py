@@ -75,7 +75,7 @@ class SketchKeeper:
         if rows.stop <= rows.start:
             return
         at = row_segment(np.arange(rows.start, rows.stop), self.every) - first_frame
-        picked = spectrum[: 1 if self.mono else 2, at][:, :, self.bins]
+        picked = spectrum[: 1 if self.mono else 2, at[:, None], self.bins[None, :]]
         kept = np.empty((*picked.shape, 2), np.float16)
         limit = float(np.finfo(np.float16).max)
         kept[..., 0] = np.clip(picked.real, -limit, limit)
