@@ -13,6 +13,7 @@ import pytest
 from scipy import signal
 
 from mixreview.analysis import cache
+from mixreview.analysis.analyze import analyze
 from mixreview.analysis.apply import Change
 from mixreview.analysis.measure import Measurement, MeterBank
 from mixreview.analysis.meters.bands import BandsMeter, sketch_bins
@@ -211,3 +212,17 @@ def test_the_stems_keep_a_sketch_and_the_mix_none(
     _session, estimator = doubled
     assert all(m.bands.sketch is not None for m in estimator.stems.values())
     assert estimator.mix.bands.sketch is None
+
+
+def test_the_pass_in_worker_groups_keeps_the_same_sketches(
+    doubled: tuple[Session, MatchEstimator],
+) -> None:
+    """Measured in two worker groups (the stems summed down pipes), each stem's sketch is the
+    one measured in this process, bit for bit."""
+    session, estimator = doubled
+    grouped = MatchEstimator.of(analyze(session, workers=2, use_cache=False))
+    assert grouped is not None
+    for file, measured in estimator.stems.items():
+        ours, theirs = measured.bands.sketch, grouped.stems[file].bands.sketch
+        assert ours is not None and theirs is not None
+        assert np.array_equal(ours.mid, theirs.mid) and np.array_equal(ours.side, theirs.side)
