@@ -6,8 +6,9 @@ holds their amplitudes summed, not their powers: bringing one of a doubled pair 
 the mix by (1 + 2)² against 1 + 4. Band powers alone cannot tell a double from an unrelated part of
 the same level. The sketches can: over the passage, the correlation of two stems' kept bins in a
 band is the share of their amplitudes that adds coherently there. Correlations indistinguishable
-from chance (five standard errors of an unrelated pair's) are taken as none, so stems that share
-nothing are estimated as before: by their powers.
+from chance (within five standard errors of an unrelated pair's, in the band or in it and its
+neighbours together) are taken as none, so stems that share nothing are estimated as before: by
+their powers.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ NEIGHBOUR_SIGNIFICANCE = 2.0
 WINDOW_SEGMENTS = 600
 """Correlations are read over at least a minute around the passage (about 128 sketch rows)."""
 MIN_CORRELATION = 0.05
-"""Smaller correlations move a mix by under 0.05 dB however the pair moves: taken as none."""
+"""Smaller correlations are taken as none: about the spread of one read from a minute of rows."""
 
 
 @dataclass(frozen=True, eq=False)
