@@ -305,18 +305,17 @@ class _Sum:
         return cls(np.zeros((rows, len(K_POWER))), np.zeros(rows))
 
     def add(self, series: StemSeries, after: StemSeries, flipped: np.ndarray | None,
-            shares: tuple[str, np.ndarray] | None, alone: np.ndarray | None = None,
-            ) -> None:  # fmt: skip
-        """Add a stem: ``shares`` names it, with its chain's matrices (``processed_and_map``),
-        when its shared parts are known, and ``alone`` the bands where it shares nothing."""
+            shares: tuple[str, np.ndarray, np.ndarray] | None) -> None:  # fmt: skip
+        """Add a stem: ``shares`` names it, with its chain's matrices (``processed_and_map``) and
+        the bands where it shares nothing, when its shared parts are known."""
         self.bands += after.mid + after.side
         self.energy += after.energy
         if flipped is not None:  # in the bands the sketches saw nothing shared in
-            unseen = alone if alone is not None else 1.0
+            unseen = shares[2] if shares is not None else 1.0
             before, later = (series.mid + series.side) * unseen, (after.mid + after.side) * unseen
             self.flips.append((before, later, flipped))
         if shares is not None:
-            file, chain = shares
+            file, chain, _alone = shares
             amplitude = np.stack([np.sqrt(series.mid), np.sqrt(series.side)])
             sign = np.where(flipped, -1.0, 1.0)[:, None] if flipped is not None else 1.0
             to_mid = np.moveaxis(chain[..., 0, :], -1, 0) * amplitude * sign
@@ -465,8 +464,10 @@ class MatchEstimator:
         start = first - lead
         rows = last - lead
         shared = self._shared(lead, last, frame_s)
+        measured = {stem.file for stem in self.session.mix_stems if stem.file in self.stems}
+        whole = audible is None or measured <= audible
         old_bands = np.zeros((rows, len(K_POWER)))
-        before = _Sum.empty(rows)
+        before = _Sum.empty(rows)  # the shared parts as they are (the whole mix only)
         sides = [_Sum.empty(rows), _Sum.empty(rows)]
         for stem in self.session.mix_stems:
             m = self.stems.get(stem.file)
@@ -474,24 +475,22 @@ class MatchEstimator:
                 continue
             series = StemSeries.of(m, lead, last)
             old_bands += series.mid + series.side
-            known = shared is not None and stem.file in shared.files
-            if known:
-                before.add(series, series, None, (stem.file, _unchanged(rows)))
+            # the bands where it shares nothing, when it shares something (else None)
+            alone = None
+            if shared is not None and stem.file in shared.files:
+                alone = shared.alone(stem.file)
+            if alone is not None and whole:
+                before.add(series, series, None, (stem.file, _unchanged(rows), alone))
             if audible is not None and stem.file not in audible:
                 continue
             for total, version in zip(sides, (a, b), strict=True):
                 changes = stem_changes(version, stem.file)
                 after, chain = processed_and_map(
-                    series, changes, lead, self.session.sample_rate, mapped=known
+                    series, changes, lead, self.session.sample_rate, mapped=alone is not None
                 )
-                flipped = _flipped(changes, rows, lead, frame_s)
-                if known and shared is not None:
-                    total.add(series, after, flipped, (stem.file, chain), shared.alone(stem.file))
-                else:
-                    total.add(series, after, flipped, None)
+                known = (stem.file, chain, alone) if alone is not None else None
+                total.add(series, after, _flipped(changes, rows, lead, frame_s), known)
         mix = StemSeries.of(self.mix, lead, last)
-        measured = {stem.file for stem in self.session.mix_stems if stem.file in self.stems}
-        whole = audible is None or measured <= audible
         old_cross = before.cross_power(shared)
         loudness = []
         for total in sides:

@@ -23,6 +23,9 @@ SKETCH_EVERY = 4.7
 """100 ms segments per sketch row on the 100 ms grid: not a whole number, so the rows do not
 keep to one place in a beat (at 120 BPM every half second would land on the same beat phase)."""
 
+FLOAT16_MAX = float(np.finfo(np.float16).max)
+"""Bins are clipped to it (a float WAV far over full scale), never stored as infinities."""
+
 
 def row_segment(row: int | np.ndarray, every: float) -> np.ndarray:
     """The 100 ms segment of sketch row ``row`` (rows every ``every`` segments, rounded)."""
@@ -78,9 +81,8 @@ class SketchKeeper:
         at = row_segment(np.arange(rows.start, rows.stop), self.every) - first_frame
         picked = spectrum[: 1 if self.mono else 2, at[:, None], self.bins[None, :]]
         kept = np.empty((*picked.shape, 2), np.float16)
-        limit = float(np.finfo(np.float16).max)
-        kept[..., 0] = np.clip(picked.real, -limit, limit)
-        kept[..., 1] = np.clip(picked.imag, -limit, limit)
+        kept[..., 0] = np.clip(picked.real, -FLOAT16_MAX, FLOAT16_MAX)
+        kept[..., 1] = np.clip(picked.imag, -FLOAT16_MAX, FLOAT16_MAX)
         self._rows.append(kept)
 
     def result(self) -> SpectrumSketch:
